@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes sure the test suite's real components are here: Debian chromium, and PostgreSQL answering on
+# 127.0.0.1:5432 with trust auth and a database `test`. Installs them from Debian's packages when absent.
+set -euo pipefail
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "ci: installing Debian chromium"
+  apt_install chromium
+fi
+
+# The client tools (pg_isready, psql) are needed even when a server already answers.
+if ! command -v psql >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; then
+  echo "ci: installing the PostgreSQL client"
+  apt_install postgresql-client
+fi
+
+pg_answers() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+if ! pg_answers; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    echo "ci: installing PostgreSQL from Debian's packages"
+    apt_install postgresql postgresql-client
+  fi
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  if ! grep -q "liuyan-harvester tests" "$hba"; then
+    # Loopback-only trust for the test database, as on the project's machines.
+    sed -i '1i host all all 127.0.0.1/32 trust # liuyan-harvester tests' "$hba"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || pg_ctlcluster "$version" main restart
+  for _ in $(seq 1 30); do pg_answers && break; sleep 1; done
+  pg_answers || { echo "ci: PostgreSQL did not start" >&2; exit 1; }
+fi
+
+if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1 from pg_database where datname='test'" | grep -q 1; then
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "create database test"
+fi
+echo "ci: chromium and PostgreSQL ready"
