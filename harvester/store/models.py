@@ -1,0 +1,200 @@
+"""The store's tables as typed SQLAlchemy models; the migrations under migrations/versions must match them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from harvester.store.types import UTCDateTime
+
+# Constraint names are part of the schema: migrations (and SQLite batch mode) need them to be predictable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_OUTCOMES = ("running", "succeeded", "failed", "abandoned")
+EVENT_KINDS = ("created", "status_changed", "reply_added", "reply_removed", "text_edited", "updated", "hidden",
+               "reappeared")
+RUN_COUNTS = ("requests", "items", "new", "changed", "unchanged", "quarantined", "withdrawn", "skipped")
+
+# SQLite only auto-assigns INTEGER PRIMARY KEY (the rowid); BIGINT would stay NULL there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class RunRow(Base):
+    """One harvest of one platform: when, how it ended and what it counted."""
+
+    __tablename__ = "harvest_runs"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", RUN_OUTCOMES), name="outcome"),
+        Index("ix_harvest_runs_platform_outcome", "platform", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    failure_class: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[int] = mapped_column(default=0, server_default="0")
+    items: Mapped[int] = mapped_column(default=0, server_default="0")
+    new: Mapped[int] = mapped_column(default=0, server_default="0")
+    changed: Mapped[int] = mapped_column(default=0, server_default="0")
+    unchanged: Mapped[int] = mapped_column(default=0, server_default="0")
+    quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
+    withdrawn: Mapped[int] = mapped_column(default=0, server_default="0")
+    skipped: Mapped[int] = mapped_column(default=0, server_default="0")
+    pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))  # a pid means something only on its own host
+
+
+class MessageRow(Base):
+    """A message as last seen, with when it was first seen, last seen and last changed."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_messages_platform_status", "platform", "status"),
+        Index("ix_messages_platform_last_seen_at", "platform", "last_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    url: Mapped[str] = mapped_column(Text)
+    board_id: Mapped[str] = mapped_column(String(128))
+    addressee: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    letter_no: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    kind_raw: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(String(32))
+    topic_raw: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    status_raw: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    region: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[dict[str, Any]]
+    views: Mapped[int | None]
+    likes: Mapped[int | None]
+    attachments: Mapped[list[str]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    last_changed_at: Mapped[datetime]
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+
+    replies: Mapped[list[ReplyRow]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="ReplyRow.position")
+
+
+class ReplyRow(Base):
+    """A reply under a message, keyed within it by `Reply.identity`."""
+
+    __tablename__ = "message_replies"
+    __table_args__ = (UniqueConstraint("message_id", "identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    identity: Mapped[str] = mapped_column(String(160))
+    position: Mapped[int]
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    organisation: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    replied_at: Mapped[datetime | None]
+    author: Mapped[str | None] = mapped_column(Text)
+    official: Mapped[bool]
+
+    message: Mapped[MessageRow] = relationship(back_populates="replies")
+
+
+class EventRow(Base):
+    """The change feed: `seq` grows in commit order, so a reader resumes with `seq > last seen`."""
+
+    __tablename__ = "message_events"
+    __table_args__ = (
+        CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
+        Index("ix_message_events_message_id", "message_id"),
+        Index("ix_message_events_run_id", "run_id"),
+        {"sqlite_autoincrement": True},  # never reuse a seq, even of a deleted last row
+    )
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+    occurred_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+
+
+class CursorRow(Base):
+    """A board's sync watermark: everything at or below `value` is stored."""
+
+    __tablename__ = "board_cursors"
+
+    platform: Mapped[str] = mapped_column(String(64), primary_key=True)
+    board_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+
+
+class QuarantineRow(Base):
+    """A page that could not be parsed, kept byte for byte with the reason; repeats bump `times_seen`."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("platform", "url", "body_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+    url: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    status_code: Mapped[int]
+    headers: Mapped[dict[str, Any]]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    encoding: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    times_seen: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+from harvester.store import outbox_models as _outbox_models  # noqa: E402,F401 - registers the outbox tables

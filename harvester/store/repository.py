@@ -1,0 +1,192 @@
+"""The store's intention-named reads and writes, bound to one session (one transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
+from harvester.store import runlog
+from harvester.store.feed import events_after
+from harvester.store.messages import CHUNK, UpsertResult, load_messages, upsert_messages, withdraw_message
+from harvester.store.models import CursorRow, EventRow, MessageRow, QuarantineRow, RunRow
+from harvester.store.records import columns, message_record, run_record
+from harvester.store.upsert import upsert
+from harvester.timeutil import require_aware, utcnow
+
+__all__ = ["KnownState", "RecheckTarget", "Repository", "UpsertResult"]
+
+@dataclass(frozen=True, slots=True)
+class KnownState:
+    """What the store knows of a message, enough for a spider to decide whether to fetch it again."""
+
+    status: str
+    status_raw: str
+    content_hash: str
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckTarget:
+    """An open message due to be fetched again."""
+
+    external_id: str
+    url: str
+    last_seen_at: datetime
+    last_changed_at: datetime
+
+
+class Repository:
+    """Reads and writes of one transaction; `Store.transaction()` commits or rolls it back."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- messages ------------------------------------------------------------------------------------
+    def upsert_messages(self, messages: Sequence[Message], run_id: int, seen_at: datetime) -> list[UpsertResult]:
+        """Store a batch: insert new messages, update changed ones with one event per kind of change, and only
+        touch `last_seen_at` (and refresh views/likes) of unchanged ones. A message repeated in the batch
+        counts once, as its last version.
+        """
+        return upsert_messages(self.session, messages, run_id, seen_at)
+
+    def withdraw_message(self, item: MessageWithdrawn, run_id: int) -> str:
+        """Mark a message the platform no longer shows as hidden: "withdrawn", "unchanged" or "unknown"."""
+        return withdraw_message(self.session, item, run_id)
+
+    def known_states(self, platform: str, external_ids: Iterable[str]) -> dict[str, KnownState]:
+        """What is stored of these messages (absent ids are simply missing from the result)."""
+        ids = list(dict.fromkeys(external_ids))
+        states: dict[str, KnownState] = {}
+        for start in range(0, len(ids), CHUNK):
+            query = select(MessageRow.external_id, MessageRow.status, MessageRow.status_raw,
+                           MessageRow.content_hash, MessageRow.last_seen_at).where(
+                MessageRow.platform == platform, MessageRow.external_id.in_(ids[start:start + CHUNK]))
+            states.update({row[0]: KnownState(*row[1:]) for row in self.session.execute(query)})
+        return states
+
+    def public_by_letter_no(self, platform: str, letter_nos: Iterable[str]) -> dict[str, str]:
+        """letter number -> external id of stored messages not yet hidden (to notice letters made non-public)."""
+        numbers = list(dict.fromkeys(n for n in letter_nos if n))
+        found: dict[str, str] = {}
+        for start in range(0, len(numbers), CHUNK):
+            query = select(MessageRow.letter_no, MessageRow.external_id).where(
+                MessageRow.platform == platform, MessageRow.letter_no.in_(numbers[start:start + CHUNK]),
+                MessageRow.status != "hidden")
+            found.update({str(number): external_id for number, external_id in self.session.execute(query)})
+        return found
+
+    def due_for_recheck(self, platform: str, statuses: Collection[str], seen_before: datetime,
+                        limit: int, changed_after: datetime | None = None) -> list[RecheckTarget]:
+        """Messages in `statuses` last seen before `seen_before`, least recently seen first.
+
+        `changed_after` bounds the work: a message unchanged since then has settled and is not re-checked.
+        """
+        query = (select(MessageRow.external_id, MessageRow.url, MessageRow.last_seen_at, MessageRow.last_changed_at)
+                 .where(MessageRow.platform == platform, MessageRow.status.in_([str(s) for s in statuses]),
+                        MessageRow.last_seen_at < require_aware(seen_before))
+                 .order_by(MessageRow.last_seen_at, MessageRow.id).limit(limit))
+        if changed_after is not None:
+            query = query.where(MessageRow.last_changed_at >= require_aware(changed_after))
+        return [RecheckTarget(*row) for row in self.session.execute(query)]
+
+    def get_message(self, platform: str, external_id: str) -> dict[str, Any] | None:
+        """One stored message with its replies, or None."""
+        row = load_messages(self.session, [(platform, external_id)]).get((platform, external_id))
+        return message_record(row) if row else None
+
+    def iter_messages(self, platform: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored message (of one platform, if given) with replies, streamed in storage order."""
+        query = (select(MessageRow).options(selectinload(MessageRow.replies))
+                 .order_by(MessageRow.platform, MessageRow.id).execution_options(yield_per=500))
+        if platform is not None:
+            query = query.where(MessageRow.platform == platform)
+        for row in self.session.scalars(query):
+            yield message_record(row)
+
+    # --- quarantine and cursors ------------------------------------------------------------------------
+    def quarantine_page(self, page: QuarantinedPage, run_id: int) -> str:
+        """Keep an unparseable page: "inserted", or "repeated" when the same bytes at the same URL are known."""
+        snapshot = page.snapshot
+        table = cast(Table, QuarantineRow.__table__)
+        values = {
+            "platform": page.platform, "run_id": run_id, "last_run_id": run_id, "url": snapshot.url,
+            "external_id": page.external_id, "status_code": snapshot.status, "headers": dict(snapshot.headers),
+            "body": snapshot.body, "encoding": snapshot.charset, "reason": page.reason,
+            "body_sha256": hashlib.sha256(snapshot.body).hexdigest(), "first_seen_at": snapshot.fetched_at,
+            "last_seen_at": snapshot.fetched_at, "times_seen": 1,
+        }
+        statement = upsert(self.session, table, values, keys=("platform", "url", "body_sha256"),
+                           replace=("last_seen_at", "last_run_id", "reason"),
+                           increments={"times_seen": table.c.times_seen + 1})
+        times_seen = self.session.execute(statement.returning(table.c.times_seen)).scalar_one()
+        return "inserted" if times_seen == 1 else "repeated"
+
+    def quarantined(self, platform: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Quarantined pages, most recently seen first, with their raw bytes."""
+        query = select(QuarantineRow).order_by(QuarantineRow.last_seen_at.desc(), QuarantineRow.id.desc())
+        if platform is not None:
+            query = query.where(QuarantineRow.platform == platform)
+        return [columns(row) for row in self.session.scalars(query.limit(limit))]
+
+    def get_cursor(self, platform: str, board_id: str) -> str | None:
+        """The board's stored sync watermark, or None before its first complete scan."""
+        row = self.session.get(CursorRow, (platform, board_id))
+        return row.value if row else None
+
+    def set_cursor(self, cursor: BoardCursor, run_id: int) -> None:
+        """Store the board's watermark (in the same transaction as the messages below it)."""
+        values = {"platform": cursor.platform, "board_id": cursor.board_id, "value": cursor.value,
+                  "updated_at": utcnow(), "run_id": run_id}
+        table = cast(Table, CursorRow.__table__)
+        self.session.execute(upsert(self.session, table, values, keys=("platform", "board_id"),
+                                    replace=("value", "updated_at", "run_id")))
+
+    # --- runs ------------------------------------------------------------------------------------------
+    def start_run(self, platform: str, pid: int) -> int:
+        """Record a run starting now; return its id."""
+        return runlog.start_run(self.session, platform, pid)
+
+    def finish_run(self, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
+                   failure_class: str | None = None) -> None:
+        """Record how the run ended, with its counters (requests, items, new, changed, …)."""
+        runlog.finish_run(self.session, run_id, outcome, counts, error, failure_class)
+
+    def abandon_stale_runs(self, platform: str) -> int:
+        """Close the platform's runs whose process died (or that are over 24 h old) as abandoned."""
+        return runlog.abandon_stale_runs(self.session, platform)
+
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
+        """One run as a dict, or None."""
+        row = self.session.get(RunRow, run_id)
+        return self._run_records([row])[0] if row else None
+
+    def latest_runs(self, limit: int = 20, platform: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first."""
+        query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+        if platform is not None:
+            query = query.where(RunRow.platform == platform)
+        return self._run_records(list(self.session.scalars(query)))
+
+    def _run_records(self, rows: list[RunRow]) -> list[dict[str, Any]]:
+        query = (select(EventRow.run_id, func.count()).where(EventRow.run_id.in_([row.id for row in rows]))
+                 .group_by(EventRow.run_id))
+        events: dict[int | None, int] = {run_id: count for run_id, count in self.session.execute(query)}
+        return [run_record(row, events.get(row.id, 0)) for row in rows]
+
+    # --- feed and totals -------------------------------------------------------------------------------
+    def events_since(self, seq: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Change events with seq > `seq`, oldest first: resume with the last seq you processed."""
+        return events_after(self.session, seq, limit)
+
+    def counts(self) -> dict[str, int]:
+        """How many messages, events, quarantined pages and runs are stored."""
+        tables = {"messages": MessageRow.id, "events": EventRow.seq, "quarantine": QuarantineRow.id,
+                  "runs": RunRow.id}
+        return {name: self.session.scalar(select(func.count(key))) or 0 for name, key in tables.items()}

@@ -1,0 +1,75 @@
+"""Harvest run records: start, finish, and closing runs whose process died before it could say how it ended."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from harvester.store.models import RUN_COUNTS, RUN_OUTCOMES, RunRow
+from harvester.timeutil import utcnow
+
+ABANDONED_ERROR = "process died before recording an outcome"
+# No harvest runs this long; past it a "running" run is dead even if its pid was reused or is on another host.
+STALE_AFTER = timedelta(hours=24)
+
+
+def start_run(session: Session, platform: str, pid: int) -> int:
+    """Record a run that starts now on this host; return its id."""
+    run = RunRow(platform=platform, started_at=utcnow(), outcome="running", pid=pid, host=socket.gethostname())
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
+               failure_class: str | None = None) -> None:
+    """Record how run `run_id` ended; unknown outcomes or counter names raise ValueError."""
+    if outcome not in RUN_OUTCOMES or outcome == "running":
+        raise ValueError(f"unknown run outcome {outcome!r}")
+    unknown = set(counts) - set(RUN_COUNTS)
+    if unknown:
+        raise ValueError(f"unknown run counters {sorted(unknown)}")
+    run = session.get(RunRow, run_id)
+    if run is None:
+        raise LookupError(f"no run {run_id}")
+    run.outcome, run.finished_at, run.error, run.failure_class = outcome, utcnow(), error, failure_class
+    for name, value in counts.items():
+        setattr(run, name, int(value))
+
+
+def abandon_stale_runs(session: Session, platform: str) -> int:
+    """Mark the platform's "running" runs whose process is gone as abandoned; return how many."""
+    now, host = utcnow(), socket.gethostname()
+    running = session.scalars(select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "running"))
+    stale = [run for run in running if _is_stale(run, now, host)]
+    for run in stale:
+        run.outcome, run.finished_at, run.error = "abandoned", now, ABANDONED_ERROR
+    return len(stale)
+
+
+def _is_stale(run: RunRow, now: datetime, host: str) -> bool:
+    if now - run.started_at > STALE_AFTER:
+        return True
+    if run.host != host or run.pid is None:  # another machine's pid tells us nothing
+        return False
+    return not process_alive(run.pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists on this host and is not a zombie (killed, not yet reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): signal 0 succeeded, so it exists
