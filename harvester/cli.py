@@ -1,0 +1,157 @@
+"""The `harvester` command: harvest, inspect runs and changes, export, serve replicas, run the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from harvester.cli_ops import check_command, run_command
+from harvester.cli_platforms import fixtures_app, register_platform_commands
+from harvester.cli_replies import push as push_command
+from harvester.cli_replies import replies_app
+from harvester.config import ConfigError, load_config
+
+app = typer.Typer(help="Harvest netizen messages (网民留言) into one store, and report on them.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+replicas_app = typer.Typer(help="Local replica platforms for development and rehearsal.", no_args_is_help=True)
+platforms_app = typer.Typer(help="Configured platforms.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(replicas_app, name="replicas")
+app.add_typer(platforms_app, name="platforms")
+app.add_typer(fixtures_app, name="fixtures")
+register_platform_commands(platforms_app)
+app.command("run")(run_command)
+app.command("check")(check_command)
+app.add_typer(replies_app, name="replies")
+app.command("push")(push_command)
+console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
+
+
+def _open_store():  # noqa: ANN202 - a Store; imported lazily so `--help` never connects
+    from harvester.store.db import Store
+
+    return Store.open(load_config().db_url)
+
+
+@app.command()
+def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform slugs (default: all)")] = None
+            ) -> None:
+    """Harvest platforms now (incrementally) and show each run; exits 1 if any run failed."""
+    from harvester.harvest import run_harvest
+    from harvester.reports import runs_table
+
+    config = load_config()
+    outcomes = run_harvest(config, platforms or [])
+    store = _open_store()
+    with store.transaction() as repo:
+        runs = [repo.get_run(o.run_id) for o in outcomes if o.run_id is not None]
+    console.print(runs_table(runs, title="This harvest"))
+    missing = [o.platform for o in outcomes if o.run_id is None]
+    failed = [r["platform"] for r in runs if r["outcome"] != "succeeded"] + missing
+    if failed:
+        console.print(f"[red]failed: {', '.join(failed)}[/red]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(limit: int = 20, platform: str | None = None) -> None:
+    """The latest harvest runs: outcome, counts and why a run failed."""
+    from harvester.reports import runs_table
+
+    with _open_store().transaction() as repo:
+        rows = repo.latest_runs(limit=limit, platform=platform)
+    console.print(runs_table(rows, title="Harvest runs (newest first)"))
+
+
+@app.command()
+def changes(since: Annotated[int, typer.Option(help="print events with seq greater than this")] = 0,
+            limit: int = 1000) -> None:
+    """The change feed: one JSON line per event with seq > SINCE (created, status_changed, reply_added …)."""
+    with _open_store().transaction() as repo:
+        events = repo.events_since(since, limit=limit)
+    for event in events:
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+           fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+           platform: str | None = None,
+           full: Annotated[bool, typer.Option(help="include personal data unmasked (handling units only)")] = False,
+           excel: Annotated[bool, typer.Option(help="CSV for Excel: UTF-8 BOM, formula-like cells defused")] = False,
+           ) -> None:
+    """Export messages with replies; phones, ID numbers and names are masked unless --full."""
+    from sinks.export import export_messages
+
+    with _open_store().transaction() as repo:
+        records = list(repo.iter_messages(platform=platform))
+    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt not in ("jsonl", "csv"):
+            raise typer.BadParameter("--format must be jsonl or csv")
+        written = export_messages(records, handle, fmt=fmt, full=full, excel=excel)  # type: ignore[arg-type]
+    finally:
+        if output:
+            handle.close()
+    if output:
+        console.print(f"exported {written} message(s) to {output}" + (" with personal data" if full else " (masked)"))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the latest (also done automatically on first use)."""
+    store = _open_store()
+    console.print(f"database at head: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@replicas_app.command("serve")
+def replicas_serve(seed: int = 7, only: str = "", base_port: int = 8601) -> None:
+    """Serve the replica platforms on 127.0.0.1 (jact on 8601, jact_gbk on 8602, …) until Ctrl-C."""
+    command = [sys.executable, "-m", "replicas", "serve", "--seed", str(seed), "--base-port", str(base_port)]
+    if only:
+        command += ["--only", only]
+    os.execv(sys.executable, command)  # noqa: S606 - become the server, so Ctrl-C and kill reach it
+
+
+@platforms_app.command("list")
+def platforms_list() -> None:
+    """Every configured platform with its family, base URL and boards."""
+    from harvester.registry import platforms_for
+
+    table = Table("slug", "name", "family", "fetch", "base URL", "boards")
+    for spec in platforms_for(load_config()).values():
+        table.add_row(spec.slug, spec.name, spec.family, spec.fetch, spec.base_url,
+                      ", ".join(f"{b.id} {b.addressee}" for b in spec.boards))
+    console.print(table)
+
+
+@app.command()
+def demo(seed: int = 7, workdir: Path = Path(".")) -> None:
+    """Replicas -> harvest -> SQLite (./harvester.db or HARVESTER_DB_URL) -> push one reply -> advance -> harvest
+    (the reply is verified) -> summary."""
+    from harvester.demo import run_demo
+
+    raise typer.Exit(run_demo(console, seed=seed, workdir=workdir))
+
+
+def main() -> None:
+    """Console entry point; configuration errors end with a one-line message and exit code 2."""
+    try:
+        app()
+    except ConfigError as error:
+        Console(stderr=True).print(f"[red]configuration error:[/red] {escape(str(error))}")
+        raise SystemExit(2) from error
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    main()

@@ -1,0 +1,199 @@
+"""`harvester run`: under the run lock, harvest the due platforms in child processes, push replies, check, alert."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from harvester.checks.alerting import load_alert_targets, publish
+from harvester.checks.report import HarvestSummary, Report
+from harvester.checks.runner import checks_settings, last_successes, run_checks
+from harvester.checks.settings import ChecksSettings
+from harvester.config import ConfigError, HarvesterConfig
+from harvester.registry import PlatformSpec, platforms_for
+from harvester.runlock import RunLock
+from harvester.store.db import Store
+from harvester.timeutil import utcnow
+
+# A platform harvested every N hours is due again a little early, so a cron tick minutes short still takes it.
+DUE_SLACK = timedelta(minutes=30)
+POLL_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """`[run]`: lock file, Prometheus textfile, harvests at once, per-platform time limit and intervals."""
+
+    lock_path: Path
+    textfile: Path | None = None
+    parallel: int = 2
+    timeout_minutes: float = 60.0
+    every_hours: Mapping[str, float] = field(default_factory=dict)
+
+
+def load_run_settings(config: HarvesterConfig, env: Mapping[str, str] | None = None) -> RunSettings:
+    """`[run]` of the config file; HARVESTER_LOCK_PATH and HARVESTER_TEXTFILE win. Paths are relative to the file."""
+    env = os.environ if env is None else env
+    table: Any = {}
+    if config.config_file is not None:
+        with config.config_file.open("rb") as handle:
+            table = tomllib.load(handle).get("run", {})
+    where = f"{config.config_file}: [run]"
+    unknown = set(table) - {"lock_path", "textfile", "parallel", "timeout_minutes", "every_hours"}
+    if not isinstance(table, dict) or unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: every_hours, lock_path, parallel, "
+                          "textfile, timeout_minutes")
+    base = config.config_file.parent if config.config_file else Path.cwd()
+    lock = env.get("HARVESTER_LOCK_PATH") or table.get("lock_path")
+    textfile = env.get("HARVESTER_TEXTFILE") or table.get("textfile")
+    try:
+        every = {str(slug): float(hours) for slug, hours in dict(table.get("every_hours", {})).items()}
+        return RunSettings(lock_path=base / lock if lock else config.state_dir / "run.lock",
+                           textfile=base / textfile if textfile else None,
+                           parallel=max(1, int(table.get("parallel", 2))),
+                           timeout_minutes=float(table.get("timeout_minutes", 60.0)), every_hours=every)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{where}: {error}") from error
+
+
+class Reporter(Protocol):
+    """Where progress goes: a Rich display on a terminal, structured log lines under cron."""
+
+    def started(self, platform: str) -> None: ...
+
+    def finished(self, summary: HarvestSummary) -> None: ...
+
+    def note(self, event: str, **fields: Any) -> None: ...
+
+
+def due(store: Store, specs: Mapping[str, PlatformSpec], every: Mapping[str, float], now: datetime) -> list[str]:
+    """Platforms to harvest now: all, except those with `every_hours` whose last success is recent enough."""
+    last = last_successes(store, list(specs))
+    return [slug for slug in specs
+            if not every.get(slug) or (t := last[slug]) is None or now - t >= timedelta(hours=every[slug]) - DUE_SLACK]
+
+
+def _summary(store: Store, slug: str, after_id: int, code: int | None, log: Path) -> HarvestSummary:
+    """What the child's harvest of `slug` recorded (runs newer than `after_id`), or why nothing was."""
+    with store.transaction() as repo:
+        if code is None:  # killed at the time limit: close its run now rather than at the next harvest
+            repo.abandon_stale_runs(slug)
+        runs = [r for r in repo.latest_runs(limit=1, platform=slug) if r["id"] > after_id]
+    if not runs:
+        why = "killed at the time limit" if code is None else f"exited with {code}"
+        return HarvestSummary(slug, False, f"harvest process {why} before recording a run; see {log}", log=str(log))
+    run = runs[0]
+    ok = run["outcome"] == "succeeded"
+    detail = f"{run['new']} new, {run['changed']} changed" if ok else (run["error"] or run["outcome"])
+    if code is None:
+        detail = f"killed at the time limit; {detail}"
+    return HarvestSummary(slug, ok and code == 0, detail, run["id"], run["outcome"], run["failure_class"], str(log))
+
+
+def _child_env(config: HarvesterConfig) -> dict[str, str]:
+    env = dict(os.environ)
+    if config.config_file is not None:
+        env["HARVESTER_CONFIG"] = str(config.config_file.resolve())
+    return env
+
+
+def harvest_children(config: HarvesterConfig, store: Store, slugs: Sequence[str], settings: RunSettings,
+                     reporter: Reporter) -> list[HarvestSummary]:
+    """One `harvester harvest <slug>` process per platform, `parallel` at a time; one failing spares the rest."""
+    logs = config.state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with store.transaction() as repo:
+        before = {slug: max((r["id"] for r in repo.latest_runs(limit=1, platform=slug)), default=0) for slug in slugs}
+    waiting, done = list(slugs), {}
+    running: dict[str, tuple[subprocess.Popen[bytes], float, Path]] = {}
+    limit = settings.timeout_minutes * 60
+    while waiting or running:
+        while waiting and len(running) < settings.parallel:
+            slug = waiting.pop(0)
+            log = logs / f"{slug}.log"
+            with log.open("w", encoding="utf-8") as handle:  # the child keeps its own copy of the descriptor
+                process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", slug], stdout=handle,
+                                           stderr=subprocess.STDOUT, env=_child_env(config), start_new_session=True)
+            running[slug] = (process, time.monotonic(), log)
+            reporter.started(slug)
+        time.sleep(POLL_S)
+        for slug, (process, started, log) in list(running.items()):
+            code = process.poll()
+            if code is None and time.monotonic() - started > limit:
+                os.killpg(process.pid, signal.SIGKILL)  # its own session: a browser it started goes too
+                process.wait()
+            elif code is None:
+                continue
+            del running[slug]
+            done[slug] = _summary(store, slug, before[slug], code, log)
+            reporter.finished(done[slug])
+    return [done[slug] for slug in slugs]
+
+
+def push_available() -> bool:
+    """Whether this installation has `harvester push` (the replies package and its command)."""
+    if importlib.util.find_spec("harvester.replies.push") is None:
+        return False
+    from harvester.cli import app
+
+    return any(command.name == "push" for command in app.registered_commands)
+
+
+def push_replies(config: HarvesterConfig, settings: RunSettings, reporter: Reporter) -> list[str]:
+    """`harvester push` in a child process when this installation has it; problems as lines."""
+    if not push_available():
+        reporter.note("push.skipped", reason="no `harvester push` command in this installation")
+        return []
+    log = config.state_dir / "logs" / "push.log"
+    reporter.note("push.start")
+    with log.open("w", encoding="utf-8") as handle:
+        try:
+            code = subprocess.call([sys.executable, "-m", "harvester", "push"], stdout=handle,
+                                   stderr=subprocess.STDOUT, env=_child_env(config),
+                                   timeout=settings.timeout_minutes * 60)
+        except subprocess.TimeoutExpired:
+            code = -1
+    reporter.note("push.finished", exit=code, log=log)
+    return [] if code == 0 else [f"reply push exited with {code}; see {log}"]
+
+
+def unattended_run(config: HarvesterConfig, reporter: Reporter, textfile: Path | None = None) -> Report:
+    """The whole cron tick under the run lock (AlreadyRunning if another run holds it); `textfile` overrides
+    `[run] textfile`. Anything that breaks the run itself (the store is down) still ends in a report and alert."""
+    settings = load_run_settings(config)
+    checks, targets = checks_settings(config), load_alert_targets(config)  # configuration errors before any work
+    specs = platforms_for(config)
+    unknown = sorted(set(settings.every_hours) - set(specs))
+    if unknown:
+        raise ConfigError(f"{config.config_file}: [run] every_hours names unknown platform(s) {unknown}")
+    names = {slug: spec.name for slug, spec in specs.items()}
+    with RunLock(settings.lock_path):
+        try:
+            report = _tick(config, specs, checks, settings, reporter)
+        except Exception as error:  # noqa: BLE001 - a cron run must end in a report and an alert, not a traceback
+            report = Report(utcnow(), [], problems=[f"the run itself failed: {type(error).__name__}: {error}"])
+        publish(report, config.state_dir, textfile or settings.textfile, targets, names, alert=True)
+    return report
+
+
+def _tick(config: HarvesterConfig, specs: Mapping[str, PlatformSpec], checks: ChecksSettings, settings: RunSettings,
+          reporter: Reporter) -> Report:
+    with Store.open(config.db_url) as store:
+        slugs = due(store, specs, settings.every_hours, utcnow())
+        skipped = [slug for slug in specs if slug not in slugs]
+        reporter.note("run.start", platforms=",".join(slugs), skipped=",".join(skipped))
+        harvests = harvest_children(config, store, slugs, settings, reporter)
+        problems = push_replies(config, settings, reporter)
+        now = utcnow()
+        return Report(now, run_checks(store, specs, checks, now, config), harvests, problems,
+                      last_successes(store, list(specs)), skipped)

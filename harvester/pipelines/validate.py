@@ -1,0 +1,42 @@
+"""Pipeline step 2: the validation gate. A message that fails it becomes a quarantined page, never a row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from harvester.schema import Message, QuarantinedPage
+from harvester.timeutil import SHANGHAI
+
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
+CLOCK_SKEW = timedelta(days=1)
+
+
+def problems(message: Message) -> list[str]:
+    """Every reason this message must not be stored; empty when it is valid."""
+    found = [f"{name} is empty" for name in ("external_id", "url", "title", "body", "addressee", "status_raw")
+             if not getattr(message, name)]
+    if not (EARLIEST_PLAUSIBLE <= message.posted_at <= message.fetched_at + CLOCK_SKEW):
+        found.append(f"posted_at {message.posted_at.isoformat()} is implausible")
+    for index, reply in enumerate(message.replies):
+        if not reply.text:
+            found.append(f"replies[{index}].text is empty")
+        if reply.replied_at and reply.replied_at < message.posted_at - CLOCK_SKEW:
+            found.append(f"replies[{index}] is dated before the message")
+    return found
+
+
+class ValidatePipeline:
+    """Passes valid messages on (without their raw snapshot); turns invalid ones into QuarantinedPage."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Message):
+            return item
+        found = problems(item)
+        if not found:
+            return replace(item, source=None)
+        if item.source is None:
+            raise ValueError(f"{item.platform}/{item.external_id}: invalid message without its source page")
+        return QuarantinedPage(platform=item.platform, snapshot=item.source, external_id=item.external_id,
+                               reason="validation failed: " + "; ".join(found))

@@ -1,0 +1,155 @@
+"""The one list of platforms: definition files (harvester/platforms/*.toml and configured dirs) plus overrides.
+
+A definition names a `family` (the spider code that knows its layout); most platforms are a definition only.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from harvester.config import ConfigError, HarvesterConfig
+
+BUILTIN_DIR = Path(__file__).parent / "platforms"
+SLUG = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+
+# family -> spider class; code platforms register here so the platform list stays one list.
+FAMILIES: dict[str, str] = {
+    "jact": "spiders.jact.spider.JactSpider",
+    "discuz": "spiders.discuz.spider.DiscuzSpider",
+    "generic": "spiders.generic.spider.GenericSpider",  # any definition file (harvester/definition)
+    "people": "spiders.people.spider.PeopleSpider",
+}
+
+OPEN_STATUSES = ("pending", "in_progress")
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """One board or mailbox column on a platform: its id there and who messages are addressed to."""
+
+    id: str
+    addressee: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSpec:
+    """A platform as declared: where it is, which family parses it, and how politely to fetch it."""
+
+    slug: str
+    name: str
+    family: str
+    base_url: str
+    boards: tuple[Board, ...]
+    source: str
+    fetch: str = "http"  # or "browser": pages rendered by Chromium through scrapy-playwright
+    charset: str | None = None  # None: trust what the page declares
+    download_delay: float = 0.0
+    concurrency: int = 8
+    recheck_statuses: tuple[str, ...] = OPEN_STATUSES
+    recheck_window_days: float = 60.0  # a message unchanged this long has settled: stop re-checking it
+    # Adaptive revisits: re-check only once the time since the last check exceeds 1/N of the time since the last
+    # change (a letter changed yesterday is checked every run, one quiet for 3 weeks every few days). 0: off.
+    recheck_backoff: float = 8.0
+    enabled: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def spider_class_path(self) -> str:
+        return FAMILIES[self.family]
+
+
+def _require(data: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in data:
+        raise ConfigError(f"{source}: missing required field {key!r}")
+    if not isinstance(data[key], kind):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ConfigError(f"{source}: field {key!r} must be {names}, got {data[key]!r}")
+    return data[key]
+
+
+def parse_definition(data: Mapping[str, Any], source: str) -> PlatformSpec:
+    """Validate one definition mapping; errors name the source file and the field."""
+    slug = _require(data, "slug", source, str)
+    if not SLUG.match(slug):
+        raise ConfigError(f"{source}: field 'slug' must be lower-case ASCII (a-z, 0-9, _), got {slug!r}")
+    family = _require(data, "family", source, str)
+    if family not in FAMILIES:
+        raise ConfigError(f"{source}: field 'family' {family!r} is not one of {sorted(FAMILIES)}")
+    boards = _require(data, "boards", source, list)
+    if not boards:
+        raise ConfigError(f"{source}: field 'boards' must list at least one board")
+    parsed_boards = []
+    for index, board in enumerate(boards):
+        where = f"{source}: boards[{index}]"
+        parsed_boards.append(Board(id=str(_require(board, "id", where, (str, int))),
+                                   addressee=_require(board, "addressee", where, str)))
+    fetch = data.get("fetch", "http")
+    if fetch not in ("http", "browser"):
+        raise ConfigError(f"{source}: field 'fetch' must be 'http' or 'browser', got {fetch!r}")
+    return PlatformSpec(
+        slug=slug, name=_require(data, "name", source, str), family=family,
+        base_url=_require(data, "base_url", source, str).rstrip("/"), boards=tuple(parsed_boards),
+        source=source, fetch=fetch, charset=data.get("charset"),
+        download_delay=float(data.get("download_delay", 0.0)), concurrency=int(data.get("concurrency", 8)),
+        recheck_statuses=tuple(data.get("recheck_statuses", OPEN_STATUSES)),
+        recheck_window_days=float(data.get("recheck_window_days", 60.0)),
+        recheck_backoff=float(data.get("recheck_backoff", 8.0)),
+        enabled=bool(data.get("enabled", True)), options=dict(data.get("options", {})),
+    )
+
+
+def load_definition(path: Path) -> PlatformSpec:
+    """Read and validate one definition file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    spec = parse_definition(data, str(path))
+    if spec.slug != path.stem:
+        raise ConfigError(f"{path}: field 'slug' {spec.slug!r} must match the file name {path.stem!r}")
+    return spec
+
+
+def apply_overrides(spec: PlatformSpec, overrides: Mapping[str, Any]) -> PlatformSpec:
+    """Operator overrides from the config file (`[platforms.<slug>]`), e.g. base_url or enabled."""
+    allowed = {"base_url", "enabled", "download_delay", "concurrency", "fetch", "charset"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ConfigError(f"[platforms.{spec.slug}]: unknown override(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+    values = dict(overrides)
+    if "base_url" in values:
+        values["base_url"] = str(values["base_url"]).rstrip("/")
+    return replace(spec, **values)
+
+
+def load_platforms(dirs: tuple[Path, ...] = (), overrides: Mapping[str, Mapping[str, Any]] | None = None
+                   ) -> dict[str, PlatformSpec]:
+    """All platform definitions by slug; a slug defined twice is an error naming both files."""
+    specs: dict[str, PlatformSpec] = {}
+    for directory in (BUILTIN_DIR, *dirs):
+        for path in sorted(directory.glob("*.toml")):
+            spec = load_definition(path)
+            if spec.slug in specs:
+                raise ConfigError(f"{path}: slug {spec.slug!r} is already defined in {specs[spec.slug].source}")
+            specs[spec.slug] = spec
+    for slug, values in (overrides or {}).items():
+        if slug not in specs:
+            raise ConfigError(f"[platforms.{slug}]: no platform definition with that slug")
+        specs[slug] = apply_overrides(specs[slug], values)
+    return specs
+
+
+def platforms_for(config: HarvesterConfig) -> dict[str, PlatformSpec]:
+    """The configured platforms (enabled ones only when the config lists some)."""
+    specs = load_platforms(config.platforms_dirs, config.platform_overrides)
+    if config.enabled_platforms:
+        missing = set(config.enabled_platforms) - set(specs)
+        if missing:
+            raise ConfigError(f"enabled platforms not defined: {sorted(missing)}")
+        return {slug: specs[slug] for slug in config.enabled_platforms}
+    return {slug: spec for slug, spec in specs.items() if spec.enabled}

@@ -1,0 +1,44 @@
+"""Scrapy spider loader over the platform registry: `scrapy list` shows slugs, `scrapy crawl SLUG` works."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider
+from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
+
+from harvester.registry import PlatformSpec, load_platforms
+
+
+def spider_class_for(spec: PlatformSpec) -> type[Spider]:
+    """A subclass of the family spider bound to one platform, named by its slug."""
+    family: type[Spider] = load_object(spec.spider_class_path)
+    return type(f"{family.__name__}_{spec.slug}", (family,), {"name": spec.slug, "platform": spec})
+
+
+class PlatformSpiderLoader:
+    """Implements Scrapy's ISpiderLoader from the platform definitions (plus config overrides)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        dirs = tuple(settings.getlist("HARVESTER_PLATFORMS_DIRS"))
+        overrides = settings.getdict("HARVESTER_PLATFORM_OVERRIDES")
+        self._specs = load_platforms(tuple(Path(d) for d in dirs), overrides)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> PlatformSpiderLoader:
+        return cls(settings)
+
+    def load(self, spider_name: str) -> type[Spider]:
+        if spider_name not in self._specs:
+            raise KeyError(f"Spider not found: {spider_name}")
+        return spider_class_for(self._specs[spider_name])
+
+    def list(self) -> list[str]:
+        return sorted(self._specs)
+
+    def find_by_request(self, request: Any) -> builtins.list[str]:
+        return [slug for slug, spec in self._specs.items() if request.url.startswith(spec.base_url)]
+
