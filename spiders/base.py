@@ -1,0 +1,184 @@
+"""The base of every harvesting spider: platform binding, store reads, snapshots, and failure accounting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from harvester.checks.figures import SOFT_BLOCKED, write_figures
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.snapshot import Snapshot
+from harvester.extract.softblock import detect_soft_block
+from harvester.registry import PlatformSpec
+from harvester.runs import STAT_PREFIX, FetchFailure
+from harvester.schema import BoardCursor, QuarantinedPage
+from harvester.store.db import Store
+from harvester.store_cache import store_for
+from harvester.timeutil import utcnow
+from spiders.scan import BoardScan
+
+BLOCKED_STATUSES = (403, 429)
+
+
+def revisit_due(last_seen: datetime, last_changed: datetime, now: datetime, backoff: float) -> bool:
+    """A message quiet for Q since its last change is due once it has not been seen for Q / backoff."""
+    return backoff <= 0 or (now - last_seen) * backoff >= (now - last_changed)
+
+
+class HarvestSpider(scrapy.Spider):
+    """Subclassed per family; the spider loader binds `platform` and names the class by the platform slug."""
+
+    platform: ClassVar[PlatformSpec]
+    store: Store
+    recheck_after: timedelta
+    recheck_limit: int
+    failures: list[FetchFailure]
+    scans: dict[str, BoardScan]
+    requested: set[str]
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        spec = getattr(cls, "platform", None)
+        if spec is None:
+            return
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", spec.concurrency, priority="spider")
+        settings.set("DOWNLOAD_DELAY", spec.download_delay, priority="spider")
+        if spec.fetch == "browser":
+            from adapters.playwright_settings import playwright_settings
+
+            settings.update(playwright_settings(), priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HarvestSpider:
+        spider: HarvestSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.store = store_for(crawler.settings["HARVESTER_DB_URL"])
+        spider.recheck_after = timedelta(hours=crawler.settings.getfloat("HARVESTER_RECHECK_AFTER_HOURS", 3.0))
+        spider.recheck_limit = crawler.settings.getint("HARVESTER_RECHECK_LIMIT", 2000)
+        spider.failures = []
+        spider.scans = {}
+        spider.requested = set()
+        return spider
+
+    # --- pages -----------------------------------------------------------------------------------
+    def snapshot(self, response: Response) -> Snapshot:
+        """The response as a recorded page (what page objects parse)."""
+        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1")
+                   for k, v in response.headers.items() if v}
+        # scrapy-playwright re-encodes the rendered DOM in the charset the page declares, so both paths
+        # are decoded the same way: the platform's configured charset, else what the page declares.
+        return Snapshot(url=response.url, status=response.status, body=response.body, fetched_at=utcnow(),
+                        headers=headers, encoding=self.platform.charset)
+
+    def request_meta(self, **extra: Any) -> dict[str, Any]:
+        """Meta for every request: browser rendering when the platform asks for it."""
+        meta: dict[str, Any] = dict(extra)
+        if self.platform.fetch == "browser":
+            meta["playwright"] = True
+        return meta
+
+    def soft_blocked(self, snapshot: Snapshot, unparsed: bool = False) -> bool:
+        """Whether the page is a challenge, captcha, login or error page; if so it is recorded as a blocked
+        request (the run fails as "blocked") and must not be parsed. `unparsed`: the page did not parse as
+        data (or parsed as an empty list), so its wording may decide too (see harvester.extract.softblock)."""
+        block = detect_soft_block(snapshot, unparsed=unparsed)
+        if block is None:
+            return False
+        self.logger.warning("%s: %s at %s", self.name, block.describe(), snapshot.url)
+        self.record_failure(snapshot.url, "blocked", block.describe())
+        self.count(SOFT_BLOCKED.removeprefix(STAT_PREFIX))
+        self.count(f"{SOFT_BLOCKED.removeprefix(STAT_PREFIX)}/{block.kind}")
+        return True
+
+    def checked_listing(self, response: Response, scan: Any,
+                        parse: Callable[[Snapshot], Any]) -> Generator[Any, None, Any]:
+        """Parse a list page unless it is a soft block; yields a quarantined page when the layout changed.
+
+        Returns (via `yield from`) the parsed listing, or None when there is none to use, in which case the scan is
+        marked broken so its cursor cannot move. An empty list that reads like a block page is a block, not "no
+        letters". `parse` must return an object with `rows`.
+        """
+        snapshot = self.snapshot(response)
+        try:
+            listing = None if self.soft_blocked(snapshot) else parse(snapshot)
+        except LayoutChanged as error:
+            scan.list_broken = True
+            if not self.soft_blocked(snapshot, unparsed=True):
+                self.record_failure(response.url, "layout_changed", error.reason)
+                yield self.quarantine(snapshot, error.reason)
+            return None
+        if listing is None or not listing.rows and self.soft_blocked(snapshot, unparsed=True):
+            scan.list_broken = True
+            return None
+        return listing
+
+    def quarantine(self, snapshot: Snapshot, reason: str, external_id: str | None = None) -> QuarantinedPage:
+        self.logger.warning("%s: quarantined %s: %s", self.name, snapshot.url, reason)
+        return QuarantinedPage(platform=self.name, snapshot=snapshot, reason=reason, external_id=external_id)
+
+    # --- failures ----------------------------------------------------------------------------------
+    def record_failure(self, url: str, failure_class: str, detail: str) -> None:
+        self.failures.append(FetchFailure(url, failure_class, detail))
+
+    def classify(self, failure: Failure) -> tuple[str, str]:
+        """(failure class, detail) of a request that failed after retries."""
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            status = response.status
+            return ("blocked" if status in BLOCKED_STATUSES else "http_error"), f"HTTP {status}"
+        kind = failure.type.__name__ if failure.type else "error"
+        return "network", f"{kind}: {failure.getErrorMessage()[:200]}"
+
+    # --- store reads ---------------------------------------------------------------------------------
+    def stored_cursor(self, board_id: str) -> int | None:
+        with self.store.transaction() as repo:
+            value = repo.get_cursor(self.name, board_id)
+        return int(value) if value else None
+
+    def known_states(self, external_ids: Iterable[str]) -> dict[str, Any]:
+        with self.store.transaction() as repo:
+            return repo.known_states(self.name, list(external_ids))
+
+    def recheck_targets(self) -> list[Any]:
+        """Open messages due for a re-check, oldest first: last seen before the recheck interval, not yet settled,
+        and (adaptive revisits) not checked more recently than 1/backoff of their quiet time."""
+        now, spec = utcnow(), self.platform
+        with self.store.transaction() as repo:
+            candidates = repo.due_for_recheck(self.name, spec.recheck_statuses, now - self.recheck_after,
+                                              self.recheck_limit * 4,
+                                              changed_after=now - timedelta(days=spec.recheck_window_days))
+        due = [t for t in candidates if revisit_due(t.last_seen_at, t.last_changed_at, now, spec.recheck_backoff)]
+        if len(due) > self.recheck_limit:  # the least recently seen go first; the rest wait for the next run
+            self.count("rechecks_deferred", len(due) - self.recheck_limit)
+            self.logger.warning("%s: %d re-check(s) deferred past HARVESTER_RECHECK_LIMIT=%d", self.name,
+                                len(due) - self.recheck_limit, self.recheck_limit)
+        return due[:self.recheck_limit]
+
+    # --- cursors -----------------------------------------------------------------------------------
+    def cursor_if_ready(self, board_id: str) -> Iterator[BoardCursor]:
+        """Yield the board's new cursor once its scan and every detail it started are handled."""
+        scan = self.scans.get(board_id)
+        if scan is None or not scan.ready():
+            return
+        scan.cursor_emitted = True
+        value = scan.new_cursor()
+        if value is not None and value != scan.old_cursor:
+            yield BoardCursor(platform=self.name, board_id=board_id, value=str(value))
+
+    def count(self, key: str, value: int = 1) -> None:
+        self.crawler.stats.inc_value(STAT_PREFIX + key, value)
+
+    def closed(self, reason: str) -> None:
+        """Keep the figures the run table has no column for (HTTP statuses, soft blocks, rows listed)."""
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        run_id, state_dir = stats.get(STAT_PREFIX + "run_id"), self.crawler.settings.get("HARVESTER_STATE_DIR")
+        if run_id is not None and state_dir:
+            write_figures(Path(state_dir), self.crawler.settings["HARVESTER_DB_URL"], self.name, int(run_id), stats)

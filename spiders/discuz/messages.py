@@ -1,0 +1,75 @@
+"""A thread's pages -> one Message: the opening post is the message, later posts its replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harvester.extract.errors import LayoutChanged, NotPublic
+from harvester.extract.snapshot import Snapshot
+from harvester.registry import Board
+from harvester.schema import Message, Reply
+from harvester.vocab import Status, UnknownLabel, kind_of, topic_of
+from spiders.discuz.options import DiscuzOptions
+from spiders.discuz.pages import PostView, ThreadPage
+
+# A forum shows no handling status; it is derived: answered once an official account has posted.
+ANSWERED, WAITING = "已回复", "待回复"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadContext:
+    """What the spider knows about the thread it reads: where it is and how the forum is configured."""
+
+    platform: str
+    board: Board
+    tid: str
+    url: str
+    options: DiscuzOptions
+
+
+def merged_posts(pages: Sequence[ThreadPage]) -> list[PostView]:
+    """Every floor of the thread once, in floor order (a post that moved to the next page while the thread
+    was being read shows up twice)."""
+    by_pid = {post.pid: post for page in pages for post in page.posts}
+    return sorted(by_pid.values(), key=lambda post: (post.floor, int(post.pid)))
+
+
+def locked_posts(pages: Sequence[ThreadPage]) -> int:
+    """How many floors a moderator hid (they are not replies: no text is shown)."""
+    return sum(post.text is None for post in merged_posts(pages))
+
+
+def _reply(post: PostView, options: DiscuzOptions) -> Reply:
+    organisation = options.organisation(post.author)
+    return Reply(text=post.text or "", organisation=organisation, replied_at=post.posted_at,
+                 external_id=post.pid, author=post.author, official=organisation is not None)
+
+
+def thread_message(pages: Sequence[ThreadPage], context: ThreadContext, source: Snapshot) -> Message:
+    """The thread as a message. `pages` are all its pages from the first; `source` is the first page.
+
+    LayoutChanged when page 1 does not start with the opening post (楼主) or the type label is unknown;
+    NotPublic when a moderator hid the opening post.
+    """
+    posts = merged_posts(pages)
+    if not pages or not posts or posts[0].floor != 1:
+        raise LayoutChanged("thread: the opening post (楼主) is missing from the first page")
+    opening, head = posts[0], pages[0]
+    if opening.text is None:
+        raise NotPublic("thread: the opening post is hidden by a moderator")
+    topic_raw = context.options.board_topics.get(context.board.id)
+    try:
+        kind = kind_of(head.type_label, dict(context.options.kind_labels))
+        topic = topic_of(topic_raw)
+    except UnknownLabel as error:
+        raise LayoutChanged(f"thread: {error}") from error
+    replies = tuple(_reply(post, context.options) for post in posts[1:] if post.text is not None)
+    answered = any(reply.official for reply in replies)
+    return Message(
+        platform=context.platform, external_id=context.tid, url=context.url, board_id=context.board.id,
+        addressee=context.board.addressee, title=head.subject, body=opening.text,
+        status=Status.REPLIED if answered else Status.PENDING, status_raw=ANSWERED if answered else WAITING,
+        posted_at=opening.posted_at, fetched_at=source.fetched_at, kind=kind, kind_raw=head.type_label,
+        topic=topic, topic_raw=topic_raw, author=opening.author,
+        updated_at=max(post.posted_at for post in posts), views=pages[-1].views, replies=replies, source=source)

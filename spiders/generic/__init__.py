@@ -1,0 +1,1 @@
+"""The generic spider: one spider and page objects that run any platform definition file."""

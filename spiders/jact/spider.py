@@ -1,0 +1,128 @@
+"""Harvests a Hanweb "jact" mailbox incrementally: list pages down to the board cursor, details of new and
+changed letters, and re-checks of letters still open."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from harvester.extract.errors import LayoutChanged
+from harvester.registry import Board
+from harvester.schema import MessageWithdrawn
+from harvester.timeutil import utcnow
+from spiders.base import HarvestSpider
+from spiders.jact import pages
+from spiders.scan import BoardScan
+
+# jact answers a letter that is not (or no longer) public with a redirect back to the list.
+WITHDRAWN_STATUSES = (301, 302, 404)
+
+
+class JactSpider(HarvestSpider):
+    name = "jact"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for board in self.platform.boards:
+            self.scans[board.id] = BoardScan(board.id, self.stored_cursor(board.id))
+            yield self.list_request(board, 1)
+        for target in self.recheck_targets():
+            owner = self.board_of(target.url)
+            if owner is not None:
+                self.count("rechecks")
+                yield self.detail_request(owner, target.external_id, from_list=False)
+
+    # --- requests ------------------------------------------------------------------------------------
+    def board_of(self, url: str) -> Board | None:
+        sysid = pages.query_value(url, "sysid")
+        return next((b for b in self.platform.boards if b.id == sysid), None)
+
+    def list_request(self, board: Board, page: int) -> scrapy.Request:
+        return scrapy.Request(pages.list_url(self.platform.base_url, board.id, page), callback=self.parse_list,
+                              errback=self.list_failed, cb_kwargs={"board": board, "page": page},
+                              meta=self.request_meta(), dont_filter=True)
+
+    def detail_request(self, board: Board, transact_id: str, from_list: bool) -> scrapy.Request:
+        self.requested.add(transact_id)
+        if from_list:
+            self.scans[board.id].requested(int(transact_id))
+        return scrapy.Request(
+            pages.detail_url(self.platform.base_url, board.id, transact_id), callback=self.parse_detail,
+            errback=self.detail_failed, dont_filter=True,
+            cb_kwargs={"board": board, "transact_id": transact_id, "from_list": from_list},
+            meta=self.request_meta(dont_redirect=True, handle_httpstatus_list=list(WITHDRAWN_STATUSES)))
+
+    # --- list pages ----------------------------------------------------------------------------------
+    def parse_list(self, response: Response, board: Board, page: int) -> Iterator[Any]:
+        scan = self.scans[board.id]
+        listing = yield from self.checked_listing(response, scan, pages.parse_list)
+        if listing is None:
+            return
+        self.count("listed", len(listing.rows))
+        public = [row for row in listing.rows if row.transact_id]
+        hidden = [row for row in listing.rows if not row.transact_id]
+        self.count("skipped", len(hidden))  # not public: nothing to read
+        yield from self.withdrawn_rows(hidden)
+        known = self.known_states(row.transact_id for row in public if row.transact_id)
+        for row in public:
+            assert row.transact_id is not None
+            scan.seen.add(int(row.transact_id))
+            state = known.get(row.transact_id)
+            if row.transact_id not in self.requested and (state is None or state.status_raw != row.status_raw):
+                yield self.detail_request(board, row.transact_id, from_list=True)
+        oldest = min((int(r.transact_id) for r in public if r.transact_id), default=None)
+        if listing.rows and listing.next_url and not scan.reached_cursor(oldest):
+            yield self.list_request(board, page + 1)
+        else:
+            scan.list_complete = True
+            yield from self.cursor_if_ready(board.id)
+
+    def withdrawn_rows(self, rows: list[pages.ListRow]) -> Iterator[MessageWithdrawn]:
+        """Letters we stored that the list now shows without a link have been made non-public."""
+        if not rows:
+            return
+        with self.store.transaction() as repo:
+            stored = repo.public_by_letter_no(self.name, [row.letter_no for row in rows])
+        for row in rows:
+            if row.letter_no in stored:
+                yield MessageWithdrawn(platform=self.name, external_id=stored[row.letter_no], seen_at=utcnow(),
+                                       reason="listed without a link (不公开)")
+
+    def list_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        board: Board = request.cb_kwargs["board"]
+        self.scans[board.id].list_broken = True
+        self.record_failure(request.url, *self.classify(failure))
+        return iter(())
+
+    # --- detail pages --------------------------------------------------------------------------------
+    def parse_detail(self, response: Response, board: Board, transact_id: str, from_list: bool) -> Iterator[Any]:
+        snapshot = self.snapshot(response)
+        ok = True
+        if response.status in WITHDRAWN_STATUSES:
+            yield MessageWithdrawn(platform=self.name, external_id=transact_id, seen_at=utcnow(),
+                                   reason=f"detail answered HTTP {response.status}")
+        elif self.soft_blocked(snapshot):
+            ok = False
+        else:
+            try:
+                yield pages.parse_detail(snapshot, self.name, self.platform.base_url, board, transact_id)
+            except LayoutChanged as error:
+                ok = False
+                if not self.soft_blocked(snapshot, unparsed=True):
+                    yield self.quarantine(snapshot, error.reason, external_id=transact_id)
+        yield from self.detail_done(board, transact_id, from_list, ok)
+
+    def detail_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        kwargs = request.cb_kwargs
+        self.record_failure(request.url, *self.classify(failure))
+        return self.detail_done(kwargs["board"], kwargs["transact_id"], kwargs["from_list"], ok=False)
+
+    def detail_done(self, board: Board, transact_id: str, from_list: bool, ok: bool) -> Iterator[Any]:
+        if from_list:
+            self.scans[board.id].handled(int(transact_id), ok)
+            yield from self.cursor_if_ready(board.id)

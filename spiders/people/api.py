@@ -1,0 +1,138 @@
+"""Page objects for the SPA shell and the signed JSON API: what an answer is, list pages, the appCode.
+
+Pure functions of a recorded snapshot (from Scrapy or captured in the browser); they never fetch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.snapshot import Snapshot
+
+THROTTLE_STATUSES = (403, 429)
+REJECTED_CODE = "SN0006"  # 数据格式错误: bad signature or a stale appCode
+NOT_FOUND_CODES = ("TH0001",)  # the message was deleted or never public
+SMALL_BODY = 2048  # refusals are tiny; data answers are not parsed twice just to classify them
+_APP_CODE = re.compile(r"""window\.SITE_CONFIG\s*=\s*\{[^}]*?appCode\s*:\s*['"]([A-Za-z0-9]+)['"]""")
+_SCRIPT = re.compile(r"""<script[^>]+src=["']([^"']*/pcjs/app\.[0-9a-f]+\.js)["']""")
+
+
+class Answer(StrEnum):
+    """What the API said, before any parsing of its data."""
+
+    OK = "ok"
+    THROTTLED = "throttled"  # 403/429 from the WAF, or an empty 200 under throttling: back off and retry
+    REJECTED = "rejected"  # SN0006: re-read the appCode; again with a fresh one: the API refuses this client
+    NOT_FOUND = "not_found"  # the message is gone
+    ERROR = "error"  # any other code: the API changed or broke
+
+
+@dataclass(frozen=True, slots=True)
+class ShellPage:
+    """What the harvester reads from an SPA shell: the release's appCode and its bundle."""
+
+    app_code: str
+    script: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One message as a board list shows it (its content there is cut short: never used as the body)."""
+
+    tid: int
+    subject: str
+    state: str
+    graded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """One list call's items, newest first, and the cursor for the next call ("" at the end)."""
+
+    items: tuple[ListItem, ...]
+    last_item: str
+
+    @property
+    def oldest(self) -> int | None:
+        return min((item.tid for item in self.items), default=None)
+
+
+def parse_shell(snapshot: Snapshot) -> ShellPage:
+    """The inline `window.SITE_CONFIG.appCode`; LayoutChanged when the shell no longer carries it."""
+    text = snapshot.text
+    found = _APP_CODE.search(text)
+    if found is None:
+        raise LayoutChanged("shell: window.SITE_CONFIG.appCode not found")
+    script = _SCRIPT.search(text)
+    return ShellPage(app_code=found.group(1), script=script.group(1) if script else None)
+
+
+def _code(body: bytes) -> Any:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data.get("code") if isinstance(data, dict) else None
+
+
+def answer(snapshot: Snapshot) -> Answer:
+    """Classify an API answer by status and code; a data answer's JSON is left to the page objects."""
+    body = snapshot.body.strip()
+    if snapshot.status in THROTTLE_STATUSES or (snapshot.status == 200 and not body):
+        return Answer.THROTTLED
+    if snapshot.status != 200:
+        return Answer.ERROR
+    if len(body) > SMALL_BODY:
+        return Answer.OK
+    code = _code(body)
+    if code == REJECTED_CODE:
+        return Answer.REJECTED
+    if code in NOT_FOUND_CODES:
+        return Answer.NOT_FOUND
+    return Answer.OK if code == 0 else Answer.ERROR
+
+
+def result_data(snapshot: Snapshot, what: str) -> dict[str, Any]:
+    """`resultData` of a code-0 answer; LayoutChanged names what is missing."""
+    try:
+        data = json.loads(snapshot.body)
+    except ValueError as error:
+        raise LayoutChanged(f"{what}: not JSON ({error})") from error
+    if not isinstance(data, dict) or data.get("code") != 0:
+        raise LayoutChanged(f"{what}: code {data.get('code') if isinstance(data, dict) else None!r}, expected 0")
+    result = data.get("resultData")
+    if not isinstance(result, dict):
+        raise LayoutChanged(f"{what}: resultData missing")
+    return result
+
+
+def require(entry: dict[str, Any], key: str, what: str) -> Any:
+    if key not in entry or entry[key] is None:
+        raise LayoutChanged(f"{what}: field {key!r} missing")
+    return entry[key]
+
+
+def _item(entry: Any) -> ListItem:
+    if not isinstance(entry, dict):
+        raise LayoutChanged("list: an item is not an object")
+    tid = require(entry, "tid", "list item")
+    if not str(tid).isdigit():
+        raise LayoutChanged(f"list item: tid {tid!r} is not a number")
+    return ListItem(tid=int(tid), subject=str(require(entry, "subject", "list item")),
+                    state=str(require(entry, "stateInfo", "list item")),
+                    graded=entry.get("gradeManner") is not None)
+
+
+def parse_list(snapshot: Snapshot) -> ListPage:
+    """`resultData.data[]` and `resultData.lastItem` of a /v1/threads/list/{df,bw} answer."""
+    result = result_data(snapshot, "list")
+    data = result.get("data")
+    if not isinstance(data, list):
+        raise LayoutChanged("list: resultData.data is not a list")
+    last = result.get("lastItem")
+    return ListPage(items=tuple(_item(entry) for entry in data), last_item=str(last) if last else "")

@@ -1,0 +1,153 @@
+"""What both 领导留言板 paths share: settings, options, and what to do with a list or content answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.snapshot import Snapshot
+from harvester.registry import Board
+from harvester.schema import MessageWithdrawn
+from harvester.timeutil import utcnow
+from spiders.base import HarvestSpider
+from spiders.people import api
+from spiders.people.api import Answer, ListPage
+from spiders.people.content import ContentContext, parse_content
+from spiders.people.options import PeopleOptions, parse_options
+from spiders.people.session import SiteRelease
+from spiders.scan import BoardScan
+
+GUARD = "spiders.people.guard.PeopleApiGuard"
+GUARD_ORDER = 560  # its process_response runs before RetryMiddleware's (550): throttling is ours to retry
+
+
+class PeopleBase(HarvestSpider):
+    """The API path (spider.py) and the browser path (browser_path.py) read the same answers the same way."""
+
+    options: PeopleOptions
+    release: SiteRelease
+    context: ContentContext
+    via_browser: bool  # every page through Chromium (configured, or fallen back to)
+    browser_ready: bool  # scrapy-playwright is installed for this crawl
+    scans: dict[str, BoardScan]  # set up by HarvestSpider.from_crawler, like the three below
+    requested: set[str]
+    recheck_after: timedelta
+    recheck_limit: int
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        spec = getattr(cls, "platform", None)
+        if spec is None:
+            return
+        settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"), GUARD: GUARD_ORDER},
+                     priority="spider")
+        codes = [int(code) for code in settings.getlist("RETRY_HTTP_CODES") if int(code) not in api.THROTTLE_STATUSES]
+        settings.set("RETRY_HTTP_CODES", codes, priority="spider")
+        options = parse_options(spec.options, spec.source)
+        if spec.fetch == "browser" or options.path == "browser" or options.browser_fallback:
+            from adapters.playwright_settings import HANDLER, playwright_settings
+
+            settings.update(playwright_settings(), priority="spider")
+            # One handler instance per scheme, each starting its own Playwright driver: only the site's scheme.
+            settings.set("DOWNLOAD_HANDLERS", {urlsplit(spec.base_url).scheme: HANDLER}, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PeopleBase:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, PeopleBase)
+        spec = cls.platform
+        spider.options = parse_options(spec.options, spec.source)
+        spider.release = SiteRelease()
+        spider.via_browser = spec.fetch == "browser" or spider.options.path == "browser"
+        spider.browser_ready = spider.via_browser or spider.options.browser_fallback
+        spider.context = ContentContext(spider.name, spec.base_url, {b.id: b.addressee for b in spec.boards},
+                                        spider.options)
+        return spider
+
+    def content_request(self, tid: str, board_id: str | None) -> scrapy.Request:
+        raise NotImplementedError
+
+    # --- lists ---------------------------------------------------------------------------------------
+    def take_list_answer(self, board: Board, snapshot: Snapshot, verdict: Answer,
+                         next_page: Callable[[str], scrapy.Request] | None) -> Iterator[Any]:
+        """Content requests for new and changed messages, then the next page (when `next_page` makes it; the
+        browser clicks for it) or the end of the board's scan."""
+        scan = self.scans[board.id]
+        if verdict is not Answer.OK:
+            scan.list_broken = True
+            self.record_failure(snapshot.url, _failure_class(verdict),
+                                f"board {board.id}: {verdict.value}, HTTP {snapshot.status}")
+            return
+        try:
+            listing = api.parse_list(snapshot)
+        except LayoutChanged as error:
+            scan.list_broken = True
+            self.record_failure(snapshot.url, "layout_changed", error.reason)
+            yield self.quarantine(snapshot, error.reason)
+            return
+        yield from self.take_listing(board, listing)
+        if listing.last_item and not scan.reached_cursor(listing.oldest):
+            if next_page is not None:
+                yield next_page(listing.last_item)
+            return
+        scan.list_complete = True
+        yield from self.cursor_if_ready(board.id)
+
+    def take_listing(self, board: Board, listing: ListPage) -> Iterator[scrapy.Request]:
+        """Read whole every message the store lacks or holds in another state."""
+        scan = self.scans[board.id]
+        known = self.known_states(str(item.tid) for item in listing.items)
+        for item in listing.items:
+            scan.seen.add(item.tid)
+            tid, state = str(item.tid), known.get(str(item.tid))
+            if tid not in self.requested and (state is None or state.status_raw != item.state):
+                yield self.content_request(tid, board.id)
+
+    def list_failed(self, failure: Failure) -> Iterator[Any]:
+        board: Board = failure.request.cb_kwargs["board"]
+        self.scans[board.id].list_broken = True
+        self.record_failure(failure.request.url, *self.classify(failure))
+        return iter(())
+
+    # --- messages ------------------------------------------------------------------------------------
+    def take_content(self, snapshot: Snapshot, verdict: Answer, tid: str, board_id: str | None) -> Iterator[Any]:
+        """The message, its withdrawal, or a quarantined or failed read; then the board's cursor if ready."""
+        ok = True
+        if verdict is Answer.OK:
+            try:
+                yield parse_content(snapshot, self.context)
+            except LayoutChanged as error:
+                ok = False
+                yield self.quarantine(snapshot, error.reason, external_id=tid)
+        elif verdict is Answer.NOT_FOUND:
+            yield MessageWithdrawn(platform=self.name, external_id=tid, seen_at=utcnow(),
+                                   reason="the content API no longer has this message")
+        else:
+            ok = False
+            self.record_failure(f"{snapshot.url}#tid={tid}", _failure_class(verdict),
+                                f"{verdict.value}, HTTP {snapshot.status}")
+        yield from self.content_done(tid, board_id, ok)
+
+    def content_failed(self, failure: Failure) -> Iterator[Any]:
+        kwargs = failure.request.cb_kwargs
+        self.record_failure(failure.request.url, *self.classify(failure))
+        return self.content_done(kwargs["tid"], kwargs["board_id"], ok=False)
+
+    def content_done(self, tid: str, board_id: str | None, ok: bool) -> Iterator[Any]:
+        """`board_id` is the board whose list asked for the message (its cursor waits); None for re-checks."""
+        if board_id is not None:
+            self.scans[board_id].handled(int(tid), ok)
+            yield from self.cursor_if_ready(board_id)
+
+
+def _failure_class(verdict: Answer) -> str:
+    return "blocked" if verdict in (Answer.THROTTLED, Answer.REJECTED) else "http_error"

@@ -1,0 +1,78 @@
+"""A 领导留言板 definition's `[options]`: ministry boards, page size, labels, backoff and the browser path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harvester.config import ConfigError
+from harvester.vocab import Kind, Status, Topic
+
+PATHS = ("api", "browser")
+KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
+         "browser_timeout_s", "kind_labels", "topic_labels", "status_labels"}
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleOptions:
+    """`ministry_boards`: fids listed by /v1/threads/list/bw (部委留言板); every other board is a local-leader
+    board (/df). `path` "browser" drives the SPA in Chromium from the start (as `fetch = "browser"` does);
+    `browser_fallback` lets the API path switch to it when the API refuses signatures made with a fresh
+    appCode. Throttled calls (403, 429, empty 200) are retried `max_attempts` times in all, waiting
+    `backoff_s` doubled per attempt (with jitter, at most `max_backoff_s`). Label tables add platform labels
+    the vocabulary does not know (e.g. typeName 两会)."""
+
+    ministry_boards: frozenset[str] = frozenset()
+    rows: int = 10
+    path: str = "api"
+    browser_fallback: bool = True
+    max_attempts: int = 6
+    backoff_s: float = 0.5
+    max_backoff_s: float = 30.0
+    browser_timeout_s: float = 20.0
+    kind_labels: Mapping[str, Kind] = field(default_factory=dict)
+    topic_labels: Mapping[str, Topic] = field(default_factory=dict)
+    status_labels: Mapping[str, Status] = field(default_factory=dict)
+
+    def list_kind(self, fid: str) -> str:
+        return "bw" if fid in self.ministry_boards else "df"
+
+
+def _labels(value: Any, enum: type[Kind] | type[Topic] | type[Status], key: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: options.{key} must be a table of label = value")
+    try:
+        return {str(label): enum(canonical) for label, canonical in value.items()}
+    except ValueError as error:
+        raise ConfigError(f"{source}: options.{key}: {error}; known {[e.value for e in enum]}") from error
+
+
+def _positive(options: Mapping[str, Any], key: str, default: float, source: str) -> float:
+    value = options.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{source}: options.{key} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
+    """Validate a definition's `[options]`; errors name the file and the key."""
+    unknown = set(options) - KNOWN
+    if unknown:
+        raise ConfigError(f"{source}: unknown people option(s) {sorted(unknown)}; known {sorted(KNOWN)}")
+    path = options.get("path", "api")
+    if path not in PATHS:
+        raise ConfigError(f"{source}: options.path must be one of {PATHS}, got {path!r}")
+    rows = options.get("rows", 10)
+    if not isinstance(rows, int) or not 1 <= rows <= 50:
+        raise ConfigError(f"{source}: options.rows must be an integer from 1 to 50, got {rows!r}")
+    return PeopleOptions(
+        ministry_boards=frozenset(str(fid) for fid in options.get("ministry_boards", [])), rows=rows, path=path,
+        browser_fallback=bool(options.get("browser_fallback", True)),
+        max_attempts=int(_positive(options, "max_attempts", 6, source)),
+        backoff_s=_positive(options, "backoff_s", 0.5, source),
+        max_backoff_s=_positive(options, "max_backoff_s", 30.0, source),
+        browser_timeout_s=_positive(options, "browser_timeout_s", 20.0, source),
+        kind_labels=_labels(options.get("kind_labels", {}), Kind, "kind_labels", source),
+        topic_labels=_labels(options.get("topic_labels", {}), Topic, "topic_labels", source),
+        status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source))
