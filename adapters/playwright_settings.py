@@ -1,0 +1,66 @@
+"""Chromium launch options and the Scrapy settings that route `meta={"playwright": True}` through it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's build; `playwright install` cannot download here
+CHROMIUM_ENV = "HARVESTER_CHROMIUM"
+
+# Playwright already adds --no-sandbox unless chromium_sandbox=True; it is spelled out because chromium run
+# as root refuses to start without it. Without the background-networking flags chromium keeps dialling
+# Google services (safe browsing, component updates, sync), which floods a closed network with failures.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+)
+
+# Nothing a page object reads comes from these; skipping them is most of a render's bandwidth.
+HEAVY_RESOURCES = frozenset({"image", "font", "media"})
+
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+class _HasResourceType(Protocol):
+    resource_type: str
+
+
+def chromium_launch_options(headless: bool = True, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for `BrowserType.launch`: the chromium binary (`HARVESTER_CHROMIUM` wins) and flags."""
+    env = os.environ if env is None else env
+    return {
+        "executable_path": env.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM,
+        "headless": headless,
+        "args": list(CHROMIUM_ARGS),
+    }
+
+
+def should_abort_request(request: _HasResourceType) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST predicate: drop images, fonts and media a page asks for."""
+    return request.resource_type in HEAVY_RESOURCES
+
+
+def playwright_settings(max_contexts: int = 2, max_pages: int = 4, headless: bool = True,
+                        navigation_timeout_s: float = 30.0) -> dict[str, Any]:
+    """Scrapy settings switching scrapy-playwright on; only requests with `meta={"playwright": True}` use it.
+
+    Everything else in the crawl (throttling, retries, stats, pipelines) stays the ordinary Scrapy path.
+    Contexts and pages per context are bounded so a long crawl cannot grow the browser without limit.
+    """
+    return {
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.should_abort_request",
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_s * 1000,
+        "PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(headless=headless),
+        "PLAYWRIGHT_MAX_CONTEXTS": max_contexts,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
+        "TWISTED_REACTOR": ASYNCIO_REACTOR,
+    }

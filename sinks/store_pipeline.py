@@ -1,0 +1,114 @@
+"""Pipeline step 3: batched writes to the SQL store, and the run record around the crawl."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from harvester.replies.confirm import confirm_posted_replies
+from harvester.runs import STAT_PREFIX, verdict
+from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
+from harvester.store_cache import store_for
+from harvester.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Buffers items and writes them in one transaction per batch.
+
+    A board cursor is written in the same transaction as the messages before it, never earlier, so a crash
+    can only make the next run re-read letters, never skip them.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.batch_size = crawler.settings.getint("HARVESTER_BATCH_SIZE", 200)
+        self.store = store_for(crawler.settings["HARVESTER_DB_URL"])
+        self.run_id: int | None = None
+        self.buffer: list[Any] = []
+        self.flush_error: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    @property
+    def platform(self) -> str:
+        spider = self.crawler.spider
+        assert spider is not None
+        return spider.name
+
+    def open_spider(self) -> None:
+        with self.store.transaction() as repo:
+            abandoned = repo.abandon_stale_runs(self.platform)
+            if abandoned:
+                logger.warning("%s: %d earlier run(s) died without an outcome", self.platform, abandoned)
+            self.run_id = repo.start_run(self.platform, os.getpid())
+        self.stats.set_value(STAT_PREFIX + "run_id", self.run_id)
+
+    def process_item(self, item: Any) -> Any:
+        self.buffer.append(item)
+        self.stats.inc_value(STAT_PREFIX + "items_buffered")
+        if isinstance(item, BoardCursor) or len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        try:
+            self.flush()
+        except Exception as error:  # recorded on the run by spider_closed, then re-raised by Scrapy's logging
+            self.flush_error = f"final write failed: {error.__class__.__name__}"
+            raise
+
+    def flush(self) -> None:
+        """Write the buffer in one transaction and count the outcomes."""
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        assert self.run_id is not None
+        seen_at = utcnow()
+        with self.store.transaction() as repo:
+            messages = [i for i in batch if isinstance(i, Message)]
+            results = repo.upsert_messages(messages, self.run_id, seen_at) if messages else []
+            # Posted replies this batch shows on their messages become verified, in the same transaction.
+            self.stats.inc_value(STAT_PREFIX + "replies_verified",
+                                 confirm_posted_replies(repo.session, messages, self.run_id, seen_at))
+            outcomes: list[str] = [r.outcome for r in results]
+            for item in batch:
+                if isinstance(item, QuarantinedPage):
+                    repo.quarantine_page(item, self.run_id)
+                elif isinstance(item, MessageWithdrawn):
+                    outcomes.append(repo.withdraw_message(item, self.run_id))  # withdrawn | unchanged | unknown
+                elif isinstance(item, BoardCursor):
+                    repo.set_cursor(item, self.run_id)
+        self._count(batch, outcomes)
+
+    def _count(self, batch: list[Any], outcomes: list[str]) -> None:
+        names = {"inserted": "new", "updated": "changed", "unchanged": "unchanged", "withdrawn": "withdrawn"}
+        for outcome in outcomes:
+            if outcome in names:
+                self.stats.inc_value(STAT_PREFIX + names[outcome])
+        self.stats.inc_value(STAT_PREFIX + "items", sum(isinstance(i, Message) for i in batch))
+        self.stats.inc_value(STAT_PREFIX + "quarantined", sum(isinstance(i, QuarantinedPage) for i in batch))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Record the run's outcome (after the final flush) with why it failed, if it did."""
+        if self.run_id is None:
+            return
+        failures = list(getattr(spider, "failures", []))
+        result = verdict(reason, failures, self.stats.get_stats())
+        if self.flush_error:
+            result.outcome, result.failure_class, result.error = "failed", "store", self.flush_error
+        with self.store.transaction() as repo:
+            repo.finish_run(self.run_id, result.outcome, result.counts, error=result.error,
+                            failure_class=result.failure_class)
+        log = logger.info if result.outcome == "succeeded" else logger.error
+        log("%s: run %s %s %s", self.platform, self.run_id, result.outcome, result.error or "")
