@@ -1,0 +1,58 @@
+"""The replica's own control routes under /__replica__/discuz/: accounts, ground truth, moderation, sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from replicas.discuz.dates import iso
+from replicas.discuz.model import Post, Thread
+from replicas.discuz.state import Forum
+
+PREFIX = "/__replica__/discuz/"
+
+
+def post_truth(post: Post) -> dict[str, Any]:
+    return {"pid": post.pid, "floor": post.position, "first": post.first, "author": post.author.username,
+            "author_uid": post.author.uid, "dateline": iso(post.dateline), "message": post.message,
+            "official": post.author.official, "locked": post.locked, "moderated": post.moderated}
+
+
+def thread_truth(forum: Forum, thread: Thread) -> dict[str, Any]:
+    """What the database knows about a thread; `posts` includes hidden and queued ones, flagged."""
+    board = forum.world.boards[thread.fid]
+    return {"tid": thread.tid, "fid": thread.fid, "subject": thread.subject, "typeid": thread.typeid,
+            "type": board.types.get(thread.typeid) if thread.typeid else None, "author": thread.author.username,
+            "author_uid": thread.author.uid, "posted_at": iso(thread.dateline), "pinned": thread.pinned,
+            "closed": thread.closed, "readperm": thread.readperm, "views": thread.views,
+            "replies": thread.replies, "last_post_at": iso(thread.last_post.dateline),
+            "posts": [post_truth(post) for post in thread.posts]}
+
+
+def add_routes(app: web.Application, forum: Forum) -> None:
+    async def accounts(_: web.Request) -> web.Response:
+        return web.json_response([
+            {"uid": u.uid, "username": u.username, "password": u.password, "group": u.group,
+             "official": u.official, "readaccess": u.readaccess} for u in forum.world.users])
+
+    async def threads(request: web.Request) -> web.Response:
+        """?fid= limits to one board, ?tid= to one thread; threads come in tid order."""
+        fid, tid = request.query.get("fid"), request.query.get("tid")
+        chosen = [t for t in forum.world.threads.values()
+                  if (not fid or t.fid == int(fid)) and (not tid or t.tid == int(tid))]
+        return web.json_response([thread_truth(forum, t) for t in sorted(chosen, key=lambda t: t.tid)])
+
+    async def approve(request: web.Request) -> web.Response:
+        """Body {"pids": [...]} releases those queued replies; no pids releases all of them."""
+        payload = await request.json() if request.can_read_body else {}
+        pids = payload.get("pids")
+        return web.json_response({"approved": forum.world.approve([int(p) for p in pids] if pids else None)})
+
+    async def expire(_: web.Request) -> web.Response:
+        return web.json_response({"expired": forum.sessions.expire_all()})
+
+    app.router.add_get(PREFIX + "accounts", accounts)
+    app.router.add_get(PREFIX + "threads", threads)
+    app.router.add_post(PREFIX + "approve", approve)
+    app.router.add_post(PREFIX + "expire-sessions", expire)

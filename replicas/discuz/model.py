@@ -1,0 +1,101 @@
+"""The forum's records as the Discuz database holds them: users, boards, threads and posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# User groups with Discuz's read-access levels; a thread's readperm is compared against these.
+GROUP_ACCESS = {"新手上路": 10, "注册会员": 20, "中级会员": 30, "政务认证": 100, "版主": 150, "管理员": 200}
+GUEST_ACCESS = 1
+LOCK_SINGLE = "single"  # one post hidden by a moderator
+LOCK_AUTHOR = "author"  # the author is banned, every post of theirs is hidden
+
+
+@dataclass(frozen=True)
+class User:
+    """A forum member; officials are government accounts that answer 问政 threads."""
+
+    uid: int
+    username: str
+    password: str
+    group: str
+    official: bool = False
+
+    @property
+    def readaccess(self) -> int:
+        return GROUP_ACCESS[self.group]
+
+
+@dataclass(frozen=True)
+class Board:
+    """A forum (版块). `kind` is "wenzheng" (complaints answered by officials) or "chat"."""
+
+    fid: int
+    name: str
+    kind: str
+    gid: int
+    category: str
+    types: dict[int, str]
+
+
+@dataclass
+class Post:
+    """One floor of a thread. `position` is fixed at insertion, so hidden posts leave gaps."""
+
+    pid: int
+    tid: int
+    author: User
+    dateline: datetime
+    message: str
+    position: int = 0
+    first: bool = False
+    locked: str | None = None
+    moderated: bool = False
+    edited_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.dateline = self.dateline.replace(microsecond=0)  # Discuz stores unix seconds
+
+
+@dataclass
+class Thread:
+    """A thread (主题) and its posts in pid order, moderated ones included."""
+
+    tid: int
+    fid: int
+    subject: str
+    typeid: int | None
+    author: User
+    dateline: datetime
+    views: int = 0
+    pinned: bool = False
+    closed: bool = False
+    readperm: int = 0
+    topic: str = ""
+    posts: list[Post] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.dateline = self.dateline.replace(microsecond=0)
+
+    @property
+    def shown(self) -> list[Post]:
+        """Posts a visitor sees (locked ones render as a notice; moderated ones not at all)."""
+        return [post for post in self.posts if not post.moderated]
+
+    @property
+    def replies(self) -> int:
+        return len(self.shown) - 1
+
+    @property
+    def last_post(self) -> Post:
+        return next(post for post in reversed(self.posts) if not post.moderated)
+
+    @property
+    def answered(self) -> bool:
+        return any(post.author.official for post in self.posts)
+
+    def bump_key(self) -> tuple[datetime, int]:
+        """Board order: the newest visible post first; pid breaks ties of equal datelines."""
+        last = self.last_post
+        return last.dateline, last.pid

@@ -1,0 +1,115 @@
+"""大连 style mailbox (.jspx): `ul.mt10 > li` list pages `xjlb_{n}.jspx`, a `table/tbody` detail keyed by gdId."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from replicas.mailboxes.base import MailboxSite, Options, int_param, meta_tag, seconds
+from replicas.mailboxes.letters import CLOSED, IN_PROGRESS, PENDING, REPLIED, Letter, Profile
+
+BASE = "/fgw/gzjl"
+PROFILE = Profile(city="大连市", districts=("中山区", "西岗区", "沙河口区", "甘井子区", "旅顺口区", "金州区"),
+                  kinds=("咨询", "投诉", "求助", "建议", "举报", "表扬"), kind_weights=(25, 30, 15, 20, 5, 5),
+                  hotline=True)
+
+
+def _layout(charset: str, title: str, content: str) -> str:
+    return (f"<!DOCTYPE html>\n<html>\n<head>\n{meta_tag(charset)}\n<title>{escape(title)}-大连市政务服务网</title>\n"
+            '<link rel="stylesheet" href="/fgw/r/cms/www/default/css/gzjl.css">\n</head>\n<body>\n'
+            '<div class="top"><h1>政民互动 · 公众监督</h1></div>\n'
+            f'<div class="main">\n{content}\n</div>\n<div class="foot">大连市人民政府办公室主办</div>\n</body>\n</html>\n')
+
+
+def _lines(text: str) -> str:
+    """Dalian keeps the letter's line breaks as `<br>` inside one cell."""
+    return "<br>".join(escape(line) for line in text.split("\n") if line)
+
+
+class DalianSite(MailboxSite):
+    """The 大连 工作交流 mailbox: every letter listed, non-public ones without links."""
+
+    profile = PROFILE
+    # Dalian shows no separate 已回复: a published answer means the case is 已办结.
+    labels = {PENDING: "待处理", IN_PROGRESS: "办理中", REPLIED: "已办结", CLOSED: "已办结"}
+
+    def site_id(self, letter: Letter) -> str:
+        return letter.token
+
+    def letter_no(self, letter: Letter) -> str:
+        return f"G{letter.posted_at:%Y%m%d}-{letter.day_no:04d}"
+
+    def detail_path(self, letter: Letter) -> str:
+        return f"{BASE}/detail.jspx?gdId={letter.token}"
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get(BASE + "/xjlb.jspx", self.slow(self.list_page))
+        app.router.add_get(BASE + r"/xjlb_{page:\d+}.jspx", self.slow(self.list_page))
+        app.router.add_get(BASE + "/detail.jspx", self.slow(self.detail_page))
+
+    # -- list -----------------------------------------------------------------------------------
+
+    def _row(self, letter: Letter) -> str:
+        # All five anchors of a public row link to the detail; a non-public row keeps anchors without href.
+        href = f' href="{self.detail_path(letter)}" target="_blank"' if letter.public else ""
+        return (f'<li><a{href} class="bh">{self.letter_no(letter)}</a>'
+                f'<a{href} title="{escape(letter.title)}"><span>{escape(letter.title)}</span></a>'
+                f"<a{href}>{escape(letter.kind)}</a><a{href}>{self.status(letter)}</a>"
+                f"<a{href}>{escape(letter.unit)}</a></li>")
+
+    @staticmethod
+    def _pager(total: int, page: int, pages: int) -> str:
+        parts = [f'<span class="total">共{total}条</span>', '<a href="xjlb_1.jspx">首页</a>']
+        if page > 1:
+            parts.append(f'<a href="xjlb_{page - 1}.jspx">上一页</a>')
+        if page < pages:
+            parts.append(f'<a href="xjlb_{page + 1}.jspx">下一页</a>')
+        parts += [f'<a href="xjlb_{pages}.jspx">尾页</a>', f'<span class="cur">{page}/{pages}</span>']
+        return '<div class="page">' + " ".join(parts) + "</div>"
+
+    async def list_page(self, request: web.Request) -> web.Response:
+        page = int_param(request.match_info.get("page"), 1)
+        if not page:
+            return self.html(_layout(self.options.charset, "页面不存在", '<div class="xj_tip">页面不存在</div>'), 404)
+        letters = self.listed()
+        size = self.options.per_page
+        pages = max(1, math.ceil(len(letters) / size))
+        rows = "\n".join(self._row(letter) for letter in letters[(page - 1) * size:page * size])
+        head = "".join(f"<span>{label}</span>" for label in ("信件编号", "信件标题", "类型", "状态", "办理单位"))
+        content = (f'<div class="list_tit">{head}</div>\n<ul class="mt10">\n{rows}\n</ul>\n'
+                   f"{self._pager(len(letters), page, pages)}")
+        return self.html(_layout(self.options.charset, "信件列表", content))
+
+    # -- detail ---------------------------------------------------------------------------------
+
+    def _table(self, letter: Letter) -> str:
+        rows = [
+            f"<th>受理编号</th><td>{self.letter_no(letter)}</td><th>信件类型</th><td>{escape(letter.kind)}</td>",
+            '<th colspan="4">反映内容</th>',
+            f'<td colspan="4" class="nr">{_lines(letter.body)}</td>',
+            '<th colspan="4">答复内容</th>',
+            f'<td colspan="4" class="nr">{_lines(letter.reply_text)}</td>',
+            f"<th>反映时间</th><td>{seconds(letter.posted_at)}</td><th>反馈时间</th><td>{seconds(letter.replied_at)}</td>",
+            f"<th>办理单位</th><td>{escape(letter.unit)}</td><th>办理状态</th><td>{self.status(letter)}</td>",
+        ]
+        body = "\n".join(f"<tr>{row}</tr>" for row in rows)
+        return f'<table class="xj_table" width="100%">\n<tbody>\n{body}\n</tbody>\n</table>'
+
+    async def detail_page(self, request: web.Request) -> web.Response:
+        letter = self.find(request.query.get("gdId", ""))
+        charset = self.options.charset
+        # The jspx app answers 200 with a notice for unknown or non-public letters.
+        if letter is None:
+            return self.html(_layout(charset, "提示", '<div class="xj_tip">该信件不存在或已删除。</div>'))
+        if not letter.public:
+            return self.html(_layout(charset, "提示", '<div class="xj_tip">该信件未公开，不能查看。</div>'))
+        content = f'<div class="xj_detail">\n<h2 class="xj_title">{escape(letter.title)}</h2>\n{self._table(letter)}\n</div>'
+        return self.html(_layout(charset, letter.title, content))
+
+
+def create(name: str, seed: int, **options: Any) -> DalianSite:
+    """Build the replica; `options` may be strings (letters, per_page, new_per_step, latency_ms, charset)."""
+    return DalianSite(name, int(seed), Options.parse(name, options, per_page=15))

@@ -1,0 +1,55 @@
+"""The replica's own control endpoints under /__replica__/people/: ground truth, accounts, releases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from replicas.framework import CONTROL_PREFIX
+from replicas.people.accounts import Sessions
+from replicas.people.api import json_response
+from replicas.people.messages import Message
+from replicas.people.state import SiteState
+
+PREFIX = CONTROL_PREFIX + "people/"
+
+
+def truth(message: Message) -> dict[str, Any]:
+    """Everything the site knows about a message: the full item, all replies, and list-only quirks."""
+    return {**message.item(truncate=False),
+            "replies": [{"answerId": r.answer_id, "organization": r.organization, "content": r.content,
+                         "dateline": r.dateline} for r in message.replies],
+            "inlineAnswer": message.inline_answer, "repliesFirst": message.replies_first}
+
+
+def add_routes(app: web.Application, state: SiteState, sessions: Sessions) -> None:
+    async def messages(request: web.Request) -> web.Response:
+        """GET ?fid= : that board's messages newest first (all boards without fid)."""
+        fid = request.query.get("fid", "")
+        source = state.world.by_fid.get(int(fid), []) if fid.isdigit() else state.world.messages
+        return json_response([truth(message) for message in reversed(source)])
+
+    async def accounts(_: web.Request) -> web.Response:
+        return json_response([account.public() for account in sessions.accounts.values()])
+
+    async def rotate(_: web.Request) -> web.Response:
+        release = state.rotate()
+        return json_response({"appCode": release.app_code, "script": release.script_path,
+                              "release": release.number})
+
+    async def waf(request: web.Request) -> web.Response:
+        """POST {"rate_per_s": R, "storm": N}: retune the WAF's per-client rate, and/or throttle the next N site
+        requests whatever the rate (as while the site is under attack). Either key may be left out."""
+        body = await request.json()
+        rate, storm = body.get("rate_per_s", state.waf.rate_per_s), body.get("storm", state.waf.storm)
+        if not isinstance(rate, int | float) or rate < 0 or not isinstance(storm, int) or storm < 0:
+            return json_response({"error": "rate_per_s and storm must be non-negative numbers"}, status=400)
+        state.waf.rate_per_s, state.waf.storm = float(rate), storm
+        state.waf.buckets.clear()
+        return json_response({"rate_per_s": state.waf.rate_per_s, "storm": storm, "throttled": state.waf.throttled})
+
+    app.router.add_get(PREFIX + "messages", messages)
+    app.router.add_get(PREFIX + "accounts", accounts)
+    app.router.add_post(PREFIX + "rotate-appcode", rotate)
+    app.router.add_post(PREFIX + "waf", waf)
