@@ -1,0 +1,125 @@
+"""`harvester run` and `harvester check` as cron runs them: no terminal, real replicas, real receivers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harvester.store.db import Store
+from tests.harvesting import ROOT, cli, harvester_env, write_config
+from tests.integration.test_alerts import LoopThread, SmtpReceiver, WebhookReceiver
+from tests.replicahost import replica_process
+
+PLATFORMS = ("jact_demo", "jact_demo_gbk")
+# The replicas' letters are weeks old and partly unanswered: leave deadlines to tests/integration/test_monitors.py.
+QUIET = 'state_dir = "state"\n[checks.overdue]\nenabled = false\n'
+
+
+@pytest.fixture(scope="module")
+def mailboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with replica_process(tmp_path_factory.mktemp("replicas"), ["jact", "jact_gbk"],
+                         options={"jact": {"letters": 25}, "jact_gbk": {"letters": 20}}) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Iterator[tuple[WebhookReceiver, SmtpReceiver]]:
+    loop = LoopThread()
+    hook, mail = WebhookReceiver(), SmtpReceiver()
+    loop.run(hook.start())
+    loop.run(mail.start())
+    yield hook, mail
+    loop.run(hook.stop())
+    loop.run(mail.stop())
+    loop.close()
+
+
+def start_run(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "harvester", "run", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=harvester_env(config))
+
+
+def runs_of(db_url: str) -> list[dict]:
+    with Store.open(db_url) as store, store.transaction() as repo:
+        return repo.latest_runs(limit=50)
+
+
+def test_two_runs_started_together_one_harvests_and_the_other_exits_at_once(tmp_path: Path,
+                                                                             mailboxes: dict[str, str]) -> None:
+    db_url = f"sqlite:///{tmp_path / 'lock.db'}"
+    config = write_config(tmp_path, db_url, {"jact_demo": mailboxes["jact"], "jact_demo_gbk": mailboxes["jact_gbk"]},
+                          extra=QUIET)
+    processes = [start_run(config), start_run(config)]
+    finished: list[tuple[subprocess.Popen[str], str, str]] = []
+    deadline = time.monotonic() + 120
+    while len(finished) < 2 and time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None and all(process is not p for p, _, _ in finished):
+                finished.append((process, *process.communicate()))
+        time.sleep(0.05)
+    assert len(finished) == 2, "a run hung"
+    (first, _, first_err), (second, second_out, second_err) = finished
+    assert (first.returncode, second.returncode) == (3, 0), first_err + second_err
+    assert "another harvester run (pid" in first_err and "run.lock" in first_err and "exiting" in first_err
+    assert "event=summary level=info holds=true" in second_out
+    assert sorted(run["platform"] for run in runs_of(db_url)) == sorted(PLATFORMS)  # each harvested once
+
+
+def test_a_platform_that_is_down_fails_the_run_by_name_and_spares_the_others(
+        tmp_path: Path, mailboxes: dict[str, str], receivers: tuple[WebhookReceiver, SmtpReceiver]) -> None:
+    hook, mail = receivers
+    db_url = f"sqlite:///{tmp_path / 'down.db'}"
+    alerts = (f'[run]\ntextfile = "metrics.prom"\n[[alerts.webhooks]]\nurl = "{hook.base_url}/hook?case=down"\n'
+              f'[alerts.email]\nhost = "127.0.0.1"\nport = {mail.port}\nsecurity = "plain"\n'
+              'sender = "harvester@example.gov.cn"\nrecipients = ["duty@example.gov.cn"]\n')
+    config = write_config(tmp_path, db_url, {"jact_demo": "http://127.0.0.1:9", "jact_demo_gbk": mailboxes["jact_gbk"]},
+                          extra=QUIET + alerts)
+    process = start_run(config, "--json")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    report = json.loads(out)
+    harvests = {h["platform"]: h for h in report["harvests"]}
+    assert (harvests["jact_demo"]["ok"], harvests["jact_demo"]["failure_class"]) == (False, "network")
+    assert harvests["jact_demo_gbk"]["ok"] is True
+    assert "event=harvest.finished level=error platform=jact_demo " in err  # the cron log names it
+    failing = {(c["check"], c["platform"]) for c in report["checks"] if c["status"] != "ok"}
+    assert failing == {("last_run", "jact_demo"), ("staleness", "jact_demo"), ("error_rates", "jact_demo")}
+    with Store.open(db_url) as store, store.transaction() as repo:
+        assert sum(1 for _ in repo.iter_messages(platform="jact_demo_gbk")) > 0
+    metrics = (tmp_path / "metrics.prom").read_text(encoding="utf-8")
+    assert 'liuyan_check_failed{check="harvest",platform="jact_demo"} 1' in metrics
+    assert 'liuyan_check_failed{check="harvest",platform="jact_demo_gbk"} 0' in metrics
+    [posted] = [p for p in hook.on("/hook") if p.query.get("case") == "down"]
+    assert {(f["check"], f["platform"]) for f in posted.json["failures"]} >= {("harvest", "jact_demo")}
+    assert not [f for f in posted.json["failures"] if f["platform"] == "jact_demo_gbk"]
+    [sent] = mail.mails
+    assert sent.rcpt_to == ["duty@example.gov.cn"] and "jact_demo" in sent.parsed().get_content()
+    assert "failed (network)" in cli(config, "runs").stdout
+
+
+def test_check_on_a_store_never_harvested_fails_with_log_lines_or_json(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}", {"jact_demo": "http://127.0.0.1:9"},
+                          extra=QUIET)
+    plain = cli(config, "check")
+    assert plain.returncode == 1
+    lines = plain.stdout.splitlines()
+    assert any("event=check level=error check=staleness platform=jact_demo" in line and
+               'detail="never harvested successfully"' in line for line in lines)
+    assert lines[-1].split(" ", 1)[1].startswith("event=summary level=error holds=false")
+    report = json.loads(cli(config, "check", "--json", "--at", "2026-11-25T08:00").stdout)
+    assert report["at"] == "2026-11-25T08:00:00+08:00" and report["holds"] is False
+
+
+def test_a_mistake_in_the_checks_section_is_one_clear_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", {"jact_demo": "http://127.0.0.1:9"},
+                          extra="[checks.stalenes]\nmax_age_hours = 5\n")
+    result = cli(config, "run")
+    assert result.returncode == 2
+    assert "[checks]: unknown monitor 'stalenes'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "state" / "run.lock").exists()  # refused before taking the lock or harvesting

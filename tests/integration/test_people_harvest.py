@@ -1,0 +1,308 @@
+"""The 领导留言板 spider against the people replica, through `harvester harvest` processes and a real SQLite store:
+the signed API path, incremental runs counted by the replica, throttling, an appCode rotation, and the
+browser path (identical output, and the fallback when the API refuses plain clients)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from multidict import CIMultiDict
+
+from harvester.registry import BUILTIN_DIR
+from harvester.store.db import Store
+from harvester.timeutil import from_unix
+from tests.harvesting import ROOT, harvest, harvester_env, write_config
+from tests.replicahost import control, replica_process
+
+SLUG = "people_demo"
+BOARDS = ("559", "1007")
+FAST = {"download_delay": 0, "concurrency": 8}  # loopback, no rate limit: as fast as Scrapy goes
+VOLATILE = {"id", "first_seen_at", "last_seen_at", "last_changed_at", "first_run_id", "last_run_id"}
+
+
+def site(tmp: Path, per_board: int, rate_per_s: float = 0, seed: int = 7) -> Any:
+    return replica_process(tmp, ["people"], seed=seed,
+                           options={"people": {"boards": 2, "per_board": per_board, "rate_per_s": rate_per_s}})
+
+
+def truth(base: str) -> dict[str, dict[str, Any]]:
+    return {str(m["tid"]): m for m in control(base, "people/messages")}
+
+
+def stored(db_url: str, platform: str = SLUG) -> dict[str, dict[str, Any]]:
+    with Store.open(db_url).transaction() as repo:
+        return {m["external_id"]: m for m in repo.iter_messages(platform=platform)}
+
+
+def normalised(db_url: str) -> dict[str, dict[str, Any]]:
+    return {key: {k: v for k, v in m.items() if k not in VOLATILE} for key, m in stored(db_url).items()}
+
+
+def cursors(db_url: str, platform: str = SLUG) -> dict[str, int | None]:
+    with Store.open(db_url).transaction() as repo:
+        return {fid: int(v) if (v := repo.get_cursor(platform, fid)) else None for fid in BOARDS}
+
+
+def latest_run(db_url: str, platform: str = SLUG) -> dict[str, Any]:
+    with Store.open(db_url).transaction() as repo:
+        return repo.latest_runs(limit=1, platform=platform)[0]
+
+
+def event_count(db_url: str) -> int:
+    with Store.open(db_url).transaction() as repo:
+        return len(repo.events_since(0, limit=100_000))
+
+
+def requests_made(base: str) -> dict[str, int]:
+    return dict(control(base, "stats")["requests"])
+
+
+def assert_matches_truth(messages: dict[str, dict[str, Any]], site_truth: dict[str, dict[str, Any]]) -> None:
+    """Every message stored whole, as the site holds it (the list APIs' cut text would fail the body check)."""
+    assert set(messages) == set(site_truth)
+    for tid, fact in site_truth.items():
+        message = messages[tid]
+        assert (message["title"], message["body"], message["author"]) == (fact["subject"], fact["content"],
+                                                                          fact["nickName"]), tid
+        assert (message["status_raw"], message["kind_raw"], message["topic_raw"]) == (
+            fact["stateInfo"], fact["typeName"], fact["domainName"]), tid
+        assert (message["board_id"], message["region"], message["likes"]) == (str(fact["fid"]), fact["from"].strip(),
+                                                                              fact["favNum"])
+        assert message["posted_at"] == from_unix(fact["dateline"])
+        grades = {"manner": fact["gradeManner"], "speed": fact["gradeSpeed"]}
+        assert message["satisfaction"] == {k: v for k, v in grades.items() if v is not None}, tid
+        assert [(r["external_id"], r["organisation"], r["text"], r["replied_at"]) for r in message["replies"]] == [
+            (str(r["answerId"]), r["organization"], r["content"], from_unix(r["dateline"]))
+            for r in fact["replies"]], tid
+
+
+def newest_per_board(site_truth: dict[str, dict[str, Any]]) -> dict[str, int]:
+    return {fid: max(m["tid"] for m in site_truth.values() if str(m["fid"]) == fid) for fid in BOARDS}
+
+
+# --- the API path: a full harvest, a rerun with nothing new, then a day's moves -------------------------
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two boards of 300 messages each on one replica, harvested three times through the signed API: in full;
+    again with nothing new; after the site moved on 4 hours, with every open message due for a re-check."""
+    tmp = tmp_path_factory.mktemp("people_api")
+    seen: dict[str, Any] = {}
+    with site(tmp, per_board=300) as urls:
+        base, db_url = urls["people"], f"sqlite:///{tmp / 'harvester.db'}"
+        config = write_config(tmp, db_url, {SLUG: base}, overrides={SLUG: FAST})
+        full = harvest(config)
+        assert full.returncode == 0, full.stdout + full.stderr[-3000:]
+        seen["full"] = {"run": latest_run(db_url), "truth": truth(base), "stored": stored(db_url),
+                        "cursors": cursors(db_url), "events": event_count(db_url)}
+        control(base, "stats/reset", {})
+        assert harvest(config).returncode == 0
+        seen["rerun"] = {"run": latest_run(db_url), "requests": requests_made(base), "events": event_count(db_url)}
+        messages = stored(db_url).values()
+        seen["due"] = sum(m["status"] in ("pending", "in_progress") or (m["status"] == "replied"
+                                                                         and not m["satisfaction"]) for m in messages)
+        seen["graded"] = sum(m["status"] == "replied" and bool(m["satisfaction"]) for m in messages)
+        seen["moved"] = control(base, "advance", {"steps": 1})
+        control(base, "stats/reset", {})
+        moved = harvest(config, HARVESTER_RECHECK_AFTER_HOURS="0")
+        assert moved.returncode == 0, moved.stderr[-3000:]
+        seen["after"] = {"run": latest_run(db_url), "requests": requests_made(base), "truth": truth(base),
+                         "stored": stored(db_url), "cursors": cursors(db_url)}
+        yield seen
+
+
+def test_the_api_path_stores_every_message_of_both_boards_whole(scenario: dict[str, Any]) -> None:
+    full = scenario["full"]
+    assert len(full["truth"]) == 600
+    assert_matches_truth(full["stored"], full["truth"])
+    assert sum(len(m["content"]) > 103 for m in full["truth"].values()) > 300  # lists would have cut these
+    assert (full["run"]["outcome"], full["run"]["new"], full["run"]["quarantined"]) == ("succeeded", 600, 0)
+    assert full["cursors"] == newest_per_board(full["truth"])
+
+
+def test_a_rerun_with_nothing_new_reads_one_shell_and_one_list_page_per_board(scenario: dict[str, Any]) -> None:
+    rerun = scenario["rerun"]
+    assert rerun["requests"] == {"/threads/list": 1, "/v1/threads/list/df": 2}  # <= 2 per board
+    assert (rerun["run"]["outcome"], rerun["run"]["new"], rerun["run"]["changed"]) == ("succeeded", 0, 0)
+    assert rerun["events"] == scenario["full"]["events"]
+
+
+def test_new_messages_take_one_list_call_per_board_and_each_due_message_one_content_call(
+        scenario: dict[str, Any]) -> None:
+    after, new = scenario["after"], scenario["moved"]["new"]
+    assert scenario["due"] > 50 and scenario["graded"] > 50  # graded 已办理 have settled: not re-read
+    assert after["requests"] == {"/threads/list": 1, "/v1/threads/list/df": 2,
+                                 "/v1/threads/content": scenario["due"] + len(new)}
+    assert after["run"]["new"] == len(new) and after["run"]["changed"] >= len(scenario["moved"]["replied"]) > 0
+    assert_matches_truth(after["stored"], after["truth"])  # every move of an open message was seen
+    assert after["cursors"] == newest_per_board(after["truth"])
+
+
+# --- throttling and releases -----------------------------------------------------------------------
+def definition(tmp: Path, slug: str, **options: Any) -> Path:
+    """The people_demo definition under another slug (in a platforms dir of its own), with options changed."""
+    data = tomllib.loads((BUILTIN_DIR / f"{SLUG}.toml").read_text(encoding="utf-8"))
+    plain = {**data, "slug": slug}
+    lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in plain.items()
+             if key not in ("boards", "options")]
+    lines += [f"[[boards]]\nid = {json.dumps(b['id'])}\naddressee = {json.dumps(b['addressee'], ensure_ascii=False)}"
+              for b in data["boards"]]
+    merged = {k: v for k, v in {**data["options"], **options}.items() if not k.endswith("_labels")}
+    lines += ["[options]", *(f"{key} = {json.dumps(value)}" for key, value in merged.items())]
+    folder = tmp / "platforms"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{slug}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_throttled_calls_that_fail_for_good_hold_the_cursor_and_the_next_run_loses_nothing(
+        tmp_path: Path, sqlite_url: str) -> None:
+    slug = "people_strict"
+    folder = definition(tmp_path, slug, max_attempts=1, backoff_s=0.05)
+    with site(tmp_path, per_board=10, rate_per_s=3) as urls:  # 3 calls at once, then 3 a second: FAST overruns it
+        base = urls["people"]
+        config = write_config(tmp_path, sqlite_url, {slug: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
+                              overrides={slug: FAST})
+        first = harvest(config)
+        first_run, first_cursors, first_stored = latest_run(sqlite_url, slug), cursors(sqlite_url, slug), stored(
+            sqlite_url, slug)
+        definition(tmp_path, slug, max_attempts=8, backoff_s=0.2)  # same platform, patient this time
+        throttled_before = control(base, "people/waf", {"rate_per_s": 0, "storm": 3})["throttled"]
+        second = harvest(config)
+        site_truth, throttled = truth(base), control(base, "stats")["rate_limited"] - throttled_before
+    assert first.returncode == 1 and (first_run["outcome"], first_run["failure_class"]) == ("failed", "blocked")
+    assert len(first_stored) < len(site_truth)
+    for fid, cursor in first_cursors.items():  # everything at or below a written cursor is stored
+        below = {tid for tid, m in site_truth.items() if str(m["fid"]) == fid and cursor and m["tid"] <= cursor}
+        assert below <= set(first_stored), fid
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert throttled >= 3  # the WAF answered 429, a 403 page and an empty 200 in turn
+    assert_matches_truth(stored(sqlite_url, slug), site_truth)
+    assert cursors(sqlite_url, slug) == newest_per_board(site_truth)
+
+
+def test_an_app_code_rotation_mid_harvest_is_survived(tmp_path: Path, sqlite_url: str) -> None:
+    with site(tmp_path, per_board=30) as urls:
+        base = urls["people"]
+        config = write_config(tmp_path, sqlite_url, {SLUG: base}, overrides={SLUG: {"download_delay": 0.02}})
+        crawl = subprocess.Popen([sys.executable, "-m", "harvester", "harvest"], cwd=ROOT, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=harvester_env(config))
+        deadline = time.monotonic() + 60
+        while control(base, "stats")["total"] < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release = control(base, "people/rotate-appcode", {})
+        out, err = crawl.communicate(timeout=120)
+        stats, site_truth = control(base, "stats"), truth(base)
+    assert crawl.returncode == 0, out + err[-3000:]
+    assert stats["appCode"] == release["appCode"] and stats["signature_failures"] >= 1
+    assert stats["requests"]["/threads/list"] == 2  # the warm-up, and one re-read for every refused call
+    assert_matches_truth(stored(sqlite_url), site_truth)
+    assert latest_run(sqlite_url)["outcome"] == "succeeded"
+
+
+# --- the browser path ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two boards of 8 messages, harvested through the API path: what the browser path must reproduce."""
+    tmp = tmp_path_factory.mktemp("people_small")
+    with site(tmp, per_board=8) as urls:
+        db_url = f"sqlite:///{tmp / 'api.db'}"
+        result = harvest(write_config(tmp, db_url, {SLUG: urls["people"]}, overrides={SLUG: FAST}))
+        assert result.returncode == 0, result.stderr[-3000:]
+        yield {"base": urls["people"], "tmp": tmp, "db_url": db_url}
+
+
+def same_site(messages: dict[str, dict[str, Any]], base: str) -> dict[str, dict[str, Any]]:
+    """Messages as if harvested from `base` (their URLs name the host they were read from)."""
+    return {k: {**m, "url": base + m["url"][m["url"].index("/threads/"):]} for k, m in messages.items()}
+
+
+@pytest.mark.browser
+def test_the_browser_path_stores_exactly_what_the_api_path_stores(small: dict[str, Any], tmp_path: Path) -> None:
+    base, db_url = small["base"], f"sqlite:///{tmp_path / 'browser.db'}"
+    control(base, "stats/reset", {})
+    result = harvest(write_config(tmp_path, db_url, {SLUG: base}, overrides={SLUG: {**FAST, "fetch": "browser"}}))
+    made, site_truth = requests_made(base), truth(base)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert made["/threads/content"] == made["/v1/threads/content"] == 16  # each page made its own call
+    assert "/threads/list" in made and made["/v1/threads/list/df"] >= 2
+    assert normalised(db_url) == normalised(small["db_url"])
+    assert_matches_truth(stored(db_url), site_truth)
+    assert cursors(db_url) == cursors(small["db_url"]) == newest_per_board(site_truth)
+
+
+class BrowserOnlyProxy:
+    """Stands in front of the replica like a site that verifies more than the signature: API calls that do
+    not come from a browser's fetch() (no Sec-Fetch-Mode header) get SN0006 whatever their appCode."""
+
+    HOP = {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "content-encoding"}
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream, self.refused, self.passed = upstream, 0, 0
+        self.loop = asyncio.new_event_loop()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self._running()).result(10)
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        return self.loop
+
+    async def _start(self) -> str:
+        self.client = aiohttp.ClientSession()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        tcp = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await tcp.start()
+        return f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(("/v1/", "/v2/")):
+            if "sec-fetch-mode" not in request.headers:
+                self.refused += 1
+                return web.json_response({"code": "SN0006", "msg": "数据格式错误"})
+            self.passed += 1
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in self.HOP}
+        async with self.client.request(request.method, self.upstream + request.path_qs, headers=headers,
+                                       data=await request.read(), allow_redirects=False) as answer:
+            body = await answer.read()
+            kept = CIMultiDict((k, v) for k, v in answer.headers.items() if k.lower() not in self.HOP)
+            return web.Response(status=answer.status, body=body, headers=kept)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            await self.client.close()
+            await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.mark.browser
+def test_an_api_refusing_fresh_signatures_makes_the_harvest_go_on_in_the_browser(small: dict[str, Any],
+                                                                                  tmp_path: Path) -> None:
+    base, db_url = small["base"], f"sqlite:///{tmp_path / 'fallback.db'}"
+    proxy = BrowserOnlyProxy(base)
+    try:
+        control(base, "stats/reset", {})
+        result = harvest(write_config(tmp_path, db_url, {SLUG: proxy.url}, overrides={SLUG: FAST}))
+        made, site_truth = requests_made(base), truth(base)
+    finally:
+        proxy.close()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "going on in the browser" in result.stderr
+    assert proxy.refused >= 2 and proxy.passed >= 2 + len(site_truth)  # refused twice, then the pages' calls
+    assert made["/threads/list"] >= 2 + 2  # the API path's warm-up and re-read, then the browser's list pages
+    assert same_site(normalised(db_url), base) == normalised(small["db_url"])
+    assert cursors(db_url) == newest_per_board(site_truth)

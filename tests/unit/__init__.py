@@ -1,0 +1,1 @@
+"""Unit tests: pure functions, no I/O beyond memory."""

@@ -1,0 +1,118 @@
+"""A definition with a mistake fails with a message naming the file, the line and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harvester.definition import DefinitionError, definition_of
+from harvester.definition.errors import key_line
+from harvester.registry import BUILTIN_DIR, load_definition, load_platforms
+from harvester.spiderloader import spider_class_for
+
+GOOD = (BUILTIN_DIR / "hanweb_szxx.toml").read_text(encoding="utf-8")
+SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345"]
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in GOOD, old
+    path = tmp_path / "hanweb_szxx.toml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def error_for(path: Path) -> DefinitionError:
+    with pytest.raises(DefinitionError) as caught:
+        definition_of(load_definition(path))
+    return caught.value
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(text))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_replica_definitions_are_valid(slug: str) -> None:
+    definition = definition_of(load_platforms()[slug])
+    assert definition.slug == slug and "id" in definition.list.fields
+
+
+@pytest.mark.parametrize(("old", "new", "field", "marker", "words"), [
+    ('rows = "css:li"', 'rowz = "css:li"', "options.list.rowz", "rowz =", "unknown field"),
+    ('title = "label:信件标题"', 'title = "css:h2[title"', "options.detail.fields.title", 'title = "css:h2[',
+     "invalid css"),
+    ('link = "xpath:./a/@href"', 'link = "xpath:./a/@@href"', "options.list.fields.link", "link =", "invalid xpath"),
+    ('regex = "art_\\\\d+_(\\\\d+)\\\\.html"', 'regex = "art_(\\\\d+"', "options.list.fields.id", "id = {",
+     "invalid regex"),
+    ('body = "label:来信内容"\n', "", "options.detail.fields.body", None, "missing required field"),
+    ('status = "label:办理状态"', 'statu = "label:办理状态"', "options.detail.fields.statu", "statu =",
+     "unknown field"),
+    ('kind = "records"', 'kind = "pages"', "options.list.paging.kind", 'kind = "pages"', "must be one of"),
+    ('size = 45 ', "", "options.list.paging.size", None, "needs the page size"),
+    ('perpage=15"', 'perpage={perpage}"', "options.list.url", "url =", "unknown placeholder"),
+    ('columnid = "{board}"', 'columnid = 1229.5', "options.list.form.columnid", "columnid =", "must be a string"),
+    ('cells = "css:table.xxgk_table td.td_label"\n', "", "options.detail.labels.cells", None,
+     "missing required field"),
+    ('title = "xpath:./a/@title"', 'title = "json:title"', "options.list.fields.title", 'title = "json:',
+     "cannot read a hanweb_xml list"),
+    ('text = { label = "回复内容", optional = true }', 'text = { label = "回复内容", optinal = true }',
+     "options.detail.reply.text", "text = {", "unknown key"),
+    ('url = "/module/web', 'url = "module/web', "options.list.url", "url =", "must start with /"),
+])
+def test_a_mistake_names_file_line_and_field(tmp_path: Path, old: str, new: str, field: str, marker: str | None,
+                                             words: str) -> None:
+    path = broken(tmp_path, old, new)
+    error = error_for(path)
+    message = str(error)
+    assert str(path) in message and f"field '{field}'" in message and words in message, message
+    if marker is not None:
+        assert error.line == line_of(path, marker) and f"{path}:{error.line}:" in message
+
+
+def test_status_read_on_the_list_only_needs_list_rechecks(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'status = "label:办理状态"', "")
+    path.write_text(path.read_text(encoding="utf-8").replace('title = "xpath:./a/@title"',
+                                                            'title = "xpath:./a/@title"\nstatus = "xpath:./span"'),
+                    encoding="utf-8")
+    error = error_for(path)
+    assert error.field == "options.list.recheck" and 'recheck = "list"' in error.problem
+
+
+def test_a_vocabulary_entry_must_name_a_canonical_value(tmp_path: Path) -> None:
+    path = broken(tmp_path, "[options.detail.labels]", '[options.vocabulary.status]\n"已反馈" = "answered"\n\n'
+                                                       "[options.detail.labels]")
+    error = error_for(path)
+    assert error.field == "options.vocabulary.status.已反馈" and "'replied'" in error.problem
+    assert error.line == line_of(path, '"已反馈" = "answered"')
+
+
+def test_a_label_rule_needs_a_label_table(tmp_path: Path) -> None:
+    text = GOOD.split("[options.detail.labels]")[0] + "[options.detail.fields]\n" + \
+        GOOD.split("[options.detail.fields]")[1]
+    path = tmp_path / "hanweb_szxx.toml"
+    path.write_text(text, encoding="utf-8")
+    error = error_for(path)
+    assert error.field.startswith("options.detail.fields.") and "[options.detail.labels]" in error.problem
+
+
+def test_the_cursor_must_be_a_required_list_field(tmp_path: Path) -> None:
+    error = error_for(broken(tmp_path, 'rows = "css:li"', 'rows = "css:li"\ncursor = "letter_no"'))
+    assert error.field == "options.list.cursor"
+
+
+def test_binding_a_broken_definition_to_the_spider_fails_before_any_crawl(tmp_path: Path) -> None:
+    """`harvester harvest` binds every platform to its spider first: the mistake surfaces there."""
+    spec = load_definition(broken(tmp_path, 'rows = "css:li"', 'rows = "css:li["'))
+    with pytest.raises(DefinitionError, match=r"hanweb_szxx.toml:\d+: field 'options.list.rows'"):
+        spider_class_for(spec)
+
+
+def test_key_line_finds_tables_keys_and_inline_tables() -> None:
+    text = '# c\nslug = "x"\n[options.list]\nurl = "/a"\n[options.list.fields]\nid = { xpath = "./a" }\n' \
+           '"标题" = "css:h1"\n[options.detail]\nurl = "/b"\n'
+    assert key_line(text, ["options", "list", "url"]) == 4
+    assert key_line(text, ["options", "detail", "url"]) == 9
+    assert key_line(text, ["options", "list", "fields", "id", "xpath"]) == 6
+    assert key_line(text, ["options", "list", "fields", "标题"]) == 7
+    assert key_line(text, ["options", "list", "paging", "kind"]) == 3  # absent: its nearest parent

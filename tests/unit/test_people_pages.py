@@ -1,0 +1,225 @@
+"""领导留言板 signing, answer classification, page objects and options, on recorded answers and made-up ones."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harvester.config import ConfigError
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.snapshot import Snapshot
+from harvester.fixtures import Case, load_case
+from harvester.vocab import Kind, Status, Topic
+from spiders.people import api
+from spiders.people.api import Answer
+from spiders.people.content import ContentContext, parse_content
+from spiders.people.guard import backoff_s
+from spiders.people.options import PeopleOptions, parse_options
+from spiders.people.session import ShellUnreadable, SiteRelease
+from spiders.people.signing import SignedCall, compact, content_call, list_call, sign
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "people_demo"
+REAL_APP_CODE = "PC42ce3bfa4980a9"  # inline on the real pages in 2026
+NOW = datetime(2026, 6, 6, 4, 0, tzinfo=UTC)
+
+
+def case(name: str) -> Case:
+    return load_case(FIXTURES / name)
+
+
+def answer_of(status: int, body: bytes) -> Answer:
+    return api.answer(Snapshot(url="http://site/v1/threads/content", status=status, body=body, fetched_at=NOW))
+
+
+def edited(snapshot: Snapshot, change: Any) -> Snapshot:
+    """The recorded answer with its JSON changed by `change(data)`."""
+    data = json.loads(snapshot.body)
+    change(data)
+    return dataclasses.replace(snapshot, body=json.dumps(data, ensure_ascii=False).encode())
+
+
+def context(recorded: Case, **options: Any) -> ContentContext:
+    spec = parse_options({**recorded.context["options"], **options}, "test")
+    return ContentContext("people_demo", "http://site", recorded.context["addressees"], spec)
+
+
+def main_entry(data: dict[str, Any]) -> dict[str, Any]:
+    return next(e for e in data["resultData"]["contentList"] if e["dataType"] == 1)
+
+
+# --- signing ---------------------------------------------------------------------------------------
+def test_signatures_match_the_ones_captured_from_the_real_site() -> None:
+    df = list_call("559", "")
+    assert df.param == '{"fid":"559","showUnAnswer":1,"typeId":5,"lastItem":"","position":0,"rows":10,"orderType":2}'
+    assert sign(df.path, df.param, REAL_APP_CODE) == "9f41eaf88787382c14da461be7079546"
+    bw = '{"fid":5050,"showUnAnswer":1,"typeId":5,"lastItem":"","position":1,"rows":10,"orderType":2}'
+    assert sign("/v1/threads/list/bw", bw, REAL_APP_CODE) == "22e8ff231248d4e2774c9d1b523afdf9"
+    assert sign("/v1/forum/getTopBwForums", "{}", REAL_APP_CODE) == "3be29e33cb708b79a3802f663cf8f16e"
+
+
+def test_the_body_carries_the_signed_param_string_byte_for_byte() -> None:
+    call = SignedCall("/v2/threads/search?sortType=0", compact({"keywords": "物业 噪音", "page": 1}))
+    assert call.param == '{"keywords":"物业 噪音","page":1}'  # raw Chinese, no spaces after separators
+    body = json.loads(call.body(REAL_APP_CODE))
+    assert list(body) == ["appCode", "token", "signature", "param"]
+    assert body["param"] == call.param and body["token"] == ""
+    assert body["signature"] == sign("/v2/threads/search", call.param, REAL_APP_CODE)  # query not signed
+    assert content_call("25445483").param == '{"tid":"25445483","fromTrash":0}'
+    assert list_call("5050", "25400100", "bw", 20).path == "/v1/threads/list/bw"
+    assert json.loads(list_call("5050", "25400100", "bw", 20).param)["position"] == 1
+
+
+# --- answers ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (429, b"Too Many Requests", Answer.THROTTLED),
+    (403, "<h1>访问被拦截</h1>".encode(), Answer.THROTTLED),
+    (200, b"", Answer.THROTTLED),
+    (200, b"  \n", Answer.THROTTLED),
+    (200, '{"code":"SN0006","msg":"数据格式错误"}'.encode(), Answer.REJECTED),
+    (200, b'{"code":"TH0001","resultData":null}', Answer.NOT_FOUND),
+    (200, b'{"code":0,"msg":"ok","resultData":{"data":[],"lastItem":""}}', Answer.OK),
+    (200, b'{"code":"XX0001","msg":"?"}', Answer.ERROR),
+    (502, b"Bad Gateway", Answer.ERROR),
+])
+def test_answers_are_told_apart_by_status_and_code(status: int, body: bytes, expected: Answer) -> None:
+    assert answer_of(status, body) is expected
+
+
+# --- shell and lists -------------------------------------------------------------------------------
+def test_the_shell_gives_the_app_code_and_a_shell_without_it_is_a_layout_change() -> None:
+    shell = case("shell_list").snapshot
+    assert api.parse_shell(shell) == api.ShellPage(REAL_APP_CODE, case("shell_list").expected["script"])
+    renamed = dataclasses.replace(shell, body=shell.body.replace(b"SITE_CONFIG", b"APP_SETTINGS"))
+    with pytest.raises(LayoutChanged, match="appCode"):
+        api.parse_shell(renamed)
+
+
+def test_a_list_page_gives_ten_items_newest_first_and_the_next_cursor() -> None:
+    listing = api.parse_list(case("list_first_page").snapshot)
+    tids = [item.tid for item in listing.items]
+    assert len(tids) == 10 and tids == sorted(tids, reverse=True)
+    assert listing.last_item == str(tids[-1]) and listing.oldest == tids[-1]
+    assert {item.state for item in listing.items} <= {"待回复", "办理中", "已办理"}
+
+
+def test_a_list_without_its_data_array_is_a_layout_change() -> None:
+    broken = edited(case("list_first_page").snapshot, lambda d: d["resultData"].pop("data"))
+    with pytest.raises(LayoutChanged, match="data"):
+        api.parse_list(broken)
+
+
+# --- content ---------------------------------------------------------------------------------------
+def test_the_body_is_the_full_text_never_the_cut_list_text() -> None:
+    recorded = case("content_pending_long")
+    message = parse_content(recorded.snapshot, context(recorded))
+    assert len(message.body) > 150 and not message.body.endswith("...")
+    assert (message.status, message.replies, message.updated_at) == (Status.PENDING, (), None)
+
+
+def test_replies_are_chosen_by_data_type_and_put_in_time_order() -> None:
+    recorded = case("content_replies_listed_first")
+    data = json.loads(recorded.snapshot.body)
+    assert [e["dataType"] for e in data["resultData"]["contentList"]] == [4, 4, 1]  # replies first, newest first
+    message = parse_content(recorded.snapshot, context(recorded))
+    assert message.body == main_entry(data)["content"]
+    times = [r.replied_at for r in message.replies]
+    assert len(times) == 2 and times == sorted(times) and message.updated_at == times[-1]
+    assert all(r.official and r.organisation and r.external_id for r in message.replies)
+
+
+def test_grades_region_and_labels_are_mapped() -> None:
+    recorded = case("content_handled_graded")
+    message = parse_content(recorded.snapshot, context(recorded))
+    entry = main_entry(json.loads(recorded.snapshot.body))
+    assert message.satisfaction == {"manner": entry["gradeManner"], "speed": entry["gradeSpeed"]}
+    assert message.region == entry["from"].strip() and not entry["from"][0].isalnum()
+    assert (message.status, message.kind_raw, message.topic_raw) == (Status.REPLIED, entry["typeName"],
+                                                                     entry["domainName"])
+    assert message.posted_at == datetime.fromtimestamp(entry["dateline"], UTC)
+
+
+def test_an_unknown_type_label_is_a_layout_change_unless_the_definition_names_it() -> None:
+    recorded = case("content_handled_graded")
+    relabelled = edited(recorded.snapshot, lambda d: main_entry(d).update(typeName="两会", domainName="征集"))
+    with pytest.raises(LayoutChanged, match="征集"):
+        parse_content(relabelled, context(recorded))
+    message = parse_content(relabelled, context(recorded, topic_labels={"征集": "other"}))
+    assert (message.kind, message.topic, message.kind_raw) == (Kind.SUGGEST, Topic.OTHER, "两会")
+
+
+def _without_message(data: dict[str, Any]) -> None:
+    main_entry(data)["dataType"] = 2
+
+
+def _with_two_messages(data: dict[str, Any]) -> None:
+    data["resultData"]["contentList"].append(dict(main_entry(data)))
+
+
+@pytest.mark.parametrize("change", [_without_message, _with_two_messages])
+def test_a_content_answer_without_exactly_one_message_entry_is_a_layout_change(change: Any) -> None:
+    recorded = case("content_in_progress")
+    with pytest.raises(LayoutChanged, match="dataType 1"):
+        parse_content(edited(recorded.snapshot, change), context(recorded))
+
+
+def test_an_unknown_board_takes_its_addressee_from_the_answer() -> None:
+    recorded = case("content_ministry_board")
+    message = parse_content(recorded.snapshot, dataclasses.replace(context(recorded), addressees={}))
+    assert message.addressee == main_entry(json.loads(recorded.snapshot.body))["forumName"] == "国家卫生健康委员会"
+
+
+# --- options, backoff and the appCode refresh -------------------------------------------------------
+@pytest.mark.parametrize(("options", "words"), [
+    ({"path": "chrome"}, "options.path"), ({"rows": 0}, "options.rows"), ({"backoff_s": -1}, "backoff_s"),
+    ({"kind_labels": {"两会": "lobbying"}}, "kind_labels"), ({"referer": "x"}, "unknown people option"),
+])
+def test_bad_options_name_the_key(options: dict[str, Any], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        parse_options(options, "people_x.toml")
+
+
+def test_ministry_boards_are_listed_by_the_bw_api() -> None:
+    options = parse_options({"ministry_boards": [5050]}, "test")
+    assert (options.list_kind("5050"), options.list_kind("559")) == ("bw", "df")
+
+
+def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    options = PeopleOptions(backoff_s=1.0, max_backoff_s=5.0)
+    waits = {attempt: [backoff_s(options, attempt) for _ in range(200)] for attempt in (1, 2, 3, 6)}
+    assert 0.5 <= min(waits[1]) and max(waits[1]) <= 1.5 and 1.0 <= min(waits[2]) and max(waits[2]) <= 3.0
+    assert max(waits[6]) <= 7.5 and len(set(waits[1])) > 100
+
+
+def test_calls_refused_together_cause_one_shell_read() -> None:
+    shell, reads = case("shell_list").snapshot, []
+
+    async def fetch() -> Snapshot:
+        reads.append(1)
+        await asyncio.sleep(0.01)
+        return shell
+
+    async def scenario() -> list[bool]:
+        release = SiteRelease()
+        release.accept(shell)
+        seen = release.generation
+        return await asyncio.gather(*(release.refresh(fetch, seen) for _ in range(5)))
+
+    assert asyncio.run(scenario()) == [True] * 5 and len(reads) == 1
+
+
+def test_an_unreadable_shell_keeps_the_old_app_code() -> None:
+    async def blocked() -> Snapshot:
+        raise ShellUnreadable("HTTP 429")
+
+    async def scenario() -> tuple[bool, str | None]:
+        release = SiteRelease()
+        release.accept(case("shell_list").snapshot)
+        return await release.refresh(blocked, release.generation), release.app_code
+
+    assert asyncio.run(scenario()) == (False, REAL_APP_CODE)

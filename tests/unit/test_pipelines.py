@@ -1,0 +1,51 @@
+"""Normalise and validate: the validation gate turns bad messages into quarantined pages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from harvester.extract.snapshot import Snapshot
+from harvester.pipelines.normalise import NormalisePipeline, clean_block
+from harvester.pipelines.validate import ValidatePipeline
+from harvester.schema import Message, QuarantinedPage, Reply
+from harvester.timeutil import parse_local, utcnow
+from harvester.vocab import Status
+
+NOW = utcnow()
+PAGE = Snapshot(url="http://127.0.0.1/d?transactId=1", status=200, body="<html>原始页面</html>".encode(),
+                fetched_at=NOW)
+
+
+def message(**changes: object) -> Message:
+    base = Message(platform="jact_demo", external_id="1", url=PAGE.url, board_id="6", addressee="市长信箱",
+                   title="关于人民路积水的问题", body="路面积水严重。", status=Status.PENDING, status_raw="待处理",
+                   posted_at=parse_local("2026-11-18 10:02:03"), fetched_at=NOW, source=PAGE)
+    return replace(base, **changes)
+
+
+def test_valid_message_passes_without_its_raw_page() -> None:
+    out = ValidatePipeline().process_item(message())
+    assert isinstance(out, Message) and out.source is None
+
+
+def test_gate_fires_on_empty_fields_and_keeps_the_raw_body() -> None:
+    out = ValidatePipeline().process_item(message(title="", body=""))
+    assert isinstance(out, QuarantinedPage)
+    assert "title is empty" in out.reason and "body is empty" in out.reason
+    assert out.snapshot.body == PAGE.body
+
+
+def test_gate_fires_on_future_dates_and_replies_dated_before_the_message() -> None:
+    future = ValidatePipeline().process_item(message(posted_at=NOW + timedelta(days=3)))
+    assert isinstance(future, QuarantinedPage) and "implausible" in future.reason
+    early = Reply(text="已处理", organisation="市城管局", replied_at=parse_local("2026-01-01 00:00"))
+    before = ValidatePipeline().process_item(message(replies=(early,)))
+    assert isinstance(before, QuarantinedPage) and "before the message" in before.reason
+
+
+def test_normalise_collapses_full_width_spaces_and_blank_lines() -> None:
+    out = NormalisePipeline().process_item(message(title="  关于\u3000人民路 ", body="第一段\r\n\r\n\r\n\r\n 第二段 "))
+    assert out.title == "关于 人民路"
+    assert out.body == "第一段\n\n第二段"
+    assert clean_block("a\u00a0\u00a0b") == "a b"
