@@ -63,12 +63,18 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
 
 
 @app.command()
-def runs(limit: int = 20, platform: str | None = None) -> None:
+def runs(limit: int = 20, platform: str | None = None,
+         as_json: Annotated[bool, typer.Option("--json", help="one JSON line per run, figures included")] = False,
+         ) -> None:
     """The latest harvest runs: outcome, counts and why a run failed."""
-    from harvester.reports import runs_table
+    from harvester.reports import run_json, runs_table
 
     with _open_store().transaction() as repo:
         rows = repo.latest_runs(limit=limit, platform=platform)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(run_json(row), ensure_ascii=False) + "\n")
+        return
     console.print(runs_table(rows, title="Harvest runs (newest first)"))
 
 

@@ -14,7 +14,7 @@ DEFAULT_CONFIG_FILE = "harvester.toml"
 
 
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where unattended runs keep their lock, per-run figures and child logs: $XDG_STATE_HOME/liuyan-harvester."""
+    """Where unattended runs keep their lock, alert state and child logs: $XDG_STATE_HOME/liuyan-harvester."""
     env = os.environ if env is None else env
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "liuyan-harvester"

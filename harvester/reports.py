@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from rich.table import Table
@@ -18,6 +19,12 @@ def seconds_of(run: Mapping[str, Any]) -> float | None:
     if not run.get("finished_at"):
         return None
     return float((run["finished_at"] - run["started_at"]).total_seconds())
+
+
+def run_json(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A run as JSON-ready data: times in Beijing time (ISO 8601 with offset), figures as recorded."""
+    return {key: to_shanghai(value).isoformat() if isinstance(value, datetime) else value
+            for key, value in run.items()}
 
 
 def runs_table(runs: Iterable[Mapping[str, Any]], title: str) -> Table:

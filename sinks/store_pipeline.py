@@ -9,6 +9,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from harvester.checks.figures import figures_from_stats
 from harvester.replies.confirm import confirm_posted_replies
 from harvester.runs import STAT_PREFIX, verdict
 from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
@@ -109,6 +110,6 @@ class StorePipeline:
             result.outcome, result.failure_class, result.error = "failed", "store", self.flush_error
         with self.store.transaction() as repo:
             repo.finish_run(self.run_id, result.outcome, result.counts, error=result.error,
-                            failure_class=result.failure_class)
+                            failure_class=result.failure_class, figures=figures_from_stats(self.stats.get_stats()))
         log = logger.info if result.outcome == "succeeded" else logger.error
         log("%s: run %s %s %s", self.platform, self.run_id, result.outcome, result.error or "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
@@ -13,7 +12,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from harvester.checks.figures import SOFT_BLOCKED, write_figures
+from harvester.checks.figures import SOFT_BLOCKED
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
 from harvester.extract.softblock import detect_soft_block
@@ -176,9 +175,3 @@ class HarvestSpider(scrapy.Spider):
     def count(self, key: str, value: int = 1) -> None:
         self.crawler.stats.inc_value(STAT_PREFIX + key, value)
 
-    def closed(self, reason: str) -> None:
-        """Keep the figures the run table has no column for (HTTP statuses, soft blocks, rows listed)."""
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        run_id, state_dir = stats.get(STAT_PREFIX + "run_id"), self.crawler.settings.get("HARVESTER_STATE_DIR")
-        if run_id is not None and state_dir:
-            write_figures(Path(state_dir), self.crawler.settings["HARVESTER_DB_URL"], self.name, int(run_id), stats)

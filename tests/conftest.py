@@ -15,7 +15,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     for name in list(os.environ):
         if name.startswith("HARVESTER_") and name != "HARVESTER_TEST_PG_URL":
             monkeypatch.delenv(name)
-    # Harvests keep run figures under the state dir; tests must not write into the user's home.
+    # Unattended runs keep their lock, alert state and child logs under the state dir: never the user's home.
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 

@@ -36,7 +36,7 @@ def harvest(config: Path, *slugs: str, timeout: float = 180, **env: str) -> subp
                           capture_output=True, timeout=timeout, env=harvester_env(config, **env))
 
 
-def cli(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Any `harvester` subcommand with this config."""
+def cli(config: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    """Any `harvester` subcommand with this config (and `env` on top of it)."""
     return subprocess.run([sys.executable, "-m", "harvester", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=timeout, env=harvester_env(config))
+                          capture_output=True, timeout=timeout, env=harvester_env(config, **env))

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from harvester.checks.base import PlatformContext
-from harvester.checks.figures import read_figures
 from harvester.store.models import RunRow
 
 
@@ -31,5 +30,5 @@ def successful_runs(session: Session, platform: str, limit: int) -> list[RunRow]
 
 
 def figures_of(ctx: PlatformContext, run: RunRow) -> dict[str, int] | None:
-    """The figures kept for `run`, or None."""
-    return read_figures(ctx.state_dir, ctx.db_url, ctx.slug, run.id)
+    """The figures recorded with `run`, or None (a run that never finished, or one recorded before 0003)."""
+    return {str(key): int(value) for key, value in run.figures.items()} if run.figures else None

@@ -75,6 +75,9 @@ class RunRow(Base):
     skipped: Mapped[int] = mapped_column(default=0, server_default="0")
     pid: Mapped[int | None]
     host: Mapped[str | None] = mapped_column(String(255))  # a pid means something only on its own host
+    # Figures the columns above do not hold (HTTP statuses, exceptions, soft blocks, rows listed); None for
+    # runs that never finished and for runs recorded before migration 0003.
+    figures: Mapped[dict[str, Any] | None]
 
 
 class MessageRow(Base):

@@ -154,9 +154,10 @@ class Repository:
         return runlog.start_run(self.session, platform, pid)
 
     def finish_run(self, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
-                   failure_class: str | None = None) -> None:
-        """Record how the run ended, with its counters (requests, items, new, changed, …)."""
-        runlog.finish_run(self.session, run_id, outcome, counts, error, failure_class)
+                   failure_class: str | None = None, figures: Mapping[str, int] | None = None) -> None:
+        """Record how the run ended, with its counters (requests, items, new, changed, …) and extra figures
+        (HTTP status counts, soft blocks, rows listed: see harvester.checks.figures)."""
+        runlog.finish_run(self.session, run_id, outcome, counts, error, failure_class, figures)
 
     def abandon_stale_runs(self, platform: str) -> int:
         """Close the platform's runs whose process died (or that are over 24 h old) as abandoned."""

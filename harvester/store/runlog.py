@@ -27,8 +27,8 @@ def start_run(session: Session, platform: str, pid: int) -> int:
 
 
 def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
-               failure_class: str | None = None) -> None:
-    """Record how run `run_id` ended; unknown outcomes or counter names raise ValueError."""
+               failure_class: str | None = None, figures: Mapping[str, int] | None = None) -> None:
+    """Record how run `run_id` ended (and its extra figures); unknown outcomes or counter names raise ValueError."""
     if outcome not in RUN_OUTCOMES or outcome == "running":
         raise ValueError(f"unknown run outcome {outcome!r}")
     unknown = set(counts) - set(RUN_COUNTS)
@@ -38,6 +38,8 @@ def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str,
     if run is None:
         raise LookupError(f"no run {run_id}")
     run.outcome, run.finished_at, run.error, run.failure_class = outcome, utcnow(), error, failure_class
+    if figures is not None:
+        run.figures = {str(key): int(value) for key, value in figures.items()}
     for name, value in counts.items():
         setattr(run, name, int(value))
 

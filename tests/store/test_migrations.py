@@ -71,3 +71,30 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path) ->
         assert (tmp_path / "a" / "b" / "store.db").exists()
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_0002_store_keeps_its_runs_and_they_read_without_figures(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0002")
+            connection.execute(text(
+                "INSERT INTO harvest_runs (platform, started_at, finished_at, outcome, requests, items, new, changed,"
+                " unchanged, quarantined, withdrawn, skipped) VALUES ('jact_demo', '2026-11-20 01:00:00+00:00',"
+                " '2026-11-20 01:02:00+00:00', 'succeeded', 3, 10, 10, 0, 0, 0, 0, 0)"))
+        upgrade(engine)
+        check(engine)
+    finally:
+        engine.dispose()
+    store = Store.open(db_url)
+    try:
+        with store.transaction() as repo:
+            old = repo.latest_runs(limit=1, platform="jact_demo")[0]
+            run_id = repo.start_run("jact_demo", 1)
+            repo.finish_run(run_id, "succeeded", {"items": 2}, figures={"downloader/response_status_count/200": 3})
+        with store.transaction() as repo:
+            new = repo.get_run(run_id)
+        assert (old["items"], old["figures"]) == (10, None)
+        assert new is not None and new["figures"] == {"downloader/response_status_count/200": 3}
+    finally:
+        store.close()
