@@ -20,9 +20,11 @@ from sqlalchemy import text
 from harvester.checks.base import CheckResult
 from harvester.checks.runner import checks_settings, run_checks
 from harvester.config import load_config
+from harvester.holidays import package_years
 from harvester.registry import platforms_for
 from harvester.store.db import Store
 from harvester.timeutil import SHANGHAI, utcnow
+from harvester.vocab import Kind
 from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
 from tests.store.builders import letter
@@ -263,3 +265,70 @@ def test_a_monitor_that_breaks_is_reported_and_the_others_still_run(tmp_path: Pa
     by_check = {r.check: r for r in results}
     assert by_check["overdue"].status == "error" and "the check itself failed" in by_check["overdue"].detail
     assert by_check["staleness"].holds and by_check["last_run"].holds
+
+
+# --- overdue in a year no holiday calendar knows ------------------------------------------------------------
+
+UNKNOWN_YEAR = package_years().stop  # 2027 with chinesecalendar 1.11
+POSTED = datetime(UNKNOWN_YEAR, 3, 2, 10, 0, tzinfo=SHANGHAI)
+CLEARLY_LATE = POSTED + timedelta(days=40)  # past 5 working days even with the most generous count
+# Test data, not a real arrangement: a week off just after the letter came in.
+BREAK = (f'[{UNKNOWN_YEAR}]\nsource = "test arrangement"\n'
+         f'holidays = ["{(POSTED + timedelta(days=3)).date()}..{(POSTED + timedelta(days=9)).date()}"]\n')
+
+
+def _overdue_at(tmp_path: Path, now: datetime, holidays: str | None = None) -> CheckResult:
+    extra = ""
+    tmp_path.mkdir(exist_ok=True)
+    if holidays is not None:
+        (tmp_path / "holidays.toml").write_text(holidays, encoding="utf-8")
+        extra = '[checks]\nholidays_file = "holidays.toml"\n'
+    config, store = _store_checks(tmp_path, extra)
+    with store:
+        _finished_runs(store, 1)
+        with store.transaction() as repo:
+            repo.upsert_messages([letter("1", posted_at=POSTED, kind=Kind.CONSULT, kind_raw="咨询"),
+                                  letter("2", posted_at=CLEARLY_LATE - timedelta(days=1), kind=Kind.CONSULT,
+                                         kind_raw="咨询")], 1, POSTED)
+        results = run_checks(store, platforms_for(config), checks_settings(config), now, config)
+    return next(r for r in results if r.check == "overdue")
+
+
+def test_overdue_fires_for_a_clearly_late_letter_in_a_year_without_holidays_and_says_the_calendar_is_missing(
+        tmp_path: Path) -> None:
+    found = _overdue_at(tmp_path, CLEARLY_LATE)
+    assert found.status == "failed" and found.figures["by_unit"] == {"市长信箱": 1}
+    [late] = found.figures["messages"]
+    assert late["external_id"] == "1" and late["estimated"] is True
+    assert found.figures["unknown"] == 1 and found.figures["missing_years"] == [UNKNOWN_YEAR]  # letter 2: too new
+    assert f"HOLIDAY CALENDAR MISSING for {UNKNOWN_YEAR}" in found.detail
+    assert "[checks] holidays_file or HARVESTER_HOLIDAYS_FILE" in found.detail
+
+
+def test_overdue_does_not_hold_while_deadlines_run_into_a_year_without_holidays(tmp_path: Path) -> None:
+    found = _overdue_at(tmp_path, POSTED + timedelta(days=1))
+    assert found.status == "error" and found.figures["count"] == 0 and found.figures["unknown"] == 1
+    assert f"HOLIDAY CALENDAR MISSING for {UNKNOWN_YEAR}" in found.detail
+
+
+def test_overdue_with_the_years_holidays_file_is_exact_and_quiet_within_the_deadline(tmp_path: Path) -> None:
+    within = _overdue_at(tmp_path / "a", POSTED + timedelta(days=10), BREAK)
+    assert within.holds and within.figures["missing_years"] == [] and "MISSING" not in within.detail
+    # Without the file, the same moment is past the Monday-to-Friday count: it cannot tell.
+    guessing = _overdue_at(tmp_path / "b", POSTED + timedelta(days=10))
+    assert guessing.status == "error" and guessing.figures["maybe"] == 1
+    late = _overdue_at(tmp_path / "c", CLEARLY_LATE, BREAK)
+    assert late.status == "failed" and [m["estimated"] for m in late.figures["messages"]] == [False]
+    assert "MISSING" not in late.detail
+
+
+def test_overdue_notes_in_november_that_next_years_holidays_are_missing(tmp_path: Path) -> None:
+    autumn = datetime(UNKNOWN_YEAR - 1, 11, 25, 10, 0, tzinfo=SHANGHAI)
+    config, store = _store_checks(tmp_path)
+    with store:
+        _finished_runs(store, 1)
+        with store.transaction() as repo:
+            repo.upsert_messages([letter("1", posted_at=autumn - timedelta(days=1))], 1, autumn)
+        results = run_checks(store, platforms_for(config), checks_settings(config), autumn, config)
+    found = next(r for r in results if r.check == "overdue")
+    assert found.holds and f"no holiday calendar for {UNKNOWN_YEAR} yet" in found.detail

@@ -85,8 +85,15 @@ def test_a_shorter_deadline_per_kind_is_honoured() -> None:
     assert {o.external_id for o in found.overdue} == {"b", "c"}
 
 
-def test_a_year_the_calendar_does_not_know_is_counted_as_unknown_not_guessed() -> None:
-    rows = [*ROWS, ("d", "市长信箱", "consult", at("2098-12-29T09:00:00"))]  # its 5 days run into 2099
+def test_a_year_no_calendar_knows_is_estimated_clearly_overdue_still_counts_the_rest_is_unknown() -> None:
+    rows = [*ROWS,
+            ("d", "市长信箱", "consult", at("2098-12-29T09:00:00")),  # Mon-Fri count: 01-05; at the latest 01-14
+            ("e", "市长信箱", "consult", at("2099-01-09T09:00:00")),  # 01-16, at the latest 01-27
+            ("f", "市长信箱", "consult", at("2099-01-13T09:00:00"))]  # 01-20, at the latest 01-29
     found = evaluate(rows, DeadlinePolicy(), at("2099-01-20T09:00:00"))
-    assert found.unknown == 1 and found.unknown_years == frozenset({2098})
-    assert {o.external_id for o in found.overdue} == {"a", "b", "c"}
+    assert found.unknown_years == frozenset({2098, 2099})
+    assert [o.external_id for o in found.overdue] == ["c", "a", "b", "d"]
+    [d] = [o for o in found.overdue if o.external_id == "d"]
+    assert d.estimated and d.due.date().isoformat() == "2099-01-14" and d.earliest is not None
+    assert not any(o.estimated for o in found.overdue if o.external_id != "d")
+    assert (found.unknown, found.maybe, found.estimated_overdue) == (2, 1, 1)  # e possibly overdue, f not yet
