@@ -32,11 +32,13 @@ POLL_S = 0.1
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    """`[run]`: lock file, Prometheus textfile, harvests at once, per-platform time limit and intervals."""
+    """`[run]`: lock file, Prometheus textfile, harvest processes at once, platforms per process, per-process
+    time limit and per-platform intervals."""
 
     lock_path: Path
     textfile: Path | None = None
     parallel: int = 2
+    per_process: int = 8
     timeout_minutes: float = 60.0
     every_hours: Mapping[str, float] = field(default_factory=dict)
 
@@ -49,10 +51,10 @@ def load_run_settings(config: HarvesterConfig, env: Mapping[str, str] | None = N
         with config.config_file.open("rb") as handle:
             table = tomllib.load(handle).get("run", {})
     where = f"{config.config_file}: [run]"
-    unknown = set(table) - {"lock_path", "textfile", "parallel", "timeout_minutes", "every_hours"}
+    unknown = set(table) - {"lock_path", "textfile", "parallel", "per_process", "timeout_minutes", "every_hours"}
     if not isinstance(table, dict) or unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: every_hours, lock_path, parallel, "
-                          "textfile, timeout_minutes")
+                          "per_process, textfile, timeout_minutes")
     base = config.config_file.parent if config.config_file else Path.cwd()
     lock = env.get("HARVESTER_LOCK_PATH") or table.get("lock_path")
     textfile = env.get("HARVESTER_TEXTFILE") or table.get("textfile")
@@ -61,6 +63,7 @@ def load_run_settings(config: HarvesterConfig, env: Mapping[str, str] | None = N
         return RunSettings(lock_path=base / lock if lock else config.state_dir / "run.lock",
                            textfile=base / textfile if textfile else None,
                            parallel=max(1, int(table.get("parallel", 2))),
+                           per_process=max(1, int(table.get("per_process", 8))),
                            timeout_minutes=float(table.get("timeout_minutes", 60.0)), every_hours=every)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{where}: {error}") from error
@@ -93,11 +96,13 @@ def _summary(store: Store, slug: str, after_id: int, code: int | None, log: Path
         why = "killed at the time limit" if code is None else f"exited with {code}"
         return HarvestSummary(slug, False, f"harvest process {why} before recording a run; see {log}", log=str(log))
     run = runs[0]
-    ok = run["outcome"] == "succeeded"
+    ok = run["outcome"] == "succeeded"  # what the run recorded is the truth, also in a batch that failed later
     detail = f"{run['new']} new, {run['changed']} changed" if ok else (run["error"] or run["outcome"])
     if code is None:
         detail = f"killed at the time limit; {detail}"
-    return HarvestSummary(slug, ok and code == 0, detail, run["id"], run["outcome"], run["failure_class"], str(log))
+    elif code not in (0, 1):  # 1: finished, some platform of the batch failed (its own run says which)
+        detail = f"harvest process exited with {code}; {detail}"
+    return HarvestSummary(slug, ok, detail, run["id"], run["outcome"], run["failure_class"], str(log))
 
 
 def _child_env(config: HarvesterConfig) -> dict[str, str]:
@@ -107,36 +112,69 @@ def _child_env(config: HarvesterConfig) -> dict[str, str]:
     return env
 
 
+def runs_alone(spec: PlatformSpec) -> bool:
+    """Platforms that drive a browser (always, or as the People's Daily fallback when its API refuses plain
+    clients) get a process of their own: a hung Chromium must not hold other platforms' harvests."""
+    return spec.fetch == "browser" or spec.family == "people"
+
+
+def batches(slugs: Sequence[str], specs: Mapping[str, PlatformSpec], per_process: int) -> list[list[str]]:
+    """Slugs grouped into harvest processes of at most `per_process` platforms; browser ones alone.
+
+    Platforms in one process crawl concurrently in one reactor, each at its own site's pace, so a tick over
+    hundreds of politely throttled sites costs the slowest site per batch rather than the sum of them all.
+    """
+    alone = [[slug] for slug in slugs if slug in specs and runs_alone(specs[slug])]
+    shared = [slug for slug in slugs if not (slug in specs and runs_alone(specs[slug]))]
+    return [shared[i:i + per_process] for i in range(0, len(shared), per_process)] + alone
+
+
+def _batch_log(logs: Path, batch: Sequence[str]) -> Path:
+    """The batch's log file; each platform's `<slug>.log` points at it (a symlink) so operators find it by name."""
+    log = logs / (f"{batch[0]}.log" if len(batch) == 1 else f"batch-{batch[0]}+{len(batch) - 1}.log")
+    for slug in batch:
+        link = logs / f"{slug}.log"
+        if link != log:
+            link.unlink(missing_ok=True)
+            link.symlink_to(log.name)
+    return log
+
+
 def harvest_children(config: HarvesterConfig, store: Store, slugs: Sequence[str], settings: RunSettings,
-                     reporter: Reporter) -> list[HarvestSummary]:
-    """One `harvester harvest <slug>` process per platform, `parallel` at a time; one failing spares the rest."""
+                     reporter: Reporter, specs: Mapping[str, PlatformSpec] | None = None) -> list[HarvestSummary]:
+    """`harvester harvest <slugs...>` child processes, `parallel` at a time, each crawling up to `per_process`
+    platforms (see `batches`); a child failing or killed at the time limit spares the other children."""
     logs = config.state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with store.transaction() as repo:
         before = {slug: max((r["id"] for r in repo.latest_runs(limit=1, platform=slug)), default=0) for slug in slugs}
-    waiting, done = list(slugs), {}
-    running: dict[str, tuple[subprocess.Popen[bytes], float, Path]] = {}
+    waiting = batches(slugs, specs or {}, settings.per_process)
+    done: dict[str, HarvestSummary] = {}
+    running: list[tuple[list[str], subprocess.Popen[bytes], float, Path]] = []
     limit = settings.timeout_minutes * 60
     while waiting or running:
         while waiting and len(running) < settings.parallel:
-            slug = waiting.pop(0)
-            log = logs / f"{slug}.log"
+            batch = waiting.pop(0)
+            log = _batch_log(logs, batch)
             with log.open("w", encoding="utf-8") as handle:  # the child keeps its own copy of the descriptor
-                process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", slug], stdout=handle,
+                process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", *batch], stdout=handle,
                                            stderr=subprocess.STDOUT, env=_child_env(config), start_new_session=True)
-            running[slug] = (process, time.monotonic(), log)
-            reporter.started(slug)
+            running.append((batch, process, time.monotonic(), log))
+            for slug in batch:
+                reporter.started(slug)
         time.sleep(POLL_S)
-        for slug, (process, started, log) in list(running.items()):
+        for entry in list(running):
+            batch, process, started, log = entry
             code = process.poll()
             if code is None and time.monotonic() - started > limit:
                 os.killpg(process.pid, signal.SIGKILL)  # its own session: a browser it started goes too
                 process.wait()
             elif code is None:
                 continue
-            del running[slug]
-            done[slug] = _summary(store, slug, before[slug], code, log)
-            reporter.finished(done[slug])
+            running.remove(entry)
+            for slug in batch:
+                done[slug] = _summary(store, slug, before[slug], code, log)
+                reporter.finished(done[slug])
     return [done[slug] for slug in slugs]
 
 
@@ -192,7 +230,7 @@ def _tick(config: HarvesterConfig, specs: Mapping[str, PlatformSpec], checks: Ch
         slugs = due(store, specs, settings.every_hours, utcnow())
         skipped = [slug for slug in specs if slug not in slugs]
         reporter.note("run.start", platforms=",".join(slugs), skipped=",".join(skipped))
-        harvests = harvest_children(config, store, slugs, settings, reporter)
+        harvests = harvest_children(config, store, slugs, settings, reporter, specs)
         problems = push_replies(config, settings, reporter)
         now = utcnow()
         return Report(now, run_checks(store, specs, checks, now, config), harvests, problems,

@@ -7,14 +7,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from harvester.holidays import package_years
 from harvester.store.db import Store
+from harvester.timeutil import SHANGHAI
+from harvester.vocab import Kind
 from tests.harvesting import ROOT, cli, harvester_env, write_config
 from tests.integration.test_alerts import LoopThread, SmtpReceiver, WebhookReceiver
 from tests.replicahost import replica_process
+from tests.store.builders import letter
 
 PLATFORMS = ("jact_demo", "jact_demo_gbk")
 # The replicas' letters are weeks old and partly unanswered: leave deadlines to tests/integration/test_monitors.py.
@@ -123,3 +128,62 @@ def test_a_mistake_in_the_checks_section_is_one_clear_line(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "[checks]: unknown monitor 'stalenes'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "state" / "run.lock").exists()  # refused before taking the lock or harvesting
+
+
+def test_platforms_share_harvest_processes_and_each_keeps_its_own_run_and_log_name(
+        tmp_path: Path, mailboxes: dict[str, str]) -> None:
+    db_url = f"sqlite:///{tmp_path / 'batch.db'}"
+    config = write_config(tmp_path, db_url, {"jact_demo": mailboxes["jact"], "jact_demo_gbk": mailboxes["jact_gbk"]},
+                          extra=QUIET + "[run]\nper_process = 2\n")
+    process = start_run(config, "--json")
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err
+    report = json.loads(out)
+    assert {h["platform"]: h["ok"] for h in report["harvests"]} == {"jact_demo": True, "jact_demo_gbk": True}
+    assert len({h["log"] for h in report["harvests"]}) == 1  # one process crawled both
+    logs = tmp_path / "state" / "logs"
+    assert (logs / "jact_demo.log").resolve() == (logs / "jact_demo_gbk.log").resolve() == Path(
+        report["harvests"][0]["log"]).resolve()
+    assert {run["platform"]: run["outcome"] for run in runs_of(db_url)} == {"jact_demo": "succeeded",
+                                                                           "jact_demo_gbk": "succeeded"}
+
+
+def test_a_hung_platform_is_killed_at_the_time_limit_and_the_others_finish(tmp_path: Path,
+                                                                          mailboxes: dict[str, str]) -> None:
+    db_url = f"sqlite:///{tmp_path / 'hung.db'}"
+    with replica_process(tmp_path, ["jact"], options={"jact": {"letters": 5, "latency_ms": 120_000}}) as slow:
+        config = write_config(tmp_path, db_url, {"jact_demo": slow["jact"], "jact_demo_gbk": mailboxes["jact_gbk"]},
+                              extra=QUIET + "[run]\nper_process = 1\ntimeout_minutes = 0.25\n")
+        started = time.monotonic()
+        process = start_run(config, "--json")
+        out, err = process.communicate(timeout=180)
+        took = time.monotonic() - started
+    assert process.returncode == 1, err
+    harvests = {h["platform"]: h for h in json.loads(out)["harvests"]}
+    assert harvests["jact_demo"]["ok"] is False and "killed at the time limit" in harvests["jact_demo"]["detail"]
+    assert harvests["jact_demo_gbk"]["ok"] is True
+    assert took < 120  # killed, not waited for
+    outcomes = {run["platform"]: run["outcome"] for run in runs_of(db_url)}
+    assert outcomes == {"jact_demo": "abandoned", "jact_demo_gbk": "succeeded"}
+
+
+def test_check_reports_a_clearly_late_letter_when_the_years_holidays_are_missing_and_refuses_a_bad_file(
+        tmp_path: Path) -> None:
+    year = package_years().stop  # the first year chinesecalendar does not know (2027 with release 1.11)
+    db_url = f"sqlite:///{tmp_path / 'late.db'}"
+    config = write_config(tmp_path, db_url, {"jact_demo": "http://127.0.0.1:9"}, extra='state_dir = "state"\n')
+    posted = datetime(year, 3, 2, 10, 0, tzinfo=SHANGHAI)
+    with Store.open(db_url) as store, store.transaction() as repo:
+        run_id = repo.start_run("jact_demo", 1)
+        repo.upsert_messages([letter("1", posted_at=posted, kind=Kind.CONSULT, kind_raw="咨询")], run_id, posted)
+    result = cli(config, "check", "--json", "-p", "jact_demo", "--at", f"{year}-04-20T10:00")
+    assert result.returncode == 1, result.stderr
+    [overdue] = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "overdue"]
+    assert overdue["status"] == "failed" and overdue["figures"]["by_unit"] == {"市长信箱": 1}
+    assert f"HOLIDAY CALENDAR MISSING for {year}" in overdue["detail"]
+    bad = tmp_path / "holidays.toml"
+    bad.write_text(f'[{year}]\nholidays = ["{year}-02-30"]\n', encoding="utf-8")
+    refused = cli(config, "check", HARVESTER_HOLIDAYS_FILE=str(bad))
+    said = " ".join(refused.stderr.split())  # the console wraps long lines
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{bad}: [{year}] holidays: cannot read '{year}-02-30' as a date" in said

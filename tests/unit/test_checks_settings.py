@@ -70,14 +70,14 @@ def test_settings_for_an_undefined_platform_are_refused(tmp_path: Path) -> None:
 
 def test_run_settings_resolve_paths_next_to_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "harvester.toml"
-    path.write_text('state_dir = "state"\n[run]\ntextfile = "prom/liuyan.prom"\nparallel = 3\n'
+    path.write_text('state_dir = "state"\n[run]\ntextfile = "prom/liuyan.prom"\nparallel = 3\nper_process = 12\n'
                     "every_hours = { jact_demo = 24 }\n", encoding="utf-8")
     config = load_config(env={"HARVESTER_CONFIG": str(path)})
     settings = load_run_settings(config, env={})
     assert config.state_dir == tmp_path / "state"
     assert settings.lock_path == tmp_path / "state" / "run.lock"
     assert settings.textfile == tmp_path / "prom" / "liuyan.prom"
-    assert (settings.parallel, dict(settings.every_hours)) == (3, {"jact_demo": 24.0})
+    assert (settings.parallel, settings.per_process, dict(settings.every_hours)) == (3, 12, {"jact_demo": 24.0})
     assert load_run_settings(config, env={"HARVESTER_LOCK_PATH": "/run/liuyan.lock"}).lock_path == Path(
         "/run/liuyan.lock")
 
