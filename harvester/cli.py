@@ -130,14 +130,25 @@ def replicas_serve(seed: int = 7, only: str = "", base_port: int = 8601) -> None
 
 @platforms_app.command("list")
 def platforms_list() -> None:
-    """Every configured platform with its family, base URL and boards."""
+    """Every configured platform with its family, base URL, boards and whether its definition is valid;
+    exits 1 when one is not (nothing is fetched)."""
+    from harvester.platform_check import definition_problem
     from harvester.registry import platforms_for
 
-    table = Table("slug", "name", "family", "fetch", "base URL", "boards")
+    table = Table("slug", "name", "family", "fetch", "base URL", "boards", "definition")
+    problems = {}
     for spec in platforms_for(load_config()).values():
+        problem = definition_problem(spec)
+        if problem:
+            problems[spec.slug] = problem
         table.add_row(spec.slug, spec.name, spec.family, spec.fetch, spec.base_url,
-                      ", ".join(f"{b.id} {b.addressee}" for b in spec.boards))
+                      ", ".join(f"{b.id} {b.addressee}" for b in spec.boards),
+                      "[red]invalid[/red]" if problem else "[green]ok[/green]")
     console.print(table)
+    for slug, problem in problems.items():
+        console.print(f"[red]✗ {slug}:[/red] {escape(problem)}")
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command()

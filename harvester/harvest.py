@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
@@ -11,6 +12,7 @@ from scrapy.settings import Settings
 
 from harvester import logsafety
 from harvester.config import HarvesterConfig
+from harvester.platform_check import definition_problem
 from harvester.registry import platforms_for
 from harvester.runs import STAT_PREFIX
 from harvester.spiderloader import spider_class_for
@@ -44,13 +46,35 @@ def run_harvest(config: HarvesterConfig, slugs: Sequence[str] = ()) -> list[Harv
     if unknown:
         raise KeyError(f"unknown platform(s): {', '.join(unknown)}; known: {', '.join(sorted(specs))}")
     chosen = [specs[s] for s in (slugs or list(specs))]
+    refused = {spec.slug: problem for spec in chosen if (problem := definition_problem(spec))}
     process = CrawlerProcess(crawl_settings(config))
     crawlers = []
     for spec in chosen:
-        crawler = process.create_crawler(spider_class_for(spec))
-        process.crawl(crawler)
-        crawlers.append((spec.slug, crawler))
+        if spec.slug not in refused:
+            crawler = process.create_crawler(spider_class_for(spec))
+            process.crawl(crawler)
+            crawlers.append((spec.slug, crawler))
     logsafety.install()  # after create_crawler: each crawler replaces Scrapy's root handler
-    process.start()
-    return [HarvestOutcome(slug, crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None)
-            for slug, crawler in crawlers]
+    recorded = record_refusals(config, refused)
+    if crawlers:
+        process.start()
+    ran = {slug: crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None
+           for slug, crawler in crawlers}
+    return [HarvestOutcome(spec.slug, recorded.get(spec.slug, ran.get(spec.slug))) for spec in chosen]
+
+
+def record_refusals(config: HarvesterConfig, refused: Mapping[str, str]) -> dict[str, int]:
+    """A failed run (class `definition`) for each platform whose definition cannot be harvested, so the run
+    table, `harvester run` and the monitors name it while the other platforms of the process go ahead."""
+    if not refused:
+        return {}
+    from harvester.store.db import Store
+
+    recorded = {}
+    with Store.open(config.db_url) as store, store.transaction() as repo:
+        for slug, problem in refused.items():
+            logger.error("%s: not harvested, its definition is invalid: %s", slug, problem)
+            recorded[slug] = repo.start_run(slug, os.getpid())
+            repo.finish_run(recorded[slug], "failed", {}, error=f"definition invalid: {problem}",
+                            failure_class="definition")
+    return recorded

@@ -18,7 +18,7 @@ class FetchFailure:
     """A request that failed for good (after retries): what, and which class of failure."""
 
     url: str
-    failure_class: str  # network | blocked | layout_changed | http_error
+    failure_class: str  # network | blocked | layout_changed | http_error (runs: also store, definition)
     detail: str
 
 
