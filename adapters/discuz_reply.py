@@ -22,6 +22,7 @@ REPLY_PATH = ("/forum.php?mod=post&action=reply&fid={fid}&tid={tid}&extra=page%3
 FLOOD = re.compile(r"间隔少于\s*(\d+)\s*秒")  # 抱歉，您两次发表间隔少于 50 秒，请稍候再发表
 HOURLY_CAP = "每小时限制"  # 抱歉，您所在的用户组每小时限制发回帖 30 个 (the window rolls: wait it out)
 MODERATED = "需要审核"  # 回复需要审核，请等待通过: stored, hidden until a moderator approves it
+PENDING_MARK = "待审核"  # post footer `<span class="xg1">(待审核)</span>`: a queued reply, shown to its author
 SESSION_LOST = ("您还未登录", "请先登录", "表单验证串不符")  # logged out, or the formhash no longer matches
 HANDLER = re.compile(r"(succeedhandle|errorhandle)_\w+\('((?:[^'\\]|\\.)*)'(?:,\s*'((?:[^'\\]|\\.)*)')?")
 VIEWER_UID = re.compile(r"discuz_uid\s*=\s*'(\d+)'")
@@ -84,19 +85,35 @@ def classify(answer: AjaxAnswer) -> ReplyReceipt | None:
     return _receipt(ReplyOutcome.REJECTED, text)  # read permission, closed thread, empty text, captcha …
 
 
+def viewer_uid(snapshot: Snapshot) -> str | None:
+    """The uid the forum served this page to ('0' for a guest), None if the page does not say."""
+    found = VIEWER_UID.search(snapshot.text)
+    return found.group(1) if found else None
+
+
 def thread_form(snapshot: Snapshot, board_id: str | None) -> ThreadForm:
     """The form fields of a thread page (a refusal notice still carries the formhash)."""
     page = Selector(text=snapshot.text)
-    uid = VIEWER_UID.search(snapshot.text)
+    uid = viewer_uid(snapshot)
     formhash = page.css("input[name=formhash]::attr(value)").get()
     fid = page.css("input[name=srhfid]::attr(value)").get() or board_id
     if uid is None or not formhash or not fid:
         raise OutcomeUnknown(f"{snapshot.url}: not a Discuz page (no discuz_uid, formhash or fid)")
-    return ThreadForm(uid=uid.group(1), formhash=formhash, fid=fid, charset=snapshot.charset)
+    return ThreadForm(uid=uid, formhash=formhash, fid=fid, charset=snapshot.charset)
 
 
-def posts_by(snapshot: Snapshot, author: str) -> list[tuple[str, str]]:
-    """(pid, text) of every visible post by `author` on a thread page; OutcomeUnknown if it is no thread page."""
+@dataclass(frozen=True, slots=True)
+class OwnPost:
+    """A post by the logged-in account as its thread page shows it to that account."""
+
+    pid: str
+    text: str
+    pending: bool  # still in the moderation queue: its author sees it marked (待审核), nobody else sees it
+
+
+def posts_by(snapshot: Snapshot, author: str) -> list[OwnPost]:
+    """Every post by `author` with readable text on a thread page, published or (seen as its author) awaiting
+    approval; OutcomeUnknown if it is no thread page."""
     page = Selector(text=snapshot.text)
     if not page.css("div#postlist"):
         raise OutcomeUnknown(f"{snapshot.url}: no post list on the page")
@@ -105,7 +122,8 @@ def posts_by(snapshot: Snapshot, author: str) -> list[tuple[str, str]]:
         pid = post.attrib["id"].removeprefix("post_")
         body = post.css(f"td.t_f#postmessage_{pid}")
         if body and " ".join(post.css("td.plc div.authi a.xi2::text").getall()).strip() == author:
-            found.append((pid, fragment_text(body[0].get())))
+            pending = any(PENDING_MARK in mark for mark in post.css("div.pob em span.xg1::text").getall())
+            found.append(OwnPost(pid, fragment_text(body[0].get()), pending))
     return found
 
 
@@ -143,10 +161,11 @@ class DiscuzReplyAdapter:
         return _receipt(ReplyOutcome.AUTH_EXPIRED, "重新登录后仍提示未登录或表单验证串不符")
 
     async def find_existing(self, reply: OutgoingReply) -> ReplyReceipt | None:
-        """POSTED with the pid if a visible post by this account has the reply's text (whitespace aside).
-
-        A reply still waiting for moderation is invisible, even to its author: it is not found.
-        """
+        """The receipt of a post by this account with the reply's text (whitespace aside), read as that account:
+        POSTED when published, PENDING_MODERATION when it waits in the moderation queue (Discuz shows a queued
+        reply to its author and to moderators, marked 待审核). Every page must be served to the logged-in
+        account — a page served to a guest would hide a queued reply — or the answer is OutcomeUnknown, never
+        "absent"."""
         try:
             opened = await self._open(reply, relogin=False)
             if isinstance(opened, ReplyReceipt):
@@ -154,9 +173,13 @@ class DiscuzReplyAdapter:
             username, url = self._credentials(reply.account)["username"], reply.message_url
             for _ in range(500):
                 snapshot = await self._get(reply.account, url)
-                for pid, text in posts_by(snapshot, username):
-                    if _same_text(text, reply.text):
-                        return _receipt(ReplyOutcome.POSTED, "回复已在帖子中", pid)
+                if viewer_uid(snapshot) != opened.uid:
+                    raise OutcomeUnknown(f"{url}: the forum no longer sees this account as logged in")
+                for post in posts_by(snapshot, username):
+                    if _same_text(post.text, reply.text):
+                        if post.pending:
+                            return _receipt(ReplyOutcome.PENDING_MODERATION, "回复已在帖子中，等待审核", post.pid)
+                        return _receipt(ReplyOutcome.POSTED, "回复已在帖子中", post.pid)
                 next_href = Selector(text=snapshot.text).css("div.pg a.nxt::attr(href)").get()
                 if not next_href:
                     return None

@@ -15,7 +15,7 @@ from harvester.schema import BoardCursor, Message, MessageWithdrawn, Quarantined
 from harvester.store import runlog
 from harvester.store.feed import events_after
 from harvester.store.messages import CHUNK, UpsertResult, load_messages, upsert_messages, withdraw_message
-from harvester.store.models import CursorRow, EventRow, MessageRow, QuarantineRow, RunRow
+from harvester.store.models import CursorRow, EventRow, MessageRow, QuarantineRow, ReplyRow, RunRow
 from harvester.store.records import columns, message_record, run_record
 from harvester.store.upsert import upsert
 from harvester.timeutil import require_aware, utcnow
@@ -30,6 +30,7 @@ class KnownState:
     status_raw: str
     content_hash: str
     last_seen_at: datetime
+    replies: int = 0  # replies stored under the message (a list showing another count may hold news)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,11 @@ class Repository:
         """What is stored of these messages (absent ids are simply missing from the result)."""
         ids = list(dict.fromkeys(external_ids))
         states: dict[str, KnownState] = {}
+        replies = (select(func.count(ReplyRow.id)).where(ReplyRow.message_id == MessageRow.id)
+                   .correlate(MessageRow).scalar_subquery())
         for start in range(0, len(ids), CHUNK):
             query = select(MessageRow.external_id, MessageRow.status, MessageRow.status_raw,
-                           MessageRow.content_hash, MessageRow.last_seen_at).where(
+                           MessageRow.content_hash, MessageRow.last_seen_at, replies).where(
                 MessageRow.platform == platform, MessageRow.external_id.in_(ids[start:start + CHUNK]))
             states.update({row[0]: KnownState(*row[1:]) for row in self.session.execute(query)})
         return states

@@ -1,4 +1,5 @@
-"""The replica's own control routes under /__replica__/discuz/: accounts, ground truth, moderation, sessions."""
+"""The replica's own control routes under /__replica__/discuz/: accounts, ground truth, moderation, sessions,
+and the WAF switch."""
 
 from __future__ import annotations
 
@@ -52,7 +53,21 @@ def add_routes(app: web.Application, forum: Forum) -> None:
     async def expire(_: web.Request) -> web.Response:
         return web.json_response({"expired": forum.sessions.expire_all()})
 
+    async def waf(request: web.Request) -> web.Response:
+        """POST {"mode": "cc"|"block"|"off", "requests": N, "path": prefix} switches the WAF (see waf.py);
+        GET (or POST without a mode) reports it, with the path of every request it answered."""
+        payload = await request.json() if request.method == "POST" and request.can_read_body else {}
+        if "mode" in payload:
+            requests = payload.get("requests")
+            try:
+                forum.waf.switch(str(payload["mode"]), None if requests is None else int(requests),
+                                 str(payload.get("path", "/")))
+            except (TypeError, ValueError) as error:
+                return web.json_response({"error": str(error)}, status=400)
+        return web.json_response(forum.waf.state())
+
     app.router.add_get(PREFIX + "accounts", accounts)
     app.router.add_get(PREFIX + "threads", threads)
     app.router.add_post(PREFIX + "approve", approve)
     app.router.add_post(PREFIX + "expire-sessions", expire)
+    app.router.add_route("*", PREFIX + "waf", waf)

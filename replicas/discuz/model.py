@@ -8,6 +8,7 @@ from datetime import datetime
 # User groups with Discuz's read-access levels; a thread's readperm is compared against these.
 GROUP_ACCESS = {"新手上路": 10, "注册会员": 20, "中级会员": 30, "政务认证": 100, "版主": 150, "管理员": 200}
 GUEST_ACCESS = 1
+MODERATOR_GROUPS = ("版主", "管理员")  # they see every reply waiting for approval, as in the admin's audit view
 LOCK_SINGLE = "single"  # one post hidden by a moderator
 LOCK_AUTHOR = "author"  # the author is banned, every post of theirs is hidden
 
@@ -25,6 +26,10 @@ class User:
     @property
     def readaccess(self) -> int:
         return GROUP_ACCESS[self.group]
+
+    @property
+    def moderator(self) -> bool:
+        return self.group in MODERATOR_GROUPS
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,14 @@ class Thread:
     def shown(self) -> list[Post]:
         """Posts a visitor sees (locked ones render as a notice; moderated ones not at all)."""
         return [post for post in self.posts if not post.moderated]
+
+    def visible_to(self, viewer: User | None) -> list[Post]:
+        """Posts this visitor sees: the public ones, plus replies waiting for approval (invisible = -2) to
+        their own author and to moderators. Guests and other members never see a queued reply."""
+        if viewer is None:
+            return self.shown
+        return [post for post in self.posts
+                if not post.moderated or viewer.moderator or post.author.uid == viewer.uid]
 
     @property
     def replies(self) -> int:

@@ -6,13 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
-from replicas.discuz import actions, control, views
+from replicas.discuz import actions, control, views, waf
 from replicas.discuz.dates import iso
 from replicas.discuz.respond import int_arg
 from replicas.discuz.settings import Settings
 from replicas.discuz.state import Forum
 from replicas.discuz.steps import advance
-from replicas.framework import Replica
+from replicas.framework import CONTROL_PREFIX, Replica
 
 
 class DiscuzReplica:
@@ -23,6 +23,7 @@ class DiscuzReplica:
         self.forum = Forum.build(name, seed, settings)
 
     def add_routes(self, app: web.Application) -> None:
+        app.middlewares.append(waf.middleware(self.forum.waf, lambda path: not path.startswith(CONTROL_PREFIX)))
         app.router.add_get("/", self._index)
         app.router.add_route("*", "/forum.php", self._forum_php)
         app.router.add_route("*", "/member.php", self._member_php)
@@ -79,6 +80,7 @@ class DiscuzReplica:
         return {"threads": len(world.threads), "posts": len(world.posts),
                 "queued": sorted(post.pid for post in world.queued()), "sessions": len(self.forum.sessions),
                 "cookiepre": self.forum.sessions.cookiepre, "charset": self.forum.settings.charset,
+                "waf_blocked": len(self.forum.waf.blocked),
                 "clock": iso(world.clock), "now": iso(self.forum.now())}
 
 

@@ -11,6 +11,7 @@ from replicas.discuz.dates import SHANGHAI
 from replicas.discuz.history import populate
 from replicas.discuz.post import ReplyDesk
 from replicas.discuz.settings import Settings
+from replicas.discuz.waf import Waf
 from replicas.discuz.world import World
 
 
@@ -25,6 +26,7 @@ class Forum:
     name: str
     settings: Settings
     world: World
+    waf: Waf = field(default_factory=Waf)
     sessions: Sessions = field(init=False)
     desk: ReplyDesk = field(init=False)
 

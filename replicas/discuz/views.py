@@ -70,7 +70,9 @@ def viewthread_page(forum: Forum, request: web.Request, tid: int, page_no: int) 
     if refusal or thread is None:
         return html_page(forum, request, lambda chrome: showmessage(chrome, refusal or NO_THREAD))
     authorid = int_arg(request, "authorid") or None
-    posts = [post for post in thread.shown if authorid is None or post.author.uid == authorid]
+    session, _, _ = visitor(forum, request)
+    posts = [post for post in thread.visible_to(session.user if session else None)
+             if authorid is None or post.author.uid == authorid]
     ppp = forum.settings.ppp
     page_no = _clamp(page_no, len(posts), ppp)
     view = viewthread.ThreadPage(forum.world.boards[thread.fid], thread,
@@ -79,14 +81,16 @@ def viewthread_page(forum: Forum, request: web.Request, tid: int, page_no: int) 
 
 
 def redirect(forum: Forum, request: web.Request) -> web.StreamResponse:
-    """goto=lastpost (tid) or goto=findpost (ptid, pid): 302 to the thread page holding that post."""
+    """goto=lastpost (tid) or goto=findpost (ptid, pid): 302 to the thread page holding that post (as this
+    visitor pages the thread: an author sees their own queued replies)."""
     tid = int_arg(request, "tid") or int_arg(request, "ptid")
     thread = forum.world.threads.get(tid)
     if thread is None or _readable(forum, request, thread):
         return html_page(forum, request, lambda chrome: showmessage(chrome, NO_THREAD))
-    shown = thread.shown
+    session, _, _ = visitor(forum, request)
+    shown = thread.visible_to(session.user if session else None)
     wanted = int_arg(request, "pid")
-    target = next((post for post in shown if post.pid == wanted), shown[-1])
+    target = next((post for post in shown if post.pid == wanted), thread.last_post)
     page_no = shown.index(target) // forum.settings.ppp + 1
     raise web.HTTPFound(f"forum.php?mod=viewthread&tid={tid}&page={page_no}#pid{target.pid}")
 

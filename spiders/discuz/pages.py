@@ -17,6 +17,7 @@ from spiders.discuz.dates import clean, discuz_time
 ROW_ID = re.compile(r"(stickthread|normalthread)_(\d+)$")
 FLOOR_LABELS = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}  # Discuz's default `postno` setting
 EDIT_NOTE = re.compile(r'<i class="pstatus">.*?</i>', re.DOTALL)  # 本帖最后由 X 于 … 编辑
+PENDING = "待审核"  # footer mark of a reply awaiting approval, shown only to its author and to moderators
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,11 @@ def _post(post: Selector, now: datetime) -> PostView:
                     author=_text(author), posted_at=posted_at, text=_body(post, pid, what))
 
 
+def _pending(post: Selector) -> bool:
+    """A reply still in the moderation queue (invisible = -2): not public, so not part of the thread."""
+    return any(PENDING in mark for mark in post.css("div.pob em span.xg1::text").getall())
+
+
 def _refusal(page: Selector) -> str | None:
     """The full-page notice Discuz shows instead of a thread (read permission, deleted thread)."""
     notice = page.css("div#messagetext p")
@@ -165,7 +171,10 @@ def _refusal(page: Selector) -> str | None:
 
 
 def parse_thread(snapshot: Snapshot) -> ThreadPage:
-    """The floors on one thread page. NotPublic for a refusal notice, LayoutChanged for an unknown layout."""
+    """The floors on one thread page. NotPublic for a refusal notice, LayoutChanged for an unknown layout.
+
+    A reply marked (待审核) is left out: a logged-in author or moderator sees replies the public does not.
+    """
     page = Selector(text=snapshot.text)
     postlist = page.css("div#postlist")
     if not postlist:
@@ -184,5 +193,5 @@ def parse_thread(snapshot: Snapshot) -> ThreadPage:
         views=_int(counters[0], "thread views"), replies=_int(counters[1], "thread replies"),
         page=int(current) if current and current.isdigit() else 1,
         posts=tuple(_post(post, snapshot.fetched_at) for post in postlist[0].css("div[id^=post_]")
-                    if post.attrib["id"].removeprefix("post_").isdigit()),
+                    if post.attrib["id"].removeprefix("post_").isdigit() and not _pending(post)),
         next_url=_next_url(page, snapshot))

@@ -1,9 +1,9 @@
-"""Harvests Discuz! X boards incrementally: the list down to the last-post cursor, then each changed thread."""
+"""Harvests Discuz! X boards incrementally: the list down to the last-post cursor, then each changed thread
+(a newer last post, or a reply count the store does not account for)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
 from typing import Any
 
 import scrapy
@@ -15,11 +15,12 @@ from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from harvester.schema import BoardCursor
+from harvester.store.repository import KnownState
 from spiders.base import HarvestSpider
 from spiders.discuz import pages
 from spiders.discuz.messages import ThreadContext, locked_posts, thread_message
 from spiders.discuz.options import DiscuzOptions, board_url, parse_options, thread_url
-from spiders.discuz.scan import LastPostScan
+from spiders.discuz.scan import LastPostScan, decode_cursor
 
 MAX_THREAD_PAGES = 500  # a runaway pager must not keep a crawl alive
 
@@ -49,13 +50,14 @@ class DiscuzSpider(HarvestSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for board in self.platform.boards:
-            self.board_scans[board.id] = LastPostScan(board.id, self.stored_last_post(board.id))
+            self.board_scans[board.id] = self.board_scan(board.id)
             yield self.list_request(board, board_url(self.platform.base_url, board.id, 1, self.options.url_style))
 
-    def stored_last_post(self, board_id: str) -> datetime | None:
+    def board_scan(self, board_id: str) -> LastPostScan:
         with self.store.transaction() as repo:
             value = repo.get_cursor(self.name, board_id)
-        return datetime.fromisoformat(value) if value else None
+        cursor = decode_cursor(value)
+        return LastPostScan(board_id, cursor.last_post, hidden=cursor.hidden, old_value=value)
 
     # --- requests ------------------------------------------------------------------------------------
     def list_request(self, board: Board, url: str) -> scrapy.Request:
@@ -71,20 +73,19 @@ class DiscuzSpider(HarvestSpider):
     # --- board list ----------------------------------------------------------------------------------
     def parse_list(self, response: Response, board: Board) -> Iterator[Any]:
         scan = self.board_scans[board.id]
-        snapshot = self.snapshot(response)
-        try:
-            listing = pages.parse_board(snapshot)
-        except LayoutChanged as error:
-            scan.list_broken = True
-            self.record_failure(response.url, "layout_changed", error.reason)
-            yield self.quarantine(snapshot, error.reason)
+        listing = yield from self.checked_listing(response, scan, pages.parse_board)
+        if listing is None:
             return
+        self.count("listed", len(listing.rows))
+        known = self.known_states(row.tid for row in listing.rows)
         for row in listing.rows:
             if not row.pinned:
                 scan.seen[row.tid] = row.last_post_at
             if (row.pinned and not self.options.harvest_pinned) or row.readperm:
                 self.count("skipped")  # board notices; threads guests may not read
-            elif scan.wants(row.last_post_at) and row.tid not in self.requested:
+                continue
+            scan.compared[row.tid] = row.last_post_at
+            if row.tid not in self.requested and self.changed(scan, row, known.get(row.tid)):
                 self.requested.add(row.tid)
                 scan.requested(row.tid, row.last_post_at)
                 url = thread_url(self.platform.base_url, row.tid, 1, self.options.url_style)
@@ -96,16 +97,30 @@ class DiscuzSpider(HarvestSpider):
             scan.list_complete = True
             yield from self.emit_cursor(board.id)
 
+    def changed(self, scan: LastPostScan, row: pages.ThreadRow, state: KnownState | None) -> bool:
+        """A new last post, or (for a thread already stored) a reply count the store does not account for:
+        a reply released by a moderator after a newer one was posted leaves the last post where it was."""
+        if scan.wants(row.last_post_at):
+            return True
+        if state is None or not scan.recount(row.tid, row.replies, state.replies):
+            return False
+        self.count("recounted")
+        return True
+
     def list_failed(self, failure: Failure) -> Iterator[Any]:
-        board: Board = failure.request.cb_kwargs["board"]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        board: Board = request.cb_kwargs["board"]
         self.board_scans[board.id].list_broken = True
-        self.record_failure(failure.request.url, *self.classify(failure))
+        self.record_failure(request.url, *self.classify(failure))
         return iter(())
 
     # --- threads -------------------------------------------------------------------------------------
     def parse_thread(self, response: Response, board: Board, tid: str, read: tuple[pages.ThreadPage, ...],
                      first: Snapshot | None) -> Iterator[Any]:
         snapshot = self.snapshot(response)
+        if self.soft_blocked(snapshot):  # a WAF's interstitial: the thread is not read, the cursor stays below
+            yield from self.thread_done(board, tid, ok=False)
+            return
         try:
             page = pages.parse_thread(snapshot)
             read, first = (*read, page), first or snapshot
@@ -118,17 +133,20 @@ class DiscuzSpider(HarvestSpider):
             self.logger.info("%s: thread %s skipped: %s", self.name, tid, error.reason)
             self.count("skipped")
         except LayoutChanged as error:
-            yield self.quarantine(snapshot, error.reason, external_id=tid)
+            if not self.soft_blocked(snapshot, unparsed=True):
+                yield self.quarantine(snapshot, error.reason, external_id=tid)
             yield from self.thread_done(board, tid, ok=False)
             return
         else:
             self.count("locked_posts", locked_posts(read))
+            self.board_scans[board.id].learn(tid, read[0].replies, len(message.replies))
             yield message
         yield from self.thread_done(board, tid, ok=True)
 
     def thread_failed(self, failure: Failure) -> Iterator[Any]:
-        kwargs = failure.request.cb_kwargs
-        self.record_failure(failure.request.url, *self.classify(failure))
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        kwargs = request.cb_kwargs
+        self.record_failure(request.url, *self.classify(failure))
         return self.thread_done(kwargs["board"], kwargs["tid"], ok=False)
 
     def thread_done(self, board: Board, tid: str, ok: bool) -> Iterator[Any]:
@@ -136,11 +154,12 @@ class DiscuzSpider(HarvestSpider):
         yield from self.emit_cursor(board.id)
 
     def emit_cursor(self, board_id: str) -> Iterator[BoardCursor]:
-        """The board's new cursor (ISO time in Beijing time) once its scan and every thread it started are done."""
+        """The board's new cursor (ISO time in Beijing time, then the threads' hidden floors) once its scan and
+        every thread it started are done."""
         scan = self.board_scans[board_id]
         if not scan.ready():
             return
         scan.cursor_emitted = True
-        value = scan.new_cursor()
-        if value is not None and value != scan.old_cursor:
-            yield BoardCursor(platform=self.name, board_id=board_id, value=value.isoformat())
+        value = scan.cursor_value()
+        if value is not None and value != scan.old_value:
+            yield BoardCursor(platform=self.name, board_id=board_id, value=value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,8 +11,12 @@ from typing import Any
 
 import pytest
 
+from adapters.discuz_reply import DiscuzReplyAdapter
+from adapters.protocols import OutgoingReply, ReplyOutcome
 from harvester.registry import load_platforms
 from harvester.store.db import Store
+from spiders.discuz.options import thread_url
+from spiders.discuz.scan import decode_cursor
 from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
 
@@ -143,3 +148,126 @@ def test_after_advance_only_threads_with_new_posts_are_read_and_become_events(
     touched = {str(t) for t in moved["discuz"]["new_threads"] + moved["discuz"]["bumped"]}
     assert touched & set(readable(control(forums["discuz"], "discuz/threads?fid=27"))) <= reads
     assert reads - touched <= cursor_minute_threads(before["discuz"])
+
+
+# --- soft blocks: a cloud WAF's anti-CC interstitial instead of forum pages -----------------------------------
+def stored_cursor(db_url: str, slug: str) -> datetime | None:
+    with Store.open(db_url).transaction() as repo:
+        return decode_cursor(repo.get_cursor(slug, "27")).last_post
+
+
+def quarantined(db_url: str) -> int:
+    with Store.open(db_url).transaction() as repo:
+        return repo.counts()["quarantine"]
+
+
+@pytest.mark.parametrize(("name", "waf"), [
+    ("discuz", {"mode": "cc", "path": "/thread-", "requests": 3}),  # 云锁 script on thread pages
+    ("discuz_gbk", {"mode": "block", "path": "/forum.php?mod=forumdisplay", "requests": 1}),  # 安全狗 on the list
+])
+def test_a_waf_interstitial_fails_the_run_as_blocked_and_the_next_run_loses_nothing(
+        config: Path, sqlite_url: str, forums: dict[str, str], name: str, waf: dict[str, Any]) -> None:
+    slug, base = SLUGS[name], forums[name]
+    assert harvest(config, slug).returncode == 0
+    seq, cursor = events(sqlite_url)[-1]["seq"], stored_cursor(sqlite_url, slug)
+    moved = control(base, "advance", {"steps": 2})
+    assert moved["bumped"] or moved["new_threads"]
+    control(base, "discuz/waf", waf)
+
+    blocked = harvest(config, slug)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    run = latest_run(sqlite_url, slug)
+    assert (run["outcome"], run["failure_class"]) == ("failed", "blocked"), run["error"]
+    assert "soft block: challenge page" in run["error"] and run["quarantined"] == 0
+    assert quarantined(sqlite_url) == 0  # nothing kept as a layout problem
+    hit = control(base, "discuz/waf", {"mode": "off"})["blocked"]  # the block lifts
+    assert 0 < len(hit) <= waf["requests"]
+    truth = {str(t["tid"]): t for t in control(base, "discuz/threads?fid=27")}
+    messages, now_cursor = stored(sqlite_url, slug), stored_cursor(sqlite_url, slug)
+    if name == "discuz":  # the list was read: the threads behind the interstitial stay at or above the cursor
+        missed = {m.group(1) for path in hit if (m := re.match(r"/thread-(\d+)-", path))}
+        assert missed and now_cursor is not None
+        assert all(when(truth[tid]["last_post_at"]).replace(second=0) >= now_cursor for tid in missed)
+        assert any(tid not in messages or messages[tid]["updated_at"] < when(truth[tid]["last_post_at"])
+                   for tid in missed)  # news the blocked run did not store
+    else:  # the list itself was blocked: no thread read, no message changed, the cursor where it was
+        assert events(sqlite_url, seq) == [] and now_cursor == cursor
+
+    after = harvest(config, slug)
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert latest_run(sqlite_url, slug)["outcome"] == "succeeded"
+    assert_matches_truth(stored(sqlite_url, slug), control(base, "discuz/threads?fid=27"), units=UNITS[name])
+    assert quarantined(sqlite_url) == 0
+
+
+# --- a reply released by a moderator, below the cursor -------------------------------------------------------
+def outgoing(base: str, tid: str, account: str, text: str) -> OutgoingReply:
+    return OutgoingReply(reply_id=1, idempotency_key=f"{tid}-{account}", platform="discuz_demo", external_id=tid,
+                         message_url=thread_url(base, tid, 1, "rewrite"), board_id="27", organisation=account,
+                         account=account, text=text)
+
+
+def post_as(base: str, *replies: OutgoingReply) -> list[ReplyOutcome]:
+    accounts = {a["username"]: a for a in control(base, "discuz/accounts")}
+    adapter = DiscuzReplyAdapter(base, lambda name: {"username": name, "password": accounts[name]["password"]})
+
+    async def send() -> list[ReplyOutcome]:
+        try:
+            return [(await adapter.post(reply)).outcome for reply in replies]
+        finally:
+            await adapter.close()
+    return asyncio.run(send())
+
+
+def test_a_reply_approved_after_a_newer_one_is_read_by_the_changed_reply_count(
+        tmp_path: Path, sqlite_url: str) -> None:
+    site = {**SITE, "moderate_new": "true", "flood_seconds": 0}
+    with replica_process(tmp_path, ["discuz"], options={"discuz": site}) as urls:
+        base = urls["discuz"]
+        config = write_config(tmp_path, sqlite_url, {"discuz_demo": base})
+        assert harvest(config).returncode == 0
+        people = control(base, "discuz/accounts")
+        newcomer = next(a["username"] for a in people if a["group"] == "新手上路")
+        member = next(a["username"] for a in people if a["group"] == "注册会员")
+        tid = next(str(t["tid"]) for t in control(base, "discuz/threads?fid=27")
+                   if not t["pinned"] and not t["closed"] and not t["readperm"] and len(t["posts"]) < 8)
+        queued_text, later_text = "新人报到：我家楼下也是这样，希望尽快处理。", "同问，已经一个多月了。"
+        assert post_as(base, outgoing(base, tid, newcomer, queued_text),
+                       outgoing(base, tid, member, later_text)) == [ReplyOutcome.PENDING_MODERATION,
+                                                                     ReplyOutcome.POSTED]
+        control(base, "advance", {"steps": 1})  # other threads get newer posts: the cursor moves past this one
+        assert harvest(config).returncode == 0
+        (queued,) = [p for p in control(base, f"discuz/threads?tid={tid}")[0]["posts"] if p["moderated"]]
+        assert str(queued["pid"]) not in {r["external_id"] for r in stored(sqlite_url, "discuz_demo")[tid]["replies"]}
+
+        # Discuz keeps a thread's last post when the released reply is older than it; only 回复 grows by one
+        before = control(base, f"discuz/threads?tid={tid}")[0]
+        assert control(base, "discuz/approve", {"pids": [queued["pid"]]})["approved"] == [queued["pid"]]
+        after = control(base, "discuz/threads?fid=27")
+        (thread,) = [t for t in after if str(t["tid"]) == tid]
+        assert (thread["last_post_at"], thread["replies"]) == (before["last_post_at"], before["replies"] + 1)
+        cursor = stored_cursor(sqlite_url, "discuz_demo")
+        assert cursor is not None and when(thread["last_post_at"]) < cursor  # by last post it would be skipped
+        page_one = [str(t) for t in bump_order(after)[:8]]
+        assert tid in page_one
+        hidden = [t for t in after if str(t["tid"]) in page_one and any(p["locked"] for p in t["posts"])]
+        assert hidden, "page 1 should show a thread with a hidden floor (the list counts it, the store does not)"
+
+        seq = events(sqlite_url)[-1]["seq"]
+        control(base, "stats/reset", {})
+        result = harvest(config)
+        assert result.returncode == 0, result.stdout + result.stderr
+        message = stored(sqlite_url, "discuz_demo")[tid]
+        assert [(r["external_id"], r["text"]) for r in message["replies"]][-2:] == [
+            (str(queued["pid"]), queued_text), (str(before["posts"][-1]["pid"]), later_text)]
+        assert ("reply_added", tid) in {(e["kind"], e["external_id"]) for e in events(sqlite_url, seq)}
+        assert_matches_truth(stored(sqlite_url, "discuz_demo"), after, units={})
+        # only that thread (and the cursor's own minute) is read: a hidden floor is no reason to read again
+        assert thread_reads(base) == {tid} | cursor_minute_threads(after)
+
+
+def bump_order(threads: list[dict[str, Any]]) -> list[int]:
+    """Normal threads as the board lists them: newest visible post first."""
+    normal = [t for t in threads if not t["pinned"]]
+    return [t["tid"] for t in sorted(normal, key=lambda t: (t["last_post_at"], max(
+        p["pid"] for p in t["posts"] if not p["moderated"])), reverse=True)]

@@ -1,21 +1,37 @@
-"""The Discuz reply adapter against both replica builds: posting, flood control, moderation, refusals, sessions."""
+"""The Discuz reply adapter against both replica builds: posting, flood control, moderation (found again by its
+author, exactly once through a killed push), refusals, sessions."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from adapters.discuz_reply import AjaxAnswer, DiscuzReplyAdapter, OutcomeUnknown, classify, parse_ajax
 from adapters.protocols import OutgoingReply, ReplyAdapter, ReplyOutcome, ReplyReceipt
 from harvester.extract.snapshot import Snapshot
+from harvester.replies import Outbox
+from harvester.replies.push import TEST_HOLD_ENV
+from harvester.schema import Message
+from harvester.secrets import env_name
 from harvester.store.db import Store
+from harvester.timeutil import utcnow
+from harvester.vocab import Status
 from spiders.discuz.options import thread_url
-from tests.harvesting import harvest, write_config
+from tests.harvesting import ROOT, harvest, harvester_env, write_config
 from tests.replicahost import control, replica_process
 
 SITE = {"threads_per_board": 20, "boards": "27", "flood_seconds": 2, "moderate_new": "true"}
@@ -168,6 +184,177 @@ def test_the_next_harvest_stores_the_posted_reply_as_official(forums: dict[str, 
     assert reply["organisation"] == "绵州市人民政府办公室"
     assert {(e["kind"], e["external_id"]) for e in fresh} >= {("reply_added", str(thread["tid"])),
                                                              ("status_changed", str(thread["tid"]))}
+
+
+# --- replies waiting for moderation: exactly once --------------------------------------------------------
+def newcomers(forum: Forum) -> list[str]:
+    return [name for name, a in forum.accounts.items() if a["group"] == "新手上路"]
+
+
+def queued_by(forum: Forum, tid: int, author: str) -> list[dict[str, Any]]:
+    (thread,) = forum.threads(lambda t: t["tid"] == tid)
+    return [p for p in thread["posts"] if p["author"] == author]
+
+
+@pytest.mark.parametrize("name", list(STYLE))
+def test_a_reply_waiting_for_moderation_is_found_by_its_author_and_seen_by_nobody_else(
+        forums: dict[str, str], name: str) -> None:
+    forum = Forum(name, forums[name])
+    author, thread = newcomers(forum)[1], forum.threads(lambda t: not t["readperm"])[8]
+    reply = forum.reply(thread, author)
+
+    async def scenario() -> tuple[ReplyReceipt, ReplyReceipt | None, ReplyReceipt | None, ReplyReceipt | None]:
+        try:
+            sent = await forum.adapter.post(reply)
+            found = await forum.adapter.find_existing(reply)
+            await forum.adapter.close()  # as a rerun in a new process would: a new login
+            again = await forum.adapter.find_existing(reply)
+            elsewhere = await forum.adapter.find_existing(forum.reply(thread, forum.member("注册会员")))
+            return sent, found, again, elsewhere
+        finally:
+            await forum.adapter.close()
+
+    sent, found, again, elsewhere = run(scenario())
+    (queued,) = queued_by(forum, thread["tid"], author)
+    assert queued["moderated"] and sent.outcome is ReplyOutcome.PENDING_MODERATION
+    assert sent.platform_reply_id is None  # the forum's answer names no post
+    assert found == again and found is not None
+    assert (found.outcome, found.platform_reply_id) == (ReplyOutcome.PENDING_MODERATION, str(queued["pid"]))
+    assert elsewhere is None  # another member's thread page does not show it
+    charset = "gbk" if name == "discuz_gbk" else "utf-8"
+    with urllib.request.urlopen(reply.message_url, timeout=10) as response:  # noqa: S310 - loopback
+        guest = response.read().decode(charset)
+    assert "postlist" in guest and f"post_{queued['pid']}" not in guest and TEXT.splitlines()[0] not in guest
+
+    control(forum.base, "discuz/approve", {"pids": [queued["pid"]]})
+    (published,) = run(looking(forum, reply))
+    assert published is not None
+    assert (published.outcome, published.platform_reply_id) == (ReplyOutcome.POSTED, str(queued["pid"]))
+
+
+async def looking(forum: Forum, *replies: OutgoingReply) -> list[ReplyReceipt | None]:
+    try:
+        return [await forum.adapter.find_existing(reply) for reply in replies]
+    finally:
+        await forum.adapter.close()
+
+
+class CookieDropper:
+    """A proxy in front of the forum that, when armed, forwards one thread-page GET without the visitor's
+    cookies (the forum then serves it to a guest), as when a session ends in the middle of a lookup."""
+
+    def __init__(self, target: str) -> None:
+        self.target, self.skip, self.drop = target, 0, 0
+
+    async def start(self) -> str:
+        self.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        await self.client.close()
+        await self.runner.cleanup()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() not in ("host", "content-length", "transfer-encoding", "connection")}
+        if request.method == "GET" and "thread" in request.path_qs and self.drop:
+            if self.skip:
+                self.skip -= 1
+            else:
+                self.drop -= 1
+                headers.pop("Cookie", None)
+        async with self.client.request(request.method, self.target + request.path_qs, data=await request.read(),
+                                       headers=headers, allow_redirects=False) as upstream:
+            body = await upstream.read()
+            kept = {k: v for k, v in upstream.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+            response = web.Response(status=upstream.status, body=body)
+            for key, value in kept.items():
+                response.headers.add(key, value)
+            return response
+
+
+def test_a_lookup_served_to_a_guest_midway_is_unknown_not_absent(forums: dict[str, str]) -> None:
+    forum = Forum("discuz", forums["discuz"])
+    author, thread = newcomers(forum)[2], forum.threads(lambda t: not t["readperm"])[9]
+    proxy = CookieDropper(forum.base)
+
+    async def scenario() -> tuple[ReplyReceipt, ReplyReceipt | None, BaseException | None]:
+        base = await proxy.start()
+        adapter = DiscuzReplyAdapter(base, forum.credentials)
+        reply = dataclasses.replace(forum.reply(thread, author),
+                                    message_url=thread_url(base, str(thread["tid"]), 1, STYLE["discuz"]))
+        try:
+            sent = await adapter.post(reply)
+            found = await adapter.find_existing(reply)
+            proxy.skip, proxy.drop = 1, 1  # the lookup's login check passes, its first page read goes out as a guest
+            try:
+                await adapter.find_existing(reply)
+            except OutcomeUnknown as error:
+                return sent, found, error
+            return sent, found, None
+        finally:
+            await adapter.close()
+            await proxy.close()
+
+    sent, found, lost = run(scenario())
+    assert sent.outcome is ReplyOutcome.PENDING_MODERATION
+    assert found is not None and found.outcome is ReplyOutcome.PENDING_MODERATION
+    assert isinstance(lost, OutcomeUnknown) and "no longer sees this account" in str(lost)
+    assert proxy.drop == 0
+
+
+def test_a_push_killed_after_a_moderated_post_finds_it_on_the_rerun_and_posts_once(
+        forums: dict[str, str], tmp_path: Path, sqlite_url: str) -> None:
+    forum = Forum("discuz", forums["discuz"])
+    author, thread = newcomers(forum)[3], forum.threads(lambda t: not t["readperm"])[10]
+    tid, slug, key = str(thread["tid"]), "discuz_demo", "newbie"
+    text = "新用户的答复：已向社区反映，等待处理结果。"
+    store = Store.open(sqlite_url)
+    with store.transaction() as repo:
+        run_id = repo.start_run(slug, os.getpid())
+        repo.upsert_messages([Message(
+            platform=slug, external_id=tid, url=thread_url(forum.base, tid, 1, "rewrite"), board_id="27",
+            addressee="网络问政", title=thread["subject"], body=thread["posts"][0]["message"], status=Status.PENDING,
+            status_raw="待回复", posted_at=datetime.fromisoformat(thread["posted_at"]), fetched_at=utcnow())],
+            run_id, utcnow())
+        repo.finish_run(run_id, "succeeded", {})
+    box = Outbox(store)
+    draft = box.add(slug, tid, text, author, key, "oa-system")
+    reply_id = box.approve(draft.id, "张科长", content_hash=draft.content_hash).id
+    config = write_config(tmp_path, sqlite_url, {slug: forum.base})
+    secrets = {env_name(slug, key, "username"): author, env_name(slug, key, "password"): forum.accounts[author]["password"]}
+    held, command = tmp_path / "posted.flag", [sys.executable, "-m", "harvester.cli_replies", "push"]
+    doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets, **{TEST_HOLD_ENV: str(held)}),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not held.exists() and doomed.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held.read_text() == "pending_moderation"
+    finally:
+        os.killpg(doomed.pid, signal.SIGKILL)  # after the forum queued it, before the store knew
+        doomed.wait()
+    (queued,) = queued_by(forum, thread["tid"], author)
+    assert queued["moderated"] and queued["message"] == text
+    assert box.get(reply_id).state == "sending"
+
+    rerun = subprocess.run(command, cwd=ROOT, env=harvester_env(config, **secrets), capture_output=True, text=True,
+                           timeout=90)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert [(p["pid"], p["moderated"]) for p in queued_by(forum, thread["tid"], author)] == [(queued["pid"], True)]
+    view = box.get(reply_id)
+    assert (view.state, view.platform_reply_id, view.attempts) == ("posted_pending_moderation", str(queued["pid"]), 1)
+    steps = [f"{e.to_state}: {e.detail}" for e in box.history(reply_id)]
+    assert any("taken over" in s for s in steps) and "found on the platform" in steps[-1], steps
+    assert forum.accounts[author]["password"] not in rerun.stdout + rerun.stderr
+    store.close()
 
 
 # --- answers as the forum words them ---------------------------------------------------------------

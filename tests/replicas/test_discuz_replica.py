@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -355,20 +356,44 @@ def test_second_reply_within_the_flood_interval_is_refused(sites: dict[str, str]
     assert len(thread_truth(base, tid)["posts"]) == before
 
 
+def pending_mark(page: Selector, pid: int) -> list[str]:
+    """The footer marks of one post: `(待审核)` under a reply waiting for approval."""
+    return page.css(f"#post_{pid} div.po div.pob em span.xg1::text").getall()
+
+
 def test_new_members_replies_wait_in_the_moderation_queue(sites: dict[str, str]) -> None:
     base = sites["discuz"]
-    browser = Browser(base)
-    browser.login(accounts(base, "新手上路")[0])
-    tid = tids(browser.page(f"forum-{FID}-1.html"))[-1]
-    answer = browser.reply(tid, "新人报到，这个问题我也遇到过。")
+    author = Browser(base)
+    author.login(accounts(base, "新手上路")[0])
+    tid = tids(author.page(f"forum-{FID}-1.html"))[-1]
+    before = thread_truth(base, tid)
+    answer = author.reply(tid, "新人报到，这个问题我也遇到过。")
     assert "errorhandle_fastpost('回复需要审核，请等待通过', {});" in answer
     queued = thread_truth(base, tid)["posts"][-1]
     assert queued["moderated"] and queued["message"] == "新人报到，这个问题我也遇到过。"
     assert queued["pid"] in control(base, "stats")["queued"]
-    last_page = f"forum.php?mod=redirect&tid={tid}&goto=lastpost"
-    assert f"post_{queued['pid']}" not in browser.fetch(last_page)[2].decode()
-    assert control(base, "discuz/approve", {"pids": [queued["pid"]]}) == {"approved": [queued["pid"]]}
-    assert f"postmessage_{queued['pid']}" in browser.fetch(last_page)[2].decode()
+    pid = queued["pid"]
+    # its author reads it in place, marked as waiting (Discuz: invisible = -2 -> "(待审核)" in the post footer)
+    url, _, raw = author.fetch(f"forum.php?mod=redirect&goto=findpost&ptid={tid}&pid={pid}")
+    page_path = url.removeprefix(base + "/").split("#")[0]
+    seen = Selector(text=raw.decode())
+    assert seen.css(f"td.t_f#postmessage_{pid}::text").get("").strip() == "新人报到，这个问题我也遇到过。"
+    assert pending_mark(seen, pid) == ["(待审核)"]
+    moderator = Browser(base)
+    moderator.login(accounts(base, "版主")[0])
+    assert pending_mark(moderator.page(page_path), pid) == ["(待审核)"]
+    # a guest and another member see nothing of it, in the thread, the Archiver or the list's reply count
+    other = Browser(base)
+    other.login(accounts(base, "注册会员")[6])
+    for viewer in (Browser(base), other):
+        page = viewer.page(page_path)
+        assert page.css("div#postlist") and page.css(f"#post_{pid}") == []
+        assert "新人报到" not in viewer.fetch(f"archiver/?tid-{tid}.html")[2].decode()
+    assert thread_truth(base, tid)["replies"] == before["replies"]
+    assert control(base, "discuz/approve", {"pids": [pid]}) == {"approved": [pid]}
+    published = Browser(base).page(page_path)
+    assert published.css(f"td.t_f#postmessage_{pid}") and pending_mark(published, pid) == []
+    assert thread_truth(base, tid)["replies"] == before["replies"] + 1
 
 
 def test_replies_without_a_live_session_or_with_a_bad_formhash_are_refused(sites: dict[str, str]) -> None:
@@ -420,6 +445,46 @@ def test_a_new_reply_bumps_its_thread_to_the_top_of_the_board(sites: dict[str, s
     assert last.css("em a span::text").get("") == "刚刚"
     assert last.css("em a span::attr(title)").get("") == "2026-11-25 16:00"
     assert thread_truth(base, sunk)["posts"][-1]["official"] is True
+
+
+# -- the WAF in front of the forum -------------------------------------------------------------------------
+
+
+def test_the_waf_answers_http_200_interstitials_for_the_next_n_requests_of_a_path(sites: dict[str, str]) -> None:
+    base = sites["discuz_gbk"]
+    browser = Browser(base, "gbk")
+    tid = tids(browser.page(f"forum-{FID}-1.html"))[0]
+    try:
+        assert control(base, "discuz/waf", {"mode": "cc", "requests": 2, "path": "/thread-"})["remaining"] == 2
+        assert tids(browser.page(f"forum-{FID}-1.html"))[0] == tid  # other paths pass
+        for _ in range(2):
+            url, headers, raw = browser.fetch(f"thread-{tid}-1-1.html")
+            page = raw.decode("utf-8")  # the WAF's own page, in its own charset, whatever the forum's
+            assert headers["Content-Type"] == "text/html; charset=utf-8" and "正在进行安全检测" in page
+            assert "document.cookie=" in page and "security_verify_data" in page and "postlist" not in page
+            assert "security_session_verify" in {cookie.name for cookie in browser.jar}
+        assert Selector(text=browser.fetch(f"thread-{tid}-1-1.html")[2].decode("gbk")).css("div#postlist")
+        state = control(base, "discuz/waf")
+        assert (state["mode"], state["remaining"]) == ("off", 0)
+        assert state["blocked"][-2:] == [f"/thread-{tid}-1-1.html"] * 2
+
+        control(base, "discuz/waf", {"mode": "block", "path": "/forum.php?mod=forumdisplay"})
+        for _ in range(3):  # no budget: until switched off
+            blocked = Selector(text=browser.fetch(f"forum.php?mod=forumdisplay&fid={FID}&page=1")[2].decode())
+            assert blocked.css("title::text").get() == "网站防火墙" and "您的访问被拦截" in blocked.get()
+            assert blocked.css("#threadlisttableid") == []
+        assert browser.page(f"forum-{FID}-1.html").css("#threadlisttableid")  # the rewritten list passes
+        assert control(base, "stats")["waf_blocked"] >= 5
+    finally:
+        control(base, "discuz/waf", {"mode": "off"})
+    assert browser.page(f"forum.php?mod=forumdisplay&fid={FID}&page=1").css("#threadlisttableid")
+
+
+def test_a_bad_waf_switch_is_refused(sites: dict[str, str]) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        control(sites["discuz"], "discuz/waf", {"mode": "captcha"})
+    assert refused.value.code == 400
+    assert control(sites["discuz"], "discuz/waf")["mode"] == "off"
 
 
 # -- time moving on ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Discuz page objects, dates, options and the last-post scan, on recorded pages and hand-made strings."""
+"""Discuz page objects, dates, options and the list scan (last post, reply count, cursor), on recorded pages and
+hand-made strings."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from spiders.discuz import pages
 from spiders.discuz.dates import discuz_time, relative_time
 from spiders.discuz.messages import ThreadContext, locked_posts, merged_posts, thread_message
 from spiders.discuz.options import board_url, parse_options, thread_url
-from spiders.discuz.scan import LastPostScan
+from spiders.discuz.scan import CURSOR_LIMIT, LastPostScan, ScanCursor, decode_cursor, encode_cursor
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOW = datetime(2026, 11, 25, 16, 0, 30, tzinfo=SHANGHAI)
@@ -248,3 +249,44 @@ def test_a_broken_list_never_moves_the_cursor() -> None:
     scan.list_complete, scan.list_broken = True, True
     assert not scan.ready()
     assert LastPostScan("27", at(10)).new_cursor() == at(10)
+
+
+def test_a_reply_marked_waiting_for_approval_is_not_part_of_the_thread() -> None:
+    """Only its author and moderators see a queued reply; should a page served to them be parsed, it is left out."""
+    recorded = case("discuz_demo", "thread_official_reply")
+    last = pages.parse_thread(recorded.snapshot).posts[-1]
+    footer = '<div class="po hin"><div class="pob cl"><em><span class="xg1">(待审核)</span></em></div></div>'
+    anchor = f'<div id="comment_{last.pid}" class="cm"></div>'.encode()
+    marked = pages.parse_thread(edited(recorded.snapshot, anchor, anchor + footer.encode()))
+    assert [post.pid for post in marked.posts] == [post.pid for post in pages.parse_thread(recorded.snapshot).posts
+                                                   if post.pid != last.pid]
+    other = pages.parse_thread(edited(recorded.snapshot, anchor, anchor + footer.replace("待审核", "置顶").encode()))
+    assert other.posts[-1].pid == last.pid  # another footer mark is no reason to drop a post
+
+
+def test_the_cursor_keeps_hidden_floors_next_to_the_last_post_and_reads_plain_old_values() -> None:
+    moment = datetime(2026, 11, 25, 13, 28, tzinfo=SHANGHAI)
+    assert decode_cursor("2026-11-25T13:28:00+08:00") == ScanCursor(moment, {})
+    assert decode_cursor(None) == ScanCursor(None, {})
+    value = encode_cursor(moment, {"180123": 2, "180150": 0, "180099": -1})
+    assert value == "2026-11-25T13:28:00+08:00 hidden=180123:2,180099:-1"
+    assert decode_cursor(value) == ScanCursor(moment, {"180123": 2, "180099": -1})
+    crowded = encode_cursor(moment, {str(180000 + n): 1 for n in range(60)})
+    assert len(crowded) <= CURSOR_LIMIT and "180000:1" in crowded and "180059:1" not in crowded  # newest kept
+
+
+def test_a_changed_reply_count_reads_a_thread_again_whatever_its_last_post() -> None:
+    scan = LastPostScan("27", at(30), hidden={"7": 1})
+    assert not scan.wants(at(10))
+    assert not scan.recount("7", listed=5, stored=4)  # one floor hidden by a moderator: the list counts it
+    assert scan.recount("7", listed=6, stored=4)  # a reply released by a moderator
+    assert scan.recount("8", listed=5, stored=4) and not scan.recount("8", listed=4, stored=4)
+    scan.learn("7", counted=6, kept=4)  # read again: now two floors are hidden
+    assert not scan.recount("7", listed=6, stored=4)
+    scan.seen.update({"7": at(10), "9": at(40)})
+    scan.compared.update({"7": at(10), "9": at(40)})
+    scan.list_complete = True
+    assert scan.cursor_value() == "2026-11-25T12:40:00+08:00 hidden=7:2"
+    forgetful = LastPostScan("27", at(30), hidden={"7": 1})  # no longer listed where the scan looks
+    forgetful.seen["9"] = at(40)
+    assert forgetful.cursor_value() == "2026-11-25T12:40:00+08:00"

@@ -91,8 +91,35 @@ def _post(chrome: Chrome, view: ThreadPage, post: Post) -> str:
 </div></div>
 </td></tr>
 <tr><td class="plc plm"></td></tr>
+<tr id="_postposition{pid}"></tr>
+<tr><td class="pls"></td><td class="plc" style="overflow:visible;"><div class="po hin"><div class="pob cl">
+<em>{_footer_links(chrome, view, post)}</em>
+<p></p></div></div></td></tr>
 </table>
 </div>"""
+
+
+def _footer_links(chrome: Chrome, view: ThreadPage, post: Post) -> str:
+    """div.po > div.pob > em: 回复 under published posts, 编辑 under the viewer's own, 举报 under others', and
+    `(待审核)` under a reply still waiting for approval (only its author and moderators get to see one)."""
+    thread, fid, pid, viewer = view.thread, view.board.fid, post.pid, chrome.viewer
+    own = viewer is not None and viewer.uid == post.author.uid
+    links = []
+    if not post.moderated and not thread.closed:
+        quote = "reppost" if post.first else "repquote"
+        links.append(f'<a class="fastre" href="forum.php?mod=post&amp;action=reply&amp;fid={fid}&amp;tid={thread.tid}'
+                     f'&amp;{quote}={pid}&amp;extra=page%3D1&amp;page={view.page}" '
+                     "onclick=\"showWindow('reply', this.href)\">回复</a>")
+    if own and not thread.closed:
+        links.append(f'<a class="editp" href="forum.php?mod=post&amp;action=edit&amp;fid={fid}&amp;tid={thread.tid}'
+                     f'&amp;pid={pid}&amp;page={view.page}">编辑</a>')
+    if post.moderated and not post.first:
+        links.append('<span class="xg1">(待审核)</span>')
+    if not own:
+        links.append(f'<a class="report" href="javascript:;" onclick="showWindow(\'miscreport{pid}\', '
+                     f"'misc.php?mod=report&amp;rtype=post&amp;rid={pid}&amp;tid={thread.tid}&amp;fid={fid}', "
+                     "'get', -1);return false;\">举报</a>")
+    return "\n".join(links)
 
 
 def _body(post: Post) -> str:
