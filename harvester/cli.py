@@ -165,7 +165,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as error:
-        Console(stderr=True).print(f"[red]configuration error:[/red] {escape(str(error))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]configuration error:[/red] {escape(str(error))}")
         raise SystemExit(2) from error
 
 

@@ -222,5 +222,5 @@ if __name__ == "__main__":
     try:
         standalone()
     except ConfigError as error:
-        Console(stderr=True).print(f"[red]configuration error:[/red] {escape(str(error))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]configuration error:[/red] {escape(str(error))}")
         raise SystemExit(2) from error

@@ -21,11 +21,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE on both backends (SQLite >= 3.35 drops columns in place): a batch rebuild of
+# harvest_runs would drop a table that messages and events reference, which SQLite refuses.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("harvest_runs") as batch:
-        batch.add_column(sa.Column("figures", sa.JSON(), nullable=True))
+    op.add_column("harvest_runs", sa.Column("figures", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("harvest_runs") as batch:
-        batch.drop_column("figures")
+    op.drop_column("harvest_runs", "figures")
