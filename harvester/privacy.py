@@ -103,13 +103,13 @@ def mask_record(record: Mapping[str, Any], fields: Iterable[str] = ("author",),
     """A masked copy of a message record; the input is not modified.
 
     `fields` hold names (masked with `mask_name`), `text_fields` free text (masked with `mask_text`).
-    Replies under `replies` get their `text` masked too (official answers often quote the citizen's
+    Replies under `replies` get their `title` and `text` masked too (official answers often quote the citizen's
     phone) and their name fields masked (citizen follow-ups carry an author); organisations stay.
     """
     fields, text_fields = tuple(fields), tuple(text_fields)
     masked = _mask_fields(record, fields, text_fields)
     replies = record.get("replies")
     if isinstance(replies, list | tuple):
-        masked["replies"] = [_mask_fields(r, fields, ("text",)) if isinstance(r, Mapping) else r
+        masked["replies"] = [_mask_fields(r, fields, ("title", "text")) if isinstance(r, Mapping) else r
                              for r in replies]
     return masked

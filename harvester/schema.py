@@ -26,6 +26,7 @@ class Reply:
     external_id: str | None = None
     author: str | None = None
     official: bool = True
+    title: str | None = None  # the heading some portals give a reply (天津 回复标题)
 
     def __post_init__(self) -> None:
         if self.replied_at is not None:
@@ -70,6 +71,7 @@ class Message:
     satisfaction: dict[str, int] = field(default_factory=dict)
     views: int | None = None
     likes: int | None = None
+    overdue: bool | None = None  # the platform's own verdict (天津 是否超时); None where it shows none
     attachments: tuple[str, ...] = ()
     replies: tuple[Reply, ...] = ()
     source: Snapshot | None = field(default=None, compare=False, repr=False)
@@ -92,8 +94,12 @@ class Message:
                               .encode()).hexdigest()
 
     def content_fields(self) -> dict[str, Any]:
-        """The fields whose change is a change of the message (views and likes are not)."""
-        return {
+        """The fields whose change is a change of the message (views and likes are not).
+
+        Fields added after messages were first stored count only once a platform fills them, so that
+        messages without them keep the hash they were stored with (no spurious change on upgrade).
+        """
+        fields = {
             "title": self.title, "body": self.body, "status": self.status.value,
             "status_raw": self.status_raw, "kind": self.kind.value, "kind_raw": self.kind_raw,
             "topic": self.topic.value, "topic_raw": self.topic_raw, "author": self.author,
@@ -102,6 +108,9 @@ class Message:
             "satisfaction": dict(sorted(self.satisfaction.items())), "attachments": list(self.attachments),
             "replies": [reply_fields(r) for r in self.replies],
         }
+        if self.overdue is not None:
+            fields["overdue"] = self.overdue
+        return fields
 
     def open311(self) -> dict[str, Any]:
         """This message as a GeoReport v2 service request."""
@@ -122,6 +131,8 @@ class Message:
 def reply_fields(reply: Reply) -> dict[str, Any]:
     """A reply as plain data, times in UTC ISO form."""
     data = asdict(reply)
+    if data["title"] is None:  # added later: absent, not null, so older hashes hold
+        del data["title"]
     data["replied_at"] = to_utc(reply.replied_at).isoformat() if reply.replied_at else None
     return data
 

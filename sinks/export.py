@@ -16,7 +16,7 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "platform", "external_id", "url", "letter_no", "title", "body", "author", "kind", "topic", "status",
     "status_raw", "addressee", "region", "posted_at", "updated_at", "views", "likes", "satisfaction",
-    "reply_count", "last_reply_organisation", "last_reply_text", "last_replied_at",
+    "overdue", "reply_count", "last_reply_organisation", "last_reply_title", "last_reply_text", "last_replied_at",
 )
 BOM = "\ufeff"
 # Excel runs a cell starting with these as a formula (CSV injection); a citizen can type any title.
@@ -50,7 +50,8 @@ def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
     if data.get("satisfaction"):
         row["satisfaction"] = json.dumps(data["satisfaction"], ensure_ascii=False)
     row.update(reply_count=len(replies), last_reply_organisation=last.get("organisation"),
-               last_reply_text=last.get("text"), last_replied_at=last.get("replied_at"))
+               last_reply_title=last.get("title"), last_reply_text=last.get("text"),
+               last_replied_at=last.get("replied_at"))
     return row
 
 

@@ -40,7 +40,8 @@ def _detail_rules(definition: Definition) -> Iterator[Rule]:
         yield from (r for r in (spec.labels.cells, spec.labels.value) if r)
     yield from spec.fields.values()
     if spec.reply:
-        yield from (r for r in (spec.reply.text, spec.reply.organisation, spec.reply.replied_at, spec.reply.each)
+        yield from (r for r in (spec.reply.text, spec.reply.organisation, spec.reply.replied_at, spec.reply.title,
+                                   spec.reply.each)
                     if r)
 
 

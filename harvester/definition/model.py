@@ -15,13 +15,16 @@ RECHECK_VIA = ("detail", "list")
 
 # Canonical message fields a definition may fill, and which of them a message cannot do without.
 MESSAGE_FIELDS = ("title", "body", "status", "kind", "topic", "author", "letter_no", "posted_at", "region",
-                  "satisfaction", "views", "likes", "attachments")
+                  "satisfaction", "views", "likes", "overdue", "attachments")
 REQUIRED_FIELDS = ("title", "body", "status", "posted_at")
 ROW_FIELDS = ("id", "link", *MESSAGE_FIELDS)
-REPLY_FIELDS = ("text", "organisation", "replied_at")
+REPLY_FIELDS = ("text", "organisation", "replied_at", "title")
 BLOCK_FIELDS = ("body", "reply.text")  # read as paragraphs (one line per <p>/<br>), not one line
 DATE_FIELDS = ("posted_at", "reply.replied_at")
 DEFAULT_SATISFACTION = {"满意": 5, "基本满意": 3, "不满意": 1}
+# How portals word their own overdue verdict (是否超时: 是 / 否); a definition may add more.
+DEFAULT_OVERDUE = {"是": True, "否": False, "超时": True, "已超时": True, "未超时": False, "逾期": True,
+                   "未逾期": False, "正常": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class ReplySpec:
     text: Rule
     organisation: Rule | None = None
     replied_at: Rule | None = None
+    title: Rule | None = None
     each: Rule | None = None
 
 
@@ -108,6 +112,7 @@ class Vocabulary:
     status: Mapping[str, Status] = field(default_factory=dict)
     topic: Mapping[str, Topic] = field(default_factory=dict)
     satisfaction: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SATISFACTION))
+    overdue: Mapping[str, bool] = field(default_factory=lambda: dict(DEFAULT_OVERDUE))
 
 
 @dataclass(frozen=True, slots=True)

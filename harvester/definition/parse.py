@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from harvester.definition.checks import check_definition
 from harvester.definition.errors import read_text
 from harvester.definition.model import (
+    DEFAULT_OVERDUE,
     DEFAULT_SATISFACTION,
     FORMATS,
     MESSAGE_FIELDS,
@@ -80,7 +81,7 @@ def _reply(section: Section | None) -> ReplySpec | None:
     if section is None:
         return None
     reply = ReplySpec(text=_required(section, "text"), organisation=section.rule("organisation"),
-                      replied_at=section.rule("replied_at"), each=section.rule("each"))
+                      replied_at=section.rule("replied_at"), title=section.rule("title"), each=section.rule("each"))
     for key in section.data:
         if key not in (*REPLY_FIELDS, "each"):
             raise section.error(key, f"unknown field; a reply has {list(REPLY_FIELDS)} and 'each'")
@@ -121,9 +122,14 @@ def _vocabulary(section: Section | None) -> Vocabulary:
     for raw in satisfaction.data if satisfaction else ():
         assert satisfaction is not None
         scores[raw] = satisfaction.get(raw, int)
+    overdue = section.table("overdue")
+    verdicts = dict(DEFAULT_OVERDUE)
+    for raw in overdue.data if overdue else ():
+        assert overdue is not None
+        verdicts[raw] = overdue.get(raw, bool)
     vocabulary = Vocabulary(kind=_mapping(section.table("kind"), Kind),
                             status=_mapping(section.table("status"), Status),
-                            topic=_mapping(section.table("topic"), Topic), satisfaction=scores)
+                            topic=_mapping(section.table("topic"), Topic), satisfaction=scores, overdue=verdicts)
     section.done()
     return vocabulary
 

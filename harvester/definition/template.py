@@ -65,17 +65,21 @@ posted_at = "label:来信时间"      # { label = "来信时间", format = "%Y�
 # kind = "label:信件类型"
 # author = { label = "来信人", optional = true }
 # letter_no, region, topic, views, likes, satisfaction; attachments = { css = "a.file", attr = "href", all = true }
+# overdue = { label = "是否超时", optional = true }   # the site's own verdict: 是 / 否 (see vocabulary.overdue)
 
 [options.detail.reply]
 text = { label = "回复内容", optional = true }
 organisation = { label = "回复单位", optional = true }
 replied_at = { label = "回复时间", optional = true }
+# title = { label = "回复标题", optional = true }
 
 # [options.vocabulary.status]   # labels the built-in vocabulary does not know: raw = canonical
 # "已反馈" = "replied"          # pending | in_progress | replied | closed
 # [options.vocabulary.kind]     # consult | suggest | complain | help | report | praise | other
 # [options.vocabulary.satisfaction]
 # "非常满意" = 5
+# [options.vocabulary.overdue]  # beyond 是/否, 超时/未超时, 逾期/未逾期: raw = true | false
+# "按期办结" = false
 '''
 
 TEST_SKELETON = '''"""__NAME__ (__SLUG__): the definition loads, its pages are recorded and show what the site shows.

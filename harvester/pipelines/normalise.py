@@ -27,7 +27,8 @@ def clean_block(text: str) -> str:
 
 def normalise_reply(reply: Reply) -> Reply:
     organisation = clean_line(reply.organisation) if reply.organisation else None
-    return replace(reply, text=clean_block(reply.text), organisation=organisation or None)
+    title = clean_line(reply.title) if reply.title else None
+    return replace(reply, text=clean_block(reply.text), organisation=organisation or None, title=title or None)
 
 
 def normalise_message(message: Message) -> Message:

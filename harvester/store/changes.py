@@ -36,21 +36,22 @@ def message_values(message: Message) -> dict[str, Any]:
         "topic_raw": message.topic_raw, "status": message.status.value, "status_raw": message.status_raw,
         "posted_at": message.posted_at, "updated_at": message.updated_at, "region": message.region,
         "satisfaction": dict(message.satisfaction), "views": message.views, "likes": message.likes,
-        "attachments": list(message.attachments),
+        "overdue": message.overdue, "attachments": list(message.attachments),
     }
 
 
 def stored_message(row: MessageRow) -> Message:
     """The message as stored, rebuilt so it can be hashed and compared like a harvested one."""
     replies = tuple(Reply(text=r.text, organisation=r.organisation, replied_at=r.replied_at,
-                          external_id=r.external_id, author=r.author, official=r.official) for r in row.replies)
+                          external_id=r.external_id, author=r.author, official=r.official, title=r.title)
+                    for r in row.replies)
     return Message(
         platform=row.platform, external_id=row.external_id, url=row.url, board_id=row.board_id,
         addressee=row.addressee, title=row.title, body=row.body, status=Status(row.status),
         status_raw=row.status_raw, posted_at=row.posted_at, fetched_at=row.last_seen_at, kind=Kind(row.kind),
         kind_raw=row.kind_raw, topic=Topic(row.topic), topic_raw=row.topic_raw, author=row.author,
         letter_no=row.letter_no, updated_at=row.updated_at, region=row.region,
-        satisfaction=dict(row.satisfaction), views=row.views, likes=row.likes,
+        satisfaction=dict(row.satisfaction), views=row.views, likes=row.likes, overdue=row.overdue,
         attachments=tuple(row.attachments), replies=replies,
     )
 
@@ -73,7 +74,8 @@ def reply_identities(replies: Sequence[Reply]) -> list[str]:
 def reply_values(reply: Reply) -> dict[str, Any]:
     """The `message_replies` columns a reply sets (its message, identity and position excluded)."""
     return {"external_id": reply.external_id, "organisation": reply.organisation, "text": reply.text,
-            "replied_at": reply.replied_at, "author": reply.author, "official": reply.official}
+            "replied_at": reply.replied_at, "author": reply.author, "official": reply.official,
+            "title": reply.title}
 
 
 def sync_replies(row: MessageRow, replies: Sequence[Reply]) -> None:

@@ -112,6 +112,7 @@ class MessageRow(Base):
     satisfaction: Mapped[dict[str, Any]]
     views: Mapped[int | None]
     likes: Mapped[int | None]
+    overdue: Mapped[bool | None]  # the platform's own overdue flag, where it shows one
     attachments: Mapped[list[str]]
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime]
@@ -140,6 +141,7 @@ class ReplyRow(Base):
     replied_at: Mapped[datetime | None]
     author: Mapped[str | None] = mapped_column(Text)
     official: Mapped[bool]
+    title: Mapped[str | None] = mapped_column(Text)
 
     message: Mapped[MessageRow] = relationship(back_populates="replies")
 

@@ -15,7 +15,7 @@ from spiders.generic.convert import Letter
 from spiders.generic.message import read_letter
 from spiders.generic.probe import Fetched
 
-REPLY_CHECKS = ("reply.text", "reply.organisation", "reply.replied_at")
+REPLY_CHECKS = ("reply.text", "reply.organisation", "reply.replied_at", "reply.title")
 WIDTH = 36
 
 
@@ -82,7 +82,8 @@ def _shown(letter: Letter, name: str) -> Any:
         return f"{values[name + '_raw']} → {values[name].value}"
     if name == "posted_at" and name in values:
         return to_shanghai(values[name]).strftime("%Y-%m-%d %H:%M:%S")
-    return values.get(name) or None
+    value = values.get(name)
+    return None if value is None or value in ("", (), [], {}) else value  # False (not overdue) is a value
 
 
 def _cell(letter: Letter | str, name: str, declared: bool) -> Cell:

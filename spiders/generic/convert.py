@@ -42,6 +42,12 @@ def _converters(definition: Definition) -> dict[str, Callable[[Any], dict[str, A
             raise ValueError(f"unknown satisfaction label {text!r} (add it under [options.vocabulary.satisfaction])")
         return {"satisfaction": {"overall": vocab.satisfaction[text]}}
 
+    def overdue(text: str) -> dict[str, Any]:
+        if text not in vocab.overdue:
+            raise ValueError(f"unknown overdue label {text!r} (add it under [options.vocabulary.overdue] as true "
+                             "or false)")
+        return {"overdue": vocab.overdue[text]}
+
     return {
         "status": lambda t: {"status": status_of(t, dict(vocab.status)), "status_raw": t},
         "kind": lambda t: {"kind": kind_of(t, dict(vocab.kind)), "kind_raw": t},
@@ -50,6 +56,7 @@ def _converters(definition: Definition) -> dict[str, Callable[[Any], dict[str, A
         "views": lambda t: {"views": _number(t)},
         "likes": lambda t: {"likes": _number(t)},
         "satisfaction": satisfaction,
+        "overdue": overdue,
         "attachments": lambda t: {"attachments": tuple(t)},
     }
 
@@ -58,7 +65,8 @@ def _reply(raw: RawReply, definition: Definition) -> Reply:
     spec = definition.detail.reply
     when = raw.get("replied_at")
     replied_at = _date(when, spec.replied_at if spec else None, definition) if when else None
-    return Reply(text=raw["text"] or "", organisation=raw.get("organisation"), replied_at=replied_at, official=True)
+    return Reply(text=raw["text"] or "", organisation=raw.get("organisation"), replied_at=replied_at, official=True,
+                 title=raw.get("title"))
 
 
 def _hint(name: str, error: Exception) -> str:

@@ -53,11 +53,12 @@ def _one_reply(spec: ReplySpec, scope: Scope, errors: dict[str, str]) -> RawRepl
     _field("reply.text", spec.text, scope, found, errors)
     if "reply.text" not in found:
         return None
-    for name, rule in (("reply.organisation", spec.organisation), ("reply.replied_at", spec.replied_at)):
+    for name, rule in (("reply.organisation", spec.organisation), ("reply.replied_at", spec.replied_at),
+                       ("reply.title", spec.title)):
         if rule is not None:
             _field(name, rule, scope, found, errors)
     return {"text": found["reply.text"], "organisation": found.get("reply.organisation"),
-            "replied_at": found.get("reply.replied_at")}
+            "replied_at": found.get("reply.replied_at"), "title": found.get("reply.title")}
 
 
 def _replies(spec: ReplySpec | None, scope: Scope, errors: dict[str, str]) -> tuple[RawReply, ...]:

@@ -20,7 +20,7 @@ from spiders.generic.detail import read_detail
 # A failed definition field shows in these keys of the stored message.
 ERROR_KEYS = {"status": ("status", "status_raw"), "kind": ("kind", "kind_raw"), "topic": ("topic", "topic_raw"),
               "reply.text": ("replies", "updated_at"), "reply.organisation": ("replies",),
-              "reply.replied_at": ("replies", "updated_at")}
+              "reply.replied_at": ("replies", "updated_at"), "reply.title": ("replies",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,8 @@ def _build(values: Mapping[str, Any], context: LetterContext, snapshot: Snapshot
         topic_raw=values.get("topic_raw"), author=values.get("author"), letter_no=values.get("letter_no"),
         updated_at=values.get("updated_at"), region=values.get("region"),
         satisfaction=dict(values.get("satisfaction", {})), views=values.get("views"), likes=values.get("likes"),
-        attachments=tuple(values.get("attachments", ())), replies=values.get("replies", ()), source=snapshot,
+        overdue=values.get("overdue"), attachments=tuple(values.get("attachments", ())),
+        replies=values.get("replies", ()), source=snapshot,
     )
 
 

@@ -118,6 +118,10 @@ def assert_site_matches_truth(name: str, stored: dict[str, dict[str, Any]], trut
             assert message["letter_no"] == letter["letter_no"]
         if name == "tianjin":
             assert message["region"] == letter["district"]
+            assert message["overdue"] == letter["overdue"], letter_id  # 是否超时: 是 / 否, unset until answered
+            assert [r["title"] for r in message["replies"]] == ([letter["reply_title"]] if reply else [])
+        else:
+            assert message["overdue"] is None  # no other replica shows a verdict of its own
         if name == "changsha":
             assert message["views"] == letter["views"]
             assert message["satisfaction"] == ({"overall": SCORES[letter["satisfaction"]]}

@@ -170,3 +170,25 @@ def test_a_failed_transaction_leaves_nothing_behind(store: Store, run_id: int) -
         raise RuntimeError("crawl crashed mid-batch")
     with store.transaction() as repo:
         assert repo.counts()["messages"] == 0 and repo.events_since(0) == []
+
+
+def test_the_platforms_overdue_verdict_and_a_reply_heading_are_stored_and_a_new_verdict_is_an_update(
+        store: Store, run_id: int) -> None:
+    headed = replace(REPLY, title="关于夜间施工噪音问题的回复")
+    store_batch(store, [letter(status=Status.REPLIED, status_raw="已回复", replies=(headed,), overdue=False)], run_id)
+    message = stored(store)
+    assert message["overdue"] is False and message["replies"][0]["title"] == "关于夜间施工噪音问题的回复"
+    late = letter(status=Status.REPLIED, status_raw="已回复", replies=(headed,), overdue=True)
+    [result] = store_batch(store, [late], run_id, seen_at=later(2))
+    assert (result.outcome, result.events) == ("updated", ["updated"])
+    assert feed(store)[-1]["payload"] == {"fields": ["overdue"]}
+    assert stored(store)["overdue"] is True
+
+
+def test_messages_stored_before_the_verdict_existed_keep_their_hash(store: Store, run_id: int) -> None:
+    """Platforms that show no verdict or reply heading: the new fields leave hashes (and the feed) alone."""
+    plain = letter(replies=(REPLY,))
+    assert "overdue" not in plain.content_fields() and "title" not in plain.content_fields()["replies"][0]
+    store_batch(store, [plain], run_id)
+    [result] = store_batch(store, [plain], run_id, seen_at=later(1))
+    assert (result.outcome, stored(store)["overdue"]) == ("unchanged", None)

@@ -194,3 +194,26 @@ def test_several_replies_custom_date_formats_and_a_topic_vocabulary() -> None:
         ("锦江区城管局", "已转办。", "2026-11-19T10:00:00+08:00"),
         ("锦江区环卫所", "已清运完毕。", "2026-11-20T16:30:00+08:00")]
     assert values["updated_at"] == values["replies"][-1].replied_at and values["status_raw"] == "已办理"
+
+
+def test_the_sites_own_overdue_verdict_is_read_and_an_unknown_wording_names_the_vocabulary() -> None:
+    found = case("tianjin_zmljl", "detail_replied")
+    spec = find_spec("tianjin_zmljl")
+    shown = '<span class="content">否</span>'.encode("gbk")
+    late = mutated(found, shown, '<span class="content">是</span>'.encode("gbk"))
+    assert read_letter(found.snapshot, definition_of(spec), {}).values["overdue"] is False
+    assert read_letter(late.snapshot, definition_of(spec), {}).values["overdue"] is True
+    worded = mutated(found, shown, '<span class="content">按期办结</span>'.encode("gbk"))
+    result = parse_recorded("generic", "detail", worded.snapshot, worded.context)
+    assert "[options.vocabulary.overdue]" in result["overdue"]["reason"]
+    options = {**spec.options, "vocabulary": {"overdue": {"按期办结": False}}}
+    letter = read_letter(worded.snapshot, parse_options(spec.slug, options, spec.source), {})
+    assert letter.values["overdue"] is False and "overdue" not in letter.errors  # (status comes from the list)
+
+
+def test_an_unanswered_letter_has_no_overdue_verdict_and_its_reply_heading_is_kept_once_answered() -> None:
+    waiting, answered = case("tianjin_zmljl", "detail_in_progress"), case("tianjin_zmljl", "detail_replied")
+    definition = definition_of(find_spec("tianjin_zmljl"))
+    assert "overdue" not in read_letter(waiting.snapshot, definition, {}).values  # the span is empty until then
+    [reply] = read_letter(answered.snapshot, definition, {}).values["replies"]
+    assert reply.title and reply.title.endswith("的回复")
