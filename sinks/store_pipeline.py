@@ -8,6 +8,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 from harvester.checks.figures import figures_from_stats
 from harvester.replies.confirm import confirm_posted_replies
@@ -24,6 +25,10 @@ class StorePipeline:
 
     A board cursor is written in the same transaction as the messages before it, never earlier, so a crash
     can only make the next run re-read letters, never skip them.
+
+    A write that fails mid-crawl (database gone, disk full, a lock held too long) keeps its batch: the crawl is
+    stopped, nothing more is written until the final flush retries the whole buffer in order, and the run is
+    recorded as failed (class `store`). So no cursor is ever committed past letters that were not stored.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -58,22 +63,38 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         self.buffer.append(item)
         self.stats.inc_value(STAT_PREFIX + "items_buffered")
-        if isinstance(item, BoardCursor) or len(self.buffer) >= self.batch_size:
-            self.flush()
+        if self.flush_error is None and (isinstance(item, BoardCursor) or len(self.buffer) >= self.batch_size):
+            try:
+                self.flush()
+            except Exception as error:
+                self.write_failed(error)
         return item
+
+    def write_failed(self, error: Exception) -> None:
+        """Keep the buffer, stop the crawl: more pages would only pile up items that cannot be written."""
+        self.flush_error = f"store write failed: {describe(error)}"
+        logger.error("%s: %s; the crawl stops, %d item(s) kept for the final write", self.platform,
+                     self.flush_error, len(self.buffer))
+        engine = self.crawler.engine
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="store_failed"))
 
     def close_spider(self) -> None:
         try:
             self.flush()
-        except Exception as error:  # recorded on the run by spider_closed, then re-raised by Scrapy's logging
-            self.flush_error = f"final write failed: {error.__class__.__name__}"
-            raise
+        except Exception as error:  # recorded on the run by spider_closed; not re-raised, whose log would
+            self.flush_error = f"final write failed: {describe(error)}"  # carry the statement
+            logger.error("%s: %s; %d item(s) not stored: the next run reads them again (no cursor passed them)",
+                         self.platform, self.flush_error, len(self.buffer))
+            return
+        if self.flush_error:
+            logger.warning("%s: the final write stored every item kept since the failed write", self.platform)
 
     def flush(self) -> None:
-        """Write the buffer in one transaction and count the outcomes."""
+        """Write the buffer in one transaction and count the outcomes; on failure the buffer is left whole."""
         if not self.buffer:
             return
-        batch, self.buffer = self.buffer, []
+        batch = list(self.buffer)
         assert self.run_id is not None
         seen_at = utcnow()
         with self.store.transaction() as repo:
@@ -90,6 +111,7 @@ class StorePipeline:
                     outcomes.append(repo.withdraw_message(item, self.run_id))  # withdrawn | unchanged | unknown
                 elif isinstance(item, BoardCursor):
                     repo.set_cursor(item, self.run_id)
+        del self.buffer[:len(batch)]
         self._count(batch, outcomes)
 
     def _count(self, batch: list[Any], outcomes: list[str]) -> None:
@@ -113,3 +135,11 @@ class StorePipeline:
                             failure_class=result.failure_class, figures=figures_from_stats(self.stats.get_stats()))
         log = logger.info if result.outcome == "succeeded" else logger.error
         log("%s: run %s %s %s", self.platform, self.run_id, result.outcome, result.error or "")
+
+
+def describe(error: BaseException) -> str:
+    """The error's class and first line, from the driver's own error when SQLAlchemy wraps one: never the
+    statement or its parameters (message text, citizens' data)."""
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).splitlines() or [""])[0][:200]
+    return f"{cause.__class__.__name__}: {first_line}" if first_line else cause.__class__.__name__

@@ -22,14 +22,17 @@ MIGRATION_LOCK_KEY = 0x6C79_6D67  # "lymg"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a 30 s busy timeout and its folder created."""
+    """An engine for `url`; SQLite gets WAL, foreign keys, a 30 s busy timeout and its folder created.
+
+    Statement parameters are left out of SQLAlchemy's error messages: they hold message text and citizens'
+    personal data, and those messages end up in logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
