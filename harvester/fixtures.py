@@ -43,8 +43,9 @@ def message_expectation(message: Message) -> dict[str, Any]:
         "likes": message.likes, "attachments": list(message.attachments),
         "replies": [reply_fields(r) for r in message.replies],
     }
-    if message.overdue is not None:  # only some portals show a verdict (fixtures of the others stay as recorded)
-        data["overdue"] = message.overdue
+    for name in ("overdue", "handling_unit"):  # shown by some portals only (the others' fixtures stay as recorded)
+        if getattr(message, name) is not None:
+            data[name] = getattr(message, name)
     return data
 
 

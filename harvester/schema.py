@@ -72,6 +72,7 @@ class Message:
     views: int | None = None
     likes: int | None = None
     overdue: bool | None = None  # the platform's own verdict (天津 是否超时); None where it shows none
+    handling_unit: str | None = None  # 办理单位 / 承办单位: the unit the platform shows handling it
     attachments: tuple[str, ...] = ()
     replies: tuple[Reply, ...] = ()
     source: Snapshot | None = field(default=None, compare=False, repr=False)
@@ -84,9 +85,10 @@ class Message:
 
     @property
     def agency_responsible(self) -> str | None:
-        """The unit that answered last (Open311 agency_responsible)."""
+        """The unit the platform shows handling it, else the unit that answered last (Open311
+        agency_responsible)."""
         official = [r for r in self.replies if r.official and r.organisation]
-        return official[-1].organisation if official else None
+        return self.handling_unit or (official[-1].organisation if official else None)
 
     def content_hash(self) -> str:
         """Hash of what a reader would call the message's content; counters and provenance excluded."""
@@ -110,6 +112,8 @@ class Message:
         }
         if self.overdue is not None:
             fields["overdue"] = self.overdue
+        if self.handling_unit is not None:
+            fields["handling_unit"] = self.handling_unit
         return fields
 
     def open311(self) -> dict[str, Any]:

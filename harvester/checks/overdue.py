@@ -1,5 +1,7 @@
 """Monitor `overdue`: open messages past their deadline in working days (holidays and 调休 counted), by unit.
 
+The unit is the one the platform shows handling the message (办理单位 / 承办单位), else its addressee.
+
 The deadline runs from when the message was posted (the harvester cannot see the assignment date) and
 depends on its kind: `deadlines` overrides harvester.workdays.DeadlinePolicy (5 working days for
 consultations and suggestions, 10 for complaints and other matters to investigate, 20 for complex ones).
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from harvester.checks.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
 from harvester.holidays import PACKAGE, WorkCalendar, missing_calendar_hint
@@ -98,7 +100,8 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     except (KeyError, ValueError) as error:
         return CheckResult(NAME, ctx.slug, "error", f"deadlines: {error}")
     calendar: WorkCalendar = settings.get("calendar", PACKAGE)
-    query = select(MessageRow.external_id, MessageRow.addressee, MessageRow.kind, MessageRow.posted_at).where(
+    unit = func.coalesce(MessageRow.handling_unit, MessageRow.addressee)  # the unit to chase, else the addressee
+    query = select(MessageRow.external_id, unit, MessageRow.kind, MessageRow.posted_at).where(
         MessageRow.platform == ctx.slug, MessageRow.status.in_(list(settings["statuses"])),
         MessageRow.posted_at <= ctx.now)
     found = evaluate(((r[0], r[1], r[2], r[3]) for r in ctx.session.execute(query)), policy, ctx.now, calendar)

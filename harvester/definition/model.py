@@ -15,7 +15,7 @@ RECHECK_VIA = ("detail", "list")
 
 # Canonical message fields a definition may fill, and which of them a message cannot do without.
 MESSAGE_FIELDS = ("title", "body", "status", "kind", "topic", "author", "letter_no", "posted_at", "region",
-                  "satisfaction", "views", "likes", "overdue", "attachments")
+                  "satisfaction", "views", "likes", "overdue", "handling_unit", "attachments")
 REQUIRED_FIELDS = ("title", "body", "status", "posted_at")
 ROW_FIELDS = ("id", "link", *MESSAGE_FIELDS)
 REPLY_FIELDS = ("text", "organisation", "replied_at", "title")

@@ -36,7 +36,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "topic_raw": message.topic_raw, "status": message.status.value, "status_raw": message.status_raw,
         "posted_at": message.posted_at, "updated_at": message.updated_at, "region": message.region,
         "satisfaction": dict(message.satisfaction), "views": message.views, "likes": message.likes,
-        "overdue": message.overdue, "attachments": list(message.attachments),
+        "overdue": message.overdue, "handling_unit": message.handling_unit, "attachments": list(message.attachments),
     }
 
 
@@ -52,6 +52,7 @@ def stored_message(row: MessageRow) -> Message:
         kind_raw=row.kind_raw, topic=Topic(row.topic), topic_raw=row.topic_raw, author=row.author,
         letter_no=row.letter_no, updated_at=row.updated_at, region=row.region,
         satisfaction=dict(row.satisfaction), views=row.views, likes=row.likes, overdue=row.overdue,
+        handling_unit=row.handling_unit,
         attachments=tuple(row.attachments), replies=replies,
     )
 

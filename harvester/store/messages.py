@@ -104,7 +104,13 @@ def _insert(session: Session, messages: list[Message], run_id: int,
 
 
 def _update(row: MessageRow, message: Message, run_id: int, seen_at: datetime) -> list[Change]:
-    """Apply a harvested version to its row; return the changes (none: only silent fields refreshed)."""
+    """Apply a harvested version to its row; return the changes (none: only silent fields refreshed).
+
+    A handling unit once shown stays when a page that does not show it (a detail page, where the unit is on
+    the list only) is read again; a different unit replaces it.
+    """
+    if message.handling_unit is None and row.handling_unit:
+        message = replace(message, handling_unit=row.handling_unit)
     new_hash = message.content_hash()
     changes = diff(stored_message(row), message) if new_hash != row.content_hash else []
     values = message_values(message)

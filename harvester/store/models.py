@@ -113,6 +113,7 @@ class MessageRow(Base):
     views: Mapped[int | None]
     likes: Mapped[int | None]
     overdue: Mapped[bool | None]  # the platform's own overdue flag, where it shows one
+    handling_unit: Mapped[str | None] = mapped_column(Text)  # 办理单位 / 承办单位, where the platform shows it
     attachments: Mapped[list[str]]
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime]

@@ -48,7 +48,8 @@ def _build(values: Mapping[str, Any], context: LetterContext, snapshot: Snapshot
         topic_raw=values.get("topic_raw"), author=values.get("author"), letter_no=values.get("letter_no"),
         updated_at=values.get("updated_at"), region=values.get("region"),
         satisfaction=dict(values.get("satisfaction", {})), views=values.get("views"), likes=values.get("likes"),
-        overdue=values.get("overdue"), attachments=tuple(values.get("attachments", ())),
+        overdue=values.get("overdue"), handling_unit=values.get("handling_unit"),
+        attachments=tuple(values.get("attachments", ())),
         replies=values.get("replies", ()), source=snapshot,
     )
 

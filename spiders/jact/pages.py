@@ -86,8 +86,13 @@ def _replies(cells: dict[str, Selector]) -> tuple[Reply, ...]:
                   replied_at=parse_local(when) if when else None, official=True),)
 
 
-def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board, transact_id: str) -> Message:
-    """The letter on a detail page. LayoutChanged names the missing label or unreadable value."""
+def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board, transact_id: str,
+                 listed_unit: str | None = None) -> Message:
+    """The letter on a detail page. LayoutChanged names the missing label or unreadable value.
+
+    The handling unit (办理单位) is on the detail page once the letter is answered; before that only the list
+    shows it, so the list row's `listed_unit` is used (None when the page is read for a re-check).
+    """
     page = Selector(text=snapshot.text)
     rows = page.css("div.jact_main div.jact_box div.jact_box_font table tr.trbg02")
     cells = label_cells(rows, "td.list_pd1", "td.list_pd2")
@@ -114,5 +119,6 @@ def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board,
         views=int(views) if views and views.strip().isdigit() else None,
         attachments=tuple(urljoin(snapshot.url, h) for h in cells["附件"].css("a::attr(href)").getall())
         if "附件" in cells else (),
+        handling_unit=(cell_text(cells["办理单位"]) if "办理单位" in cells else "") or listed_unit or None,
         replies=replies, source=snapshot,
     )

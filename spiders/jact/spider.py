@@ -45,14 +45,16 @@ class JactSpider(HarvestSpider):
                               errback=self.list_failed, cb_kwargs={"board": board, "page": page},
                               meta=self.request_meta(), dont_filter=True)
 
-    def detail_request(self, board: Board, transact_id: str, from_list: bool) -> scrapy.Request:
+    def detail_request(self, board: Board, transact_id: str, from_list: bool,
+                       listed_unit: str | None = None) -> scrapy.Request:
         self.requested.add(transact_id)
         if from_list:
             self.scans[board.id].requested(int(transact_id))
         return scrapy.Request(
             pages.detail_url(self.platform.base_url, board.id, transact_id), callback=self.parse_detail,
             errback=self.detail_failed, dont_filter=True,
-            cb_kwargs={"board": board, "transact_id": transact_id, "from_list": from_list},
+            cb_kwargs={"board": board, "transact_id": transact_id, "from_list": from_list,
+                       "listed_unit": listed_unit},
             meta=self.request_meta(dont_redirect=True, handle_httpstatus_list=list(WITHDRAWN_STATUSES)))
 
     # --- list pages ----------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ class JactSpider(HarvestSpider):
             scan.seen.add(int(row.transact_id))
             state = known.get(row.transact_id)
             if row.transact_id not in self.requested and (state is None or state.status_raw != row.status_raw):
-                yield self.detail_request(board, row.transact_id, from_list=True)
+                yield self.detail_request(board, row.transact_id, from_list=True, listed_unit=row.unit or None)
         oldest = min((int(r.transact_id) for r in public if r.transact_id), default=None)
         if listing.rows and listing.next_url and not scan.reached_cursor(oldest):
             yield self.list_request(board, page + 1)
@@ -99,7 +101,8 @@ class JactSpider(HarvestSpider):
         return iter(())
 
     # --- detail pages --------------------------------------------------------------------------------
-    def parse_detail(self, response: Response, board: Board, transact_id: str, from_list: bool) -> Iterator[Any]:
+    def parse_detail(self, response: Response, board: Board, transact_id: str, from_list: bool,
+                     listed_unit: str | None = None) -> Iterator[Any]:
         snapshot = self.snapshot(response)
         ok = True
         if response.status in WITHDRAWN_STATUSES:
@@ -109,7 +112,8 @@ class JactSpider(HarvestSpider):
             ok = False
         else:
             try:
-                yield pages.parse_detail(snapshot, self.name, self.platform.base_url, board, transact_id)
+                yield pages.parse_detail(snapshot, self.name, self.platform.base_url, board, transact_id,
+                                         listed_unit)
             except LayoutChanged as error:
                 ok = False
                 if not self.soft_blocked(snapshot, unparsed=True):

@@ -116,6 +116,8 @@ def assert_site_matches_truth(name: str, stored: dict[str, dict[str, Any]], trut
         assert message["author"] == (None if name == "dalian" else letter["author"])  # Dalian shows no author
         if name in ("dalian", "beijing12345"):
             assert message["letter_no"] == letter["letter_no"]
+        if name in ("dalian", "hanweb_proxy"):  # the sites that show the unit handling an open letter
+            assert message["handling_unit"] == (letter["unit"] or None), letter_id
         if name == "tianjin":
             assert message["region"] == letter["district"]
             assert message["overdue"] == letter["overdue"], letter_id  # 是否超时: 是 / 否, unset until answered
@@ -183,7 +185,7 @@ def test_the_jact_mailbox_as_a_definition_stores_exactly_what_the_jact_spider_st
     assert first.runs["jact_demo"]["outcome"] == first.runs["jact_generic"]["outcome"] == "succeeded"
     by_code, by_definition = first.stored["jact_demo"], first.stored["jact_generic"]
     assert by_code and set(by_code) == set(by_definition)
-    same = ("content_hash", "url", "views", "status", "letter_no", "satisfaction", "attachments")
+    same = ("content_hash", "url", "views", "status", "letter_no", "satisfaction", "attachments", "handling_unit")
     assert {i: [m[k] for k in same] for i, m in by_definition.items()} == \
         {i: [m[k] for k in same] for i, m in by_code.items()}
     assert first.runs["jact_generic"]["skipped"] == first.runs["jact_demo"]["skipped"] > 0  # [不公开] rows

@@ -52,6 +52,7 @@ def assert_matches_truth(messages: dict[str, dict[str, Any]], truth: list[dict[s
         assert message["status_raw"] == letter["status"]
         assert message["posted_at"] == datetime.fromisoformat(letter["posted_at"])
         assert [r["text"] for r in message["replies"]] == [r["text"] for r in letter["replies"]]
+        assert message["handling_unit"] == (letter["unit"] or None), letter_id  # list-only until answered
 
 
 def test_full_harvest_stores_every_public_letter_of_both_builds(config: Path, sqlite_url: str,

@@ -192,3 +192,14 @@ def test_messages_stored_before_the_verdict_existed_keep_their_hash(store: Store
     store_batch(store, [plain], run_id)
     [result] = store_batch(store, [plain], run_id, seen_at=later(1))
     assert (result.outcome, stored(store)["overdue"]) == ("unchanged", None)
+
+
+def test_a_handling_unit_stays_when_a_page_without_it_is_read_and_a_new_unit_replaces_it(
+        store: Store, run_id: int) -> None:
+    taken = letter(status=Status.IN_PROGRESS, status_raw="办理中", handling_unit="市住建局")
+    store_batch(store, [taken], run_id)
+    [reread] = store_batch(store, [replace(taken, handling_unit=None)], run_id, seen_at=later(1))  # a re-check
+    assert (reread.outcome, stored(store)["handling_unit"]) == ("unchanged", "市住建局")
+    [moved] = store_batch(store, [replace(taken, handling_unit="市城管局")], run_id, seen_at=later(2))
+    assert (moved.outcome, moved.events, stored(store)["handling_unit"]) == ("updated", ["updated"], "市城管局")
+    assert feed(store)[-1]["payload"] == {"fields": ["handling_unit"]}

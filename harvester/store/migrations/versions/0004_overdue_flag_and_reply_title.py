@@ -1,7 +1,8 @@
-"""The platform's own overdue flag on messages (天津 是否超时) and a reply's heading (天津 回复标题).
+"""The platform's own overdue flag on messages (天津 是否超时), the unit it shows handling a message
+(办理单位 / 承办单位) and a reply's heading (天津 回复标题).
 
-Both nullable: platforms that show neither leave them empty, and stored messages keep their content hash
-(the hash counts these fields only once a platform fills them).
+All nullable: platforms that show none leave them empty, and stored messages keep their content hash (the
+hash counts these fields only once a platform fills them).
 
 Revision ID: 0004
 Revises: 0003
@@ -25,9 +26,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("messages", sa.Column("overdue", sa.Boolean(), nullable=True))
+    op.add_column("messages", sa.Column("handling_unit", sa.Text(), nullable=True))
     op.add_column("message_replies", sa.Column("title", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column("message_replies", "title")
+    op.drop_column("messages", "handling_unit")
     op.drop_column("messages", "overdue")
