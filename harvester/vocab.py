@@ -85,6 +85,9 @@ STATUS_LABELS: dict[str, Status] = {
     "待回复": Status.PENDING, "待处理": Status.PENDING, "待审查": Status.PENDING, "未办理": Status.PENDING,
     "待受理": Status.PENDING, "已受理": Status.IN_PROGRESS,
     "办理中": Status.IN_PROGRESS, "处理中": Status.IN_PROGRESS, "正在办理": Status.IN_PROGRESS,
+    # Extended handling (a complex matter: the overdue check gives it the `complex` deadline).
+    "延期办理": Status.IN_PROGRESS, "申请延期": Status.IN_PROGRESS, "已延期": Status.IN_PROGRESS,
+    "延期中": Status.IN_PROGRESS, "延期答复": Status.IN_PROGRESS, "延期": Status.IN_PROGRESS,
     "已回复": Status.REPLIED, "已办理": Status.REPLIED, "已处理": Status.REPLIED, "已答复": Status.REPLIED,
     "已办结": Status.CLOSED, "办结": Status.CLOSED,
 }

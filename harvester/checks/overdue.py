@@ -1,6 +1,8 @@
 """Monitor `overdue`: open messages past their deadline in working days (holidays and 调休 counted), by unit.
 
-The unit is the one the platform shows handling the message (办理单位 / 承办单位), else its addressee.
+The unit is the one the platform shows handling the message (办理单位 / 承办单位), else its addressee. A message
+whose raw status says its handling was extended (`complex_statuses`: 延期办理 …) is a complex matter and gets the
+`complex` deadline.
 
 The deadline runs from when the message was posted (the harvester cannot see the assignment date) and
 depends on its kind: `deadlines` overrides harvester.workdays.DeadlinePolicy (5 working days for
@@ -19,16 +21,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from harvester.checks.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
 from harvester.holidays import PACKAGE, WorkCalendar, missing_calendar_hint
 from harvester.store.models import MessageRow
 from harvester.timeutil import to_shanghai
-from harvester.workdays import Deadline, DeadlinePolicy, estimate_deadline
+from harvester.workdays import COMPLEX, Deadline, DeadlinePolicy, estimate_deadline
 
 NAME = "overdue"
-DEFAULTS = {"deadlines": {}, "statuses": ["pending", "in_progress"], "max_overdue": 0, "listed": 50}
+# Raw status labels of a message whose handling was extended (延期): a complex matter, with the `complex`
+# deadline (20 working days unless `deadlines` says otherwise).
+COMPLEX_STATUSES = ["延期", "延期办理", "申请延期", "已延期", "延期中", "延期答复"]
+DEFAULTS = {"deadlines": {}, "statuses": ["pending", "in_progress"], "max_overdue": 0, "listed": 50,
+            "complex_statuses": COMPLEX_STATUSES}
 WARN_FROM_MONTH = 11  # from November on, say when next year's holidays are still missing
 
 
@@ -101,7 +107,9 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
         return CheckResult(NAME, ctx.slug, "error", f"deadlines: {error}")
     calendar: WorkCalendar = settings.get("calendar", PACKAGE)
     unit = func.coalesce(MessageRow.handling_unit, MessageRow.addressee)  # the unit to chase, else the addressee
-    query = select(MessageRow.external_id, unit, MessageRow.kind, MessageRow.posted_at).where(
+    extended = {label.strip() for label in settings["complex_statuses"]}
+    kind = case((MessageRow.status_raw.in_(extended), COMPLEX), else_=MessageRow.kind) if extended else MessageRow.kind
+    query = select(MessageRow.external_id, unit, kind, MessageRow.posted_at).where(
         MessageRow.platform == ctx.slug, MessageRow.status.in_(list(settings["statuses"])),
         MessageRow.posted_at <= ctx.now)
     found = evaluate(((r[0], r[1], r[2], r[3]) for r in ctx.session.execute(query)), policy, ctx.now, calendar)

@@ -25,7 +25,7 @@ from harvester.holidays import package_years
 from harvester.registry import platforms_for
 from harvester.store.db import Store
 from harvester.timeutil import SHANGHAI, utcnow
-from harvester.vocab import Kind
+from harvester.vocab import Kind, Status
 from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
 from tests.store.builders import letter
@@ -335,3 +335,25 @@ def test_overdue_notes_in_november_that_next_years_holidays_are_missing(tmp_path
         results = run_checks(store, platforms_for(config), checks_settings(config), autumn, config)
     found = next(r for r in results if r.check == "overdue")
     assert found.holds and f"no holiday calendar for {UNKNOWN_YEAR} yet" in found.detail
+
+
+# --- complex matters: extended handling gets the longer deadline ---------------------------------------------
+
+def test_a_letter_whose_handling_was_extended_gets_the_complex_deadline(tmp_path: Path) -> None:
+    posted = datetime(2025, 11, 3, 9, 0, tzinfo=SHANGHAI)  # a Monday; no holiday before December
+    now = posted + timedelta(days=21)  # 15 working days on: past 10 (complaints), within 20 (complex matters)
+    letters = [letter("1", posted_at=posted, status=Status.IN_PROGRESS, status_raw="办理中"),
+               letter("2", posted_at=posted, status=Status.IN_PROGRESS, status_raw="延期办理")]
+
+    def overdue_with(folder: Path, extra: str = "") -> set[str]:
+        folder.mkdir()
+        config, store = _store_checks(folder, extra)
+        with store:
+            _finished_runs(store, 1)
+            with store.transaction() as repo:
+                repo.upsert_messages(letters, 1, posted)
+            results = run_checks(store, platforms_for(config), checks_settings(config), now, config)
+        return overdue_ids(next(r for r in results if r.check == "overdue"))
+
+    assert overdue_with(tmp_path / "default") == {"1"}
+    assert overdue_with(tmp_path / "no_extensions", "[checks.overdue]\ncomplex_statuses = []\n") == {"1", "2"}
