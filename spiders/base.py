@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
@@ -20,16 +20,13 @@ from harvester.registry import PlatformSpec
 from harvester.runs import STAT_PREFIX, FetchFailure
 from harvester.schema import BoardCursor, QuarantinedPage
 from harvester.store.db import Store
+from harvester.store.rechecks import RecheckTarget
+from harvester.store.rechecks import revisit_due as revisit_due  # re-exported for spiders.people
 from harvester.store_cache import store_for
 from harvester.timeutil import utcnow
 from spiders.scan import BoardScan
 
 BLOCKED_STATUSES = (403, 429)
-
-
-def revisit_due(last_seen: datetime, last_changed: datetime, now: datetime, backoff: float) -> bool:
-    """A message quiet for Q since its last change is due once it has not been seen for Q / backoff."""
-    return backoff <= 0 or (now - last_seen) * backoff >= (now - last_changed)
 
 
 class HarvestSpider(scrapy.Spider):
@@ -146,20 +143,23 @@ class HarvestSpider(scrapy.Spider):
         with self.store.transaction() as repo:
             return repo.known_states(self.name, list(external_ids))
 
-    def recheck_targets(self) -> list[Any]:
-        """Open messages due for a re-check, oldest first: last seen before the recheck interval, not yet settled,
-        and (adaptive revisits) not checked more recently than 1/backoff of their quiet time."""
+    def recheck_targets(self) -> list[RecheckTarget]:
+        """Messages to read again this run: every one with a posted reply awaiting confirmation (whatever its
+        status, last sighting or quiet time), then open messages due for a re-check, least recently seen first:
+        last seen before the recheck interval, not yet settled, and (adaptive revisits) not checked more
+        recently than 1/backoff of their quiet time; `recheck_limit` in all."""
         now, spec = utcnow(), self.platform
         with self.store.transaction() as repo:
-            candidates = repo.due_for_recheck(self.name, spec.recheck_statuses, now - self.recheck_after,
-                                              self.recheck_limit * 4,
-                                              changed_after=now - timedelta(days=spec.recheck_window_days))
-        due = [t for t in candidates if revisit_due(t.last_seen_at, t.last_changed_at, now, spec.recheck_backoff)]
-        if len(due) > self.recheck_limit:  # the least recently seen go first; the rest wait for the next run
-            self.count("rechecks_deferred", len(due) - self.recheck_limit)
+            queue = repo.recheck_queue(self.name, spec.recheck_statuses, now - self.recheck_after, self.recheck_limit,
+                                       changed_after=now - timedelta(days=spec.recheck_window_days),
+                                       backoff=spec.recheck_backoff, now=now)
+        if queue.awaiting_reply:
+            self.count("rechecks_awaiting_reply", queue.awaiting_reply)
+        if queue.deferred:  # the least recently seen go first; the rest wait for the next run
+            self.count("rechecks_deferred", queue.deferred)
             self.logger.warning("%s: %d re-check(s) deferred past HARVESTER_RECHECK_LIMIT=%d", self.name,
-                                len(due) - self.recheck_limit, self.recheck_limit)
-        return due[:self.recheck_limit]
+                                queue.deferred, self.recheck_limit)
+        return queue.targets
 
     # --- cursors -----------------------------------------------------------------------------------
     def cursor_if_ready(self, board_id: str) -> Iterator[BoardCursor]:

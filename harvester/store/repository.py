@@ -16,11 +16,12 @@ from harvester.store import runlog
 from harvester.store.feed import events_after
 from harvester.store.messages import CHUNK, UpsertResult, load_messages, upsert_messages, withdraw_message
 from harvester.store.models import CursorRow, EventRow, MessageRow, QuarantineRow, ReplyRow, RunRow
+from harvester.store.rechecks import RecheckQueue, RecheckTarget, recheck_queue
 from harvester.store.records import columns, message_record, run_record
 from harvester.store.upsert import upsert
-from harvester.timeutil import require_aware, utcnow
+from harvester.timeutil import utcnow
 
-__all__ = ["KnownState", "RecheckTarget", "Repository", "UpsertResult"]
+__all__ = ["KnownState", "RecheckQueue", "RecheckTarget", "Repository", "UpsertResult"]
 
 @dataclass(frozen=True, slots=True)
 class KnownState:
@@ -31,16 +32,6 @@ class KnownState:
     content_hash: str
     last_seen_at: datetime
     replies: int = 0  # replies stored under the message (a list showing another count may hold news)
-
-
-@dataclass(frozen=True, slots=True)
-class RecheckTarget:
-    """An open message due to be fetched again."""
-
-    external_id: str
-    url: str
-    last_seen_at: datetime
-    last_changed_at: datetime
 
 
 class Repository:
@@ -86,18 +77,24 @@ class Repository:
         return found
 
     def due_for_recheck(self, platform: str, statuses: Collection[str], seen_before: datetime,
-                        limit: int, changed_after: datetime | None = None) -> list[RecheckTarget]:
-        """Messages in `statuses` last seen before `seen_before`, least recently seen first.
+                        limit: int, changed_after: datetime | None = None, *, backoff: float = 0.0,
+                        now: datetime | None = None) -> list[RecheckTarget]:
+        """The targets of `recheck_queue`: messages with a posted reply awaiting confirmation (whatever their
+        status or last sighting), then messages in `statuses` last seen before `seen_before`, least recently
+        seen first, `limit` in all (the first kind is never cut).
 
         `changed_after` bounds the work: a message unchanged since then has settled and is not re-checked.
         """
-        query = (select(MessageRow.external_id, MessageRow.url, MessageRow.last_seen_at, MessageRow.last_changed_at)
-                 .where(MessageRow.platform == platform, MessageRow.status.in_([str(s) for s in statuses]),
-                        MessageRow.last_seen_at < require_aware(seen_before))
-                 .order_by(MessageRow.last_seen_at, MessageRow.id).limit(limit))
-        if changed_after is not None:
-            query = query.where(MessageRow.last_changed_at >= require_aware(changed_after))
-        return [RecheckTarget(*row) for row in self.session.execute(query)]
+        return self.recheck_queue(platform, statuses, seen_before, limit, changed_after, backoff=backoff,
+                                  now=now).targets
+
+    def recheck_queue(self, platform: str, statuses: Collection[str], seen_before: datetime, limit: int,
+                      changed_after: datetime | None = None, *, backoff: float = 0.0,
+                      now: datetime | None = None) -> RecheckQueue:
+        """What a harvest re-reads (see `due_for_recheck`), with adaptive revisits when `backoff` > 0 (a
+        message is due once unseen for 1/backoff of its quiet time at `now`), and how many due ones it leaves
+        for a later run."""
+        return recheck_queue(self.session, platform, statuses, seen_before, limit, changed_after, backoff, now)
 
     def get_message(self, platform: str, external_id: str) -> dict[str, Any] | None:
         """One stored message with its replies, or None."""
