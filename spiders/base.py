@@ -16,9 +16,11 @@ from harvester.checks.figures import SOFT_BLOCKED
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
 from harvester.extract.softblock import detect_soft_block
+from harvester.pipelines.normalise import normalise_message
+from harvester.pipelines.validate import problems
 from harvester.registry import PlatformSpec
 from harvester.runs import STAT_PREFIX, FetchFailure
-from harvester.schema import BoardCursor, QuarantinedPage
+from harvester.schema import BoardCursor, Message, QuarantinedPage
 from harvester.store.db import Store
 from harvester.store.rechecks import RecheckTarget
 from harvester.store.rechecks import revisit_due as revisit_due  # re-exported for spiders.people
@@ -115,6 +117,15 @@ class HarvestSpider(scrapy.Spider):
             scan.list_broken = True
             return None
         return listing
+
+    def validated(self, message: Message) -> Message:
+        """The message, or LayoutChanged with what the validation gate would refuse (an empty body, a date in
+        the future …). Checked here, not only in the pipeline, so that the caller treats the page as unread:
+        quarantined, and its board's cursor held below it until a later run stores it."""
+        found = problems(normalise_message(message))
+        if found:
+            raise LayoutChanged("validation failed: " + "; ".join(found))
+        return message
 
     def quarantine(self, snapshot: Snapshot, reason: str, external_id: str | None = None) -> QuarantinedPage:
         self.logger.warning("%s: quarantined %s: %s", self.name, snapshot.url, reason)

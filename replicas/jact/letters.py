@@ -59,6 +59,7 @@ class Letter:
     reply_text: str = ""
     satisfaction: str = ""
     broken: bool = False
+    blank_body: bool = False  # the CMS lost the letter's text: the page is intact, 信件内容 is empty
     # Replies after the first one (the public detail page shows only the first, in replied_at/reply_text).
     later_replies: list[UnitReply] = field(default_factory=list)
 

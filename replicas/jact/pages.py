@@ -76,7 +76,7 @@ def _detail_rows(letter: Letter) -> list[tuple[str, str]]:
     rows = [("信件编号", escape(letter.letter_no)), ("信件标题", escape(letter.title)),
             ("来信人", escape(letter.author)), ("来信时间", f"{letter.posted_at:%Y-%m-%d %H:%M:%S}"),
             ("信件类型", escape(letter.kind)), ("问题类别", escape(letter.topic)),
-            ("处理状态", escape(letter.status)), ("信件内容", _paragraphs(letter.body))]
+            ("处理状态", escape(letter.status)), ("信件内容", "" if letter.blank_body else _paragraphs(letter.body))]
     if letter.attachments:
         links = (f'<a href="{escape(path)}" target="_blank">附件{n}.{escape(path.rsplit(".", 1)[-1])}</a>'
                  for n, path in enumerate(letter.attachments, start=1))

@@ -124,12 +124,17 @@ class JactReplica:
         return self._html(modes.lean(html) if self.mode == "lean" else html)
 
     async def break_letter(self, request: web.Request) -> web.Response:
+        """{"transactId": N, "how": "layout" | "blank_body" | "repair"}: the detail page in a changed layout,
+        with an empty 信件内容, or as it was."""
         payload = await request.json()
         letter = self.world.by_id.get(int(payload.get("transactId", -1)))
         if letter is None:
             return web.json_response({"error": "unknown transactId"}, status=404)
-        letter.broken = True
-        return web.json_response({"ok": True, "transactId": letter.transact_id})
+        how = payload.get("how", "layout")
+        if how not in ("layout", "blank_body", "repair"):
+            return web.json_response({"error": f"unknown how {how!r}"}, status=400)
+        letter.broken, letter.blank_body = how == "layout", how == "blank_body"
+        return web.json_response({"ok": True, "transactId": letter.transact_id, "how": how})
 
     async def hide_letter(self, request: web.Request) -> web.Response:
         """An administrator unpublishes a letter: the list keeps it without a link, the detail redirects."""

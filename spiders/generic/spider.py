@@ -146,7 +146,7 @@ class GenericSpider(HarvestSpider):
         if ok:
             try:
                 letter = read_letter(snapshot, self.definition, row)
-                yield to_message(letter, LetterContext(self.name, board, external_id, url), snapshot)
+                yield self.validated(to_message(letter, LetterContext(self.name, board, external_id, url), snapshot))
             except NotPublic as refusal:
                 yield MessageWithdrawn(platform=self.name, external_id=external_id, seen_at=utcnow(),
                                        reason=refusal.reason)

@@ -123,8 +123,8 @@ class JactSpider(HarvestSpider):
             ok = False
         else:
             try:
-                yield pages.parse_detail(snapshot, self.name, self.platform.base_url, board, transact_id,
-                                         listed_unit)
+                yield self.validated(pages.parse_detail(snapshot, self.name, self.platform.base_url, board,
+                                                        transact_id, listed_unit))
             except LayoutChanged as error:
                 ok = False
                 if not self.soft_blocked(snapshot, unparsed=True):

@@ -121,6 +121,20 @@ def test_a_broken_detail_page_is_quarantined_with_its_reason(config: Path, sqlit
     assert latest_run(sqlite_url, "jact_demo")["quarantined"] == 1
 
 
+def test_a_letter_the_validation_gate_refuses_holds_the_cursor_until_the_site_repairs_it(
+        config: Path, sqlite_url: str, mailbox: dict[str, str]) -> None:
+    public = sorted((x for x in control(mailbox["jact"], "jact/letters") if x["public"]), key=lambda x: -x["id"])
+    blank = public[len(public) // 2]  # deep in the list: the rerun reads down to it only if the cursor waited
+    control(mailbox["jact"], "jact/break", {"transactId": blank["id"], "how": "blank_body"})
+    assert harvest(config).returncode == 0  # one odd page among many: quarantined and reported
+    with Store.open(sqlite_url).transaction() as repo:
+        [row] = repo.quarantined(platform="jact_demo")
+    assert "body is empty" in row["reason"] and str(blank["id"]) not in stored(sqlite_url, "jact_demo")
+    control(mailbox["jact"], "jact/break", {"transactId": blank["id"], "how": "repair"})
+    assert harvest(config).returncode == 0
+    assert stored(sqlite_url, "jact_demo")[str(blank["id"])]["body"] == blank["body"]
+
+
 def test_an_unreachable_platform_fails_its_run_loudly_and_spares_the_others(tmp_path: Path, sqlite_url: str,
                                                                             mailbox: dict[str, str]) -> None:
     config = write_config(tmp_path, sqlite_url, {"jact_demo": "http://127.0.0.1:9",
