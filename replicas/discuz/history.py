@@ -12,7 +12,7 @@ from replicas.discuz.world import World
 
 HISTORY = timedelta(days=45)
 CITIZENS = 60
-LONG_THREAD_REPLIES = 36  # one thread per board always spans several pages
+LONG_THREAD_REPLIES = 36  # one thread per board always spans several pages (setting long_thread_replies)
 KINDS, KIND_WEIGHTS = ("投诉", "咨询", "建议", "求助"), (40, 25, 15, 20)
 NOTICE_REPLIES = ["支持版主！", "收到，遵守版规。", "顶"]
 
@@ -88,11 +88,11 @@ def answer_plan(world: World, thread: Thread, rng: random.Random, end: datetime)
     return [step for step in plan if step[0] < end]
 
 
-def grow(world: World, board: Board, thread: Thread, rng: random.Random, long: bool) -> None:
-    """Append the replies a thread collected before the replica started."""
-    count = LONG_THREAD_REPLIES if long else rng.choices(
+def grow(world: World, board: Board, thread: Thread, rng: random.Random, long: int | None) -> None:
+    """Append the replies a thread collected before the replica started (`long`: that many, at short gaps)."""
+    count = long if long is not None else rng.choices(
         [0, rng.randint(1, 5), rng.randint(6, 15), rng.randint(16, 30)], [20, 50, 20, 10])[0]
-    mean = timedelta(hours=2 if long else 8)
+    mean = timedelta(hours=2 if long is not None else 8)
     events: list[tuple[datetime, User | None, str]] = [(moment, None, "") for moment in reply_times(rng, thread.dateline, world.anchor, count, mean)]
     if board.kind == "wenzheng":
         events += answer_plan(world, thread, rng, world.anchor)
@@ -147,8 +147,9 @@ def number(world: World, drafts: list[Thread], rng: random.Random) -> None:
         world.install(thread)
 
 
-def populate(world: World, rng: random.Random, threads_per_board: int) -> None:
-    """Fill an empty world: members first, then every board's notices and threads."""
+def populate(world: World, rng: random.Random, threads_per_board: int,
+             long_replies: int = LONG_THREAD_REPLIES) -> None:
+    """Fill an empty world: members first, then every board's notices and threads (one of them long)."""
     add_members(world, rng)
     drafts: list[Thread] = []
     for board in world.boards.values():
@@ -157,7 +158,7 @@ def populate(world: World, rng: random.Random, threads_per_board: int) -> None:
             long = index == threads_per_board // 3
             age = timedelta(days=20) if long else timedelta(seconds=rng.uniform(600, HISTORY.total_seconds()))
             thread = opening(world, board, rng, world.anchor - age)
-            grow(world, board, thread, rng, long)
+            grow(world, board, thread, rng, long_replies if long else None)
             decorate(thread, rng, readperm=index == 5)
             drafts.append(thread)
     number(world, drafts, rng)

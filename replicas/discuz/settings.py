@@ -51,6 +51,7 @@ class Settings:
     charset: str
     boards: tuple[Board, ...]
     threads_per_board: int = 120
+    long_thread_replies: int = 36
     tpp: int = 20
     ppp: int = 10
     flood_seconds: int = 50
@@ -60,14 +61,15 @@ class Settings:
 
     @classmethod
     def parse(cls, charset: str, options: dict[str, Any]) -> Settings:
-        known = {"boards", "threads_per_board", "tpp", "ppp", "flood_seconds", "hourly_cap", "moderate_new", "now"}
+        known = {"boards", "threads_per_board", "long_thread_replies", "tpp", "ppp", "flood_seconds", "hourly_cap",
+                 "moderate_new", "now"}
         unknown = set(options) - known
         if unknown:
             raise TypeError(f"unknown discuz options: {sorted(unknown)}")
         if charset.lower() not in ("utf-8", "gbk"):
             raise ValueError(f"charset must be utf-8 or gbk, not {charset!r}")
-        ints = {key: int(options[key]) for key in ("threads_per_board", "tpp", "ppp", "flood_seconds",
-                                                    "hourly_cap") if key in options}
+        ints = {key: int(options[key]) for key in ("threads_per_board", "long_thread_replies", "tpp", "ppp",
+                                                    "flood_seconds", "hourly_cap") if key in options}
         return cls(charset=charset.lower(), boards=tuple(parse_boards(str(options.get("boards", DEFAULT_BOARDS)))),
                    moderate_new=str(options.get("moderate_new", "")).strip().lower() in TRUE,
                    now=parse_now(str(options.get("now", ""))), **ints)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.extract.snapshot import Snapshot
@@ -40,10 +42,26 @@ def locked_posts(pages: Sequence[ThreadPage]) -> int:
     return sum(post.text is None for post in merged_posts(pages))
 
 
-def _reply(post: PostView, options: DiscuzOptions) -> Reply:
+def post_reply(post: PostView, options: DiscuzOptions) -> Reply:
+    """A readable floor as a reply: official when its author is one of the forum's government accounts."""
     organisation = options.organisation(post.author)
     return Reply(text=post.text or "", organisation=organisation, replied_at=post.posted_at,
                  external_id=post.pid, author=post.author, official=organisation is not None)
+
+
+def refiled(reply: Reply, options: DiscuzOptions) -> Reply:
+    """A stored reply filed as a fresh read would file it (the official accounts may have been reconfigured)."""
+    organisation = options.organisation(reply.author or "")
+    return dataclasses.replace(reply, organisation=organisation, official=organisation is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """The opening post (楼主): the message's author, time and body."""
+
+    author: str | None
+    posted_at: datetime
+    text: str
 
 
 def thread_message(pages: Sequence[ThreadPage], context: ThreadContext, source: Snapshot) -> Message:
@@ -55,21 +73,30 @@ def thread_message(pages: Sequence[ThreadPage], context: ThreadContext, source: 
     posts = merged_posts(pages)
     if not pages or not posts or posts[0].floor != 1:
         raise LayoutChanged("thread: the opening post (楼主) is missing from the first page")
-    opening, head = posts[0], pages[0]
+    opening = posts[0]
     if opening.text is None:
         raise NotPublic("thread: the opening post is hidden by a moderator")
+    replies = [post_reply(post, context.options) for post in posts[1:] if post.text is not None]
+    return build_message(pages, Opening(opening.author, opening.posted_at, opening.text), replies,
+                         max(post.posted_at for post in posts), context, source)
+
+
+def build_message(pages: Sequence[ThreadPage], opening: Opening, replies: Sequence[Reply], updated_at: datetime,
+                  context: ThreadContext, source: Snapshot) -> Message:
+    """The message of a thread whose pages were read (title, type and views come from them), given its opening
+    post and every readable reply in floor order. LayoutChanged when the type label is unknown."""
+    head = pages[0]
     topic_raw = context.options.board_topics.get(context.board.id)
     try:
         kind = kind_of(head.type_label, dict(context.options.kind_labels))
         topic = topic_of(topic_raw)
     except UnknownLabel as error:
         raise LayoutChanged(f"thread: {error}") from error
-    replies = tuple(_reply(post, context.options) for post in posts[1:] if post.text is not None)
     answered = any(reply.official for reply in replies)
     return Message(
         platform=context.platform, external_id=context.tid, url=context.url, board_id=context.board.id,
         addressee=context.board.addressee, title=head.subject, body=opening.text,
         status=Status.REPLIED if answered else Status.PENDING, status_raw=ANSWERED if answered else WAITING,
         posted_at=opening.posted_at, fetched_at=source.fetched_at, kind=kind, kind_raw=head.type_label,
-        topic=topic, topic_raw=topic_raw, author=opening.author,
-        updated_at=max(post.posted_at for post in posts), views=pages[-1].views, replies=replies, source=source)
+        topic=topic, topic_raw=topic_raw, author=opening.author, updated_at=updated_at, views=pages[-1].views,
+        replies=tuple(replies), source=source)

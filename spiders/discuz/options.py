@@ -1,4 +1,5 @@
-"""A Discuz forum's settings from its platform definition: official accounts, URL style, labels, pinned threads."""
+"""A Discuz forum's settings from its platform definition: official accounts, URL style, labels, pinned threads,
+posts per thread page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from harvester.config import ConfigError
 from harvester.vocab import TOPIC_LABELS, Kind
 
 URL_STYLES = ("rewrite", "dynamic")
+DEFAULT_PPP = 10  # Discuz's default `ppp` (帖子每页显示数), also the replica's
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,8 @@ class DiscuzOptions:
 
     `board_topics` gives a board (fid) a topic label (the vocabulary's 城建, 交通 …); other boards are OTHER.
     `kind_labels` adds thread-type labels the vocabulary does not know (e.g. 曝光 = "report").
+    `posts_per_page` is the forum's `ppp` setting (floors per thread page, Discuz's default 10): it tells which
+    page of a long thread holds its newest floors, so a thread with new posts is read from there.
     """
 
     official_accounts: Mapping[str, str] = field(default_factory=dict)
@@ -25,6 +29,7 @@ class DiscuzOptions:
     board_topics: Mapping[str, str] = field(default_factory=dict)
     kind_labels: Mapping[str, Kind] = field(default_factory=dict)
     harvest_pinned: bool = False
+    posts_per_page: int = DEFAULT_PPP
 
     def organisation(self, username: str) -> str | None:
         """The unit behind an official account, None for everybody else."""
@@ -47,9 +52,15 @@ def _kinds(value: Mapping[str, Any], source: str) -> dict[str, Kind]:
         raise ConfigError(f"{source}: options.kind_labels: {error}; known {[k.value for k in Kind]}") from error
 
 
+def _ppp(value: Any, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: options.posts_per_page must be a positive whole number, got {value!r}")
+    return value
+
+
 def parse_options(options: Mapping[str, Any], source: str) -> DiscuzOptions:
     """Validate a definition's `[options]`; errors name the file and the key."""
-    known = {"official_accounts", "url_style", "board_topics", "kind_labels", "harvest_pinned"}
+    known = {"official_accounts", "url_style", "board_topics", "kind_labels", "harvest_pinned", "posts_per_page"}
     unknown = set(options) - known
     if unknown:
         raise ConfigError(f"{source}: unknown discuz option(s) {sorted(unknown)}; known {sorted(known)}")
@@ -63,7 +74,8 @@ def parse_options(options: Mapping[str, Any], source: str) -> DiscuzOptions:
     return DiscuzOptions(official_accounts=_accounts(options.get("official_accounts", []), source),
                          url_style=style, board_topics=topics,
                          kind_labels=_kinds(dict(options.get("kind_labels", {})), source),
-                         harvest_pinned=bool(options.get("harvest_pinned", False)))
+                         harvest_pinned=bool(options.get("harvest_pinned", False)),
+                         posts_per_page=_ppp(options.get("posts_per_page", DEFAULT_PPP), source))
 
 
 def board_url(base_url: str, fid: str, page: int, style: str) -> str:

@@ -1,5 +1,17 @@
 """Harvests Discuz! X boards incrementally: the list down to the last-post cursor, then each changed thread
-(a newer last post, or a reply count the store does not account for)."""
+(a newer last post, or a reply count the store does not account for).
+
+A stored thread with a newer last post (or one in the cursor's minute) is read from the page that holds its last
+stored reply, not from page 1 (`posts_per_page` option, the forum's ppp), and the floors before that page come
+from the store; the message yielded is still the whole thread. See spiders.discuz.resume for the page arithmetic
+and for when the merge is refused and the thread read whole instead.
+
+What a partial read cannot see: an edit of a reply on a page it skips, an edit of the opening post (title, type
+and views are re-read; the body is not), and a moderator hiding or releasing a floor on a skipped page (the reply
+count stays the same). The store keeps those floors as they were until the thread is next read whole: a refused
+merge, or a read triggered by the reply count alone (a queued reply approved lands in the middle of the thread,
+so such a thread is always read whole).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +26,13 @@ from twisted.python.failure import Failure
 from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
-from harvester.schema import BoardCursor
+from harvester.schema import BoardCursor, Message
 from harvester.store.repository import KnownState
 from spiders.base import HarvestSpider
 from spiders.discuz import pages
 from spiders.discuz.messages import ThreadContext, locked_posts, thread_message
 from spiders.discuz.options import DiscuzOptions, board_url, parse_options, thread_url
+from spiders.discuz.resume import Resume, Untrusted, resume_page, resumed_message, stored_thread
 from spiders.discuz.scan import LastPostScan, decode_cursor
 
 MAX_THREAD_PAGES = 500  # a runaway pager must not keep a crawl alive
@@ -31,9 +44,8 @@ def _moving_on(read: tuple[pages.ThreadPage, ...]) -> bool:
 
 
 class DiscuzSpider(HarvestSpider):
-    """A changed thread is read whole, every page from the first: the store keeps a message with all its
-    replies, so reading only the pages after the change would need the stored replies merged back in, and
-    a post hidden or released by a moderator on an earlier page would go unnoticed."""
+    """A new thread is read whole; a stored one with a newer last post from the page of its last stored reply
+    (the message yielded is still the whole thread: stored floors before that page, the pages read after it)."""
 
     name = "discuz"
     options: DiscuzOptions
@@ -65,10 +77,17 @@ class DiscuzSpider(HarvestSpider):
                               meta=self.request_meta(), dont_filter=True)
 
     def thread_request(self, board: Board, tid: str, url: str, read: tuple[pages.ThreadPage, ...] = (),
-                       first: Snapshot | None = None) -> scrapy.Request:
+                       first: Snapshot | None = None, resume: Resume | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_thread, errback=self.thread_failed, dont_filter=True,
-                              cb_kwargs={"board": board, "tid": tid, "read": read, "first": first},
+                              cb_kwargs={"board": board, "tid": tid, "read": read, "first": first,
+                                         "resume": resume},
                               meta=self.request_meta())
+
+    def first_thread_request(self, board: Board, tid: str, resume: Resume | None) -> scrapy.Request:
+        """The thread's page 1, or the page a partial read starts at."""
+        page = resume.page if resume else 1
+        return self.thread_request(board, tid, thread_url(self.platform.base_url, tid, page, self.options.url_style),
+                                   resume=resume)
 
     # --- board list ----------------------------------------------------------------------------------
     def parse_list(self, response: Response, board: Board) -> Iterator[Any]:
@@ -85,11 +104,11 @@ class DiscuzSpider(HarvestSpider):
                 self.count("skipped")  # board notices; threads guests may not read
                 continue
             scan.compared[row.tid] = row.last_post_at
-            if row.tid not in self.requested and self.changed(scan, row, known.get(row.tid)):
+            state = known.get(row.tid)
+            if row.tid not in self.requested and self.changed(scan, row, state):
                 self.requested.add(row.tid)
                 scan.requested(row.tid, row.last_post_at)
-                url = thread_url(self.platform.base_url, row.tid, 1, self.options.url_style)
-                yield self.thread_request(board, row.tid, url)
+                yield self.first_thread_request(board, row.tid, self.resume_at(scan, row, state))
         oldest = min((row.last_post_at for row in listing.rows if not row.pinned), default=None)
         if listing.next_url and not scan.reached_cursor(oldest):
             yield self.list_request(board, listing.next_url)
@@ -107,6 +126,14 @@ class DiscuzSpider(HarvestSpider):
         self.count("recounted")
         return True
 
+    def resume_at(self, scan: LastPostScan, row: pages.ThreadRow, state: KnownState | None) -> Resume | None:
+        """Where to read a stored thread with a newer last post (new floors come at the end); None = whole.
+        A thread read only for its reply count is read whole: an approved reply lands in the middle."""
+        if state is None or not scan.wants(row.last_post_at):
+            return None
+        page = resume_page(state.replies, self.options.posts_per_page)
+        return Resume(page, scan.hidden_floors(row.tid)) if page > 1 else None
+
     def list_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         board: Board = request.cb_kwargs["board"]
@@ -116,7 +143,7 @@ class DiscuzSpider(HarvestSpider):
 
     # --- threads -------------------------------------------------------------------------------------
     def parse_thread(self, response: Response, board: Board, tid: str, read: tuple[pages.ThreadPage, ...],
-                     first: Snapshot | None) -> Iterator[Any]:
+                     first: Snapshot | None, resume: Resume | None = None) -> Iterator[Any]:
         snapshot = self.snapshot(response)
         if self.soft_blocked(snapshot):  # a WAF's interstitial: the thread is not read, the cursor stays below
             yield from self.thread_done(board, tid, ok=False)
@@ -125,10 +152,15 @@ class DiscuzSpider(HarvestSpider):
             page = pages.parse_thread(snapshot)
             read, first = (*read, page), first or snapshot
             if page.next_url and _moving_on(read):
-                yield self.thread_request(board, tid, page.next_url, read, first)
+                yield self.thread_request(board, tid, page.next_url, read, first, resume)
                 return
             url = thread_url(self.platform.base_url, tid, 1, self.options.url_style)
-            message = thread_message(read, ThreadContext(self.name, board, tid, url, self.options), first)
+            context = ThreadContext(self.name, board, tid, url, self.options)
+            message = (thread_message(read, context, first) if resume is None
+                       else self.resumed(read, context, first, resume))
+            if message is None:  # the partial read cannot be trusted: read the thread whole
+                yield self.first_thread_request(board, tid, None)
+                return
         except NotPublic as error:
             self.logger.info("%s: thread %s skipped: %s", self.name, tid, error.reason)
             self.count("skipped")
@@ -142,6 +174,24 @@ class DiscuzSpider(HarvestSpider):
             self.board_scans[board.id].learn(tid, read[0].replies, len(message.replies))
             yield message
         yield from self.thread_done(board, tid, ok=True)
+
+    def resumed(self, read: tuple[pages.ThreadPage, ...], context: ThreadContext, first: Snapshot,
+                resume: Resume) -> Message | None:
+        """The whole thread from a partial read and the stored floors, or None when the merge is refused."""
+        with self.store.transaction() as repo:
+            record = repo.get_message(self.name, context.tid)
+        try:
+            if record is None:
+                raise Untrusted("the thread is no longer stored")
+            message = resumed_message(stored_thread(record), read, resume, context, first)
+        except Untrusted as refusal:
+            self.logger.info("%s: thread %s read whole after a partial read from page %d: %s", self.name,
+                             context.tid, resume.page, refusal.reason)
+            self.count("resume_refused")
+            return None
+        self.count("resumed")
+        self.count("thread_pages_skipped", resume.page - 1)
+        return message
 
     def thread_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures

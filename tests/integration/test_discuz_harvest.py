@@ -81,10 +81,18 @@ def assert_matches_truth(messages: dict[str, dict[str, Any]], truth: list[dict[s
             (units.get(p["author"], p["author"]) if p["official"] else None) for p in posts]
 
 
+def thread_pages(base: str) -> dict[str, list[int]]:
+    """tid -> the thread pages the rewrite-URL build served since the last stats reset, as often as served."""
+    served: dict[str, list[int]] = {}
+    for path, count in control(base, "stats")["requests"].items():
+        if m := re.fullmatch(r"/thread-(\d+)-(\d+)-1\.html", path):
+            served.setdefault(m.group(1), []).extend([int(m.group(2))] * count)
+    return {tid: sorted(pages) for tid, pages in served.items()}
+
+
 def thread_reads(base: str) -> set[str]:
-    """Threads whose first page the rewrite-URL build served since the last stats reset."""
-    paths = control(base, "stats")["requests"]
-    return {m.group(1) for path in paths if (m := re.fullmatch(r"/thread-(\d+)-1-1\.html", path))}
+    """Threads the rewrite-URL build served any page of since the last stats reset."""
+    return set(thread_pages(base))
 
 
 def cursor_minute_threads(truth: list[dict[str, Any]]) -> set[str]:
@@ -271,3 +279,62 @@ def bump_order(threads: list[dict[str, Any]]) -> list[int]:
     normal = [t for t in threads if not t["pinned"]]
     return [t["tid"] for t in sorted(normal, key=lambda t: (t["last_post_at"], max(
         p["pid"] for p in t["posts"] if not p["moderated"])), reverse=True)]
+
+
+# --- a long thread with new posts is read from the page where they start ----------------------------------------
+LONG_REPLIES = 95  # the board's long thread: 96 floors and the officials' answers, 10 pages of 10 (ppp)
+
+
+def page_count(thread: dict[str, Any]) -> int:
+    return -(-sum(not p["moderated"] for p in thread["posts"]) // 10)
+
+
+def test_a_long_thread_with_a_new_post_is_read_from_its_last_page_and_stored_whole(
+        tmp_path: Path, sqlite_url: str) -> None:
+    site = {**SITE, "long_thread_replies": LONG_REPLIES, "moderate_new": "true", "flood_seconds": 0}
+    with replica_process(tmp_path, ["discuz"], options={"discuz": site}) as urls:
+        base = urls["discuz"]
+        config = write_config(tmp_path, sqlite_url, {"discuz_demo": base})
+        assert harvest(config).returncode == 0
+        long = max(readable(control(base, "discuz/threads?fid=27")).values(), key=lambda t: len(t["posts"]))
+        tid = str(long["tid"])
+        assert page_count(long) == 10 and not long["closed"]
+        people = control(base, "discuz/accounts")
+        newcomer = next(a["username"] for a in people if a["group"] == "新手上路")
+        members = [a["username"] for a in people if a["group"] == "注册会员"]
+
+        # one new post (and one still queued for approval): only the page(s) from the last stored reply are read
+        kept = len(stored(sqlite_url, "discuz_demo")[tid]["replies"])
+        seq = events(sqlite_url)[-1]["seq"]
+        assert post_as(base, outgoing(base, tid, newcomer, "新人报到：同样的问题我们楼也有。"),
+                       outgoing(base, tid, members[0], "都十页了，路灯今晚还是不亮。")) == [
+            ReplyOutcome.PENDING_MODERATION, ReplyOutcome.POSTED]
+        control(base, "stats/reset", {})
+        assert harvest(config).returncode == 0
+        truth = control(base, "discuz/threads?fid=27")
+        (thread,) = [t for t in truth if str(t["tid"]) == tid]
+        assert thread_pages(base)[tid] == list(range(kept // 10 + 1, page_count(thread) + 1))
+        assert len(thread_pages(base)[tid]) <= 2  # not the 10 a read from page 1 costs
+        assert_matches_truth(stored(sqlite_url, "discuz_demo"), truth, units={})  # every reply once, in order
+        added = [e for e in events(sqlite_url, seq) if e["external_id"] == tid]
+        assert [e["kind"] for e in added] == ["reply_added"]
+        assert added[0]["payload"]["identity"] == str(thread["posts"][-1]["pid"])
+        assert latest_run(sqlite_url, "discuz_demo")["figures"]["harvester/resumed"] >= 1
+
+        # the queued reply is approved (an older floor appears among the pages read) and a newer one is posted:
+        # the partial read does not add up, so the thread is read whole
+        (queued,) = [p for p in thread["posts"] if p["moderated"]]
+        control(base, "discuz/approve", {"pids": [queued["pid"]]})
+        assert post_as(base, outgoing(base, tid, members[1], "顶一下，希望尽快处理。")) == [ReplyOutcome.POSTED]
+        seq = events(sqlite_url)[-1]["seq"]
+        control(base, "stats/reset", {})
+        assert harvest(config).returncode == 0
+        truth = control(base, "discuz/threads?fid=27")
+        (thread,) = [t for t in truth if str(t["tid"]) == tid]
+        served = thread_pages(base)[tid]
+        assert set(served) == set(range(1, page_count(thread) + 1)) and len(served) > page_count(thread)
+        assert latest_run(sqlite_url, "discuz_demo")["figures"]["harvester/resume_refused"] >= 1
+        assert_matches_truth(stored(sqlite_url, "discuz_demo"), truth, units={})
+        assert {e["payload"]["identity"] for e in events(sqlite_url, seq)
+                if e["external_id"] == tid and e["kind"] == "reply_added"} == {str(queued["pid"]),
+                                                                                str(thread["posts"][-1]["pid"])}

@@ -243,6 +243,20 @@ def test_a_long_thread_pages_by_ppp_with_floor_numbers(sites: dict[str, str]) ->
     assert archived == [post["author"] for post in visible[10:20]]
 
 
+def test_the_long_thread_can_be_made_longer(tmp_path: Path) -> None:
+    options = {"now": NOW.isoformat(), "threads_per_board": "12", "long_thread_replies": "64"}
+    with replica_process(tmp_path, ["discuz"], options={"discuz": options}) as urls:
+        base = urls["discuz"]
+        long = max(truth(base), key=lambda t: len(t["posts"]))
+        assert sum(not post["official"] for post in long["posts"][1:]) == 64  # plus the officials' answers
+        pages = -(-len(shown(long)) // 10)
+        last = Browser(base).page(f"thread-{long['tid']}-{pages}-1.html")
+        assert last.css("div.pg strong::text").get() == str(pages) and not last.css("div.pg a.nxt")
+        pids = [int(i.removeprefix("post_")) for i in last.css('#postlist > div[id^="post_"]::attr(id)').getall()
+                if i != "post_new"]
+        assert pids == [post["pid"] for post in shown(long)[(pages - 1) * 10:]]
+
+
 def test_hidden_posts_render_as_locked_notices_without_a_message_cell(sites: dict[str, str]) -> None:
     base = sites["discuz"]
     browser = Browser(base)

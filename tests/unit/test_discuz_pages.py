@@ -209,6 +209,8 @@ def test_urls_follow_the_configured_style() -> None:
     ({"official_accounts": "区住建局"}, "official_accounts"),
     ({"kind_labels": {"曝光": "expose"}}, "kind_labels"),
     ({"board_topics": {"27": "火星"}}, "board_topics"),
+    ({"posts_per_page": 0}, "posts_per_page"),
+    ({"posts_per_page": "20"}, "posts_per_page"),
 ])
 def test_bad_options_name_the_file_and_key(options: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as raised:
