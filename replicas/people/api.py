@@ -86,7 +86,7 @@ def content_list(message: Message) -> list[dict[str, Any]]:
 
 def _content(state: SiteState, params: dict[str, Any]) -> dict[str, Any]:
     message = state.world.by_tid.get(int(params["tid"]))
-    if message is None:
+    if message is None or not message.published:  # awaiting approval: not public yet
         return NOT_FOUND
     return ok({"contentList": content_list(message), "tid": message.tid, "fid": message.board.fid,
                "forumName": message.board.name, "subject": message.subject, "stateInfo": message.state})
@@ -100,7 +100,7 @@ def _search(state: SiteState, params: dict[str, Any]) -> dict[str, Any]:
 
     def keep(m: Message) -> bool:
         values = {"fid": m.board.fid, "domainId": m.domain_id, "typeId": m.type_id}
-        return (all(w in m.subject or w in m.content for w in words)
+        return (m.published and all(w in m.subject or w in m.content for w in words)
                 and all(v in (None, "") or int(v) == values[k] for k, v in wanted.items())
                 and (status is None or (m.state == HANDLED) == (int(status) == 2)))
 
@@ -115,7 +115,7 @@ def _search(state: SiteState, params: dict[str, Any]) -> dict[str, Any]:
 
 def _forums(kind: str) -> Builder:
     def build(state: SiteState, _: dict[str, Any]) -> dict[str, Any]:
-        forums = [{"fid": b.fid, "name": b.name, "threadsNum": len(state.world.by_fid[b.fid])}
+        forums = [{"fid": b.fid, "name": b.name, "threadsNum": sum(m.published for m in state.world.by_fid[b.fid])}
                   for b in state.world.boards.values() if b.kind == kind]
         return ok({"forums": forums})
 

@@ -47,7 +47,9 @@ class BackOffice:
 
     def _own(self, session: Session, tid: str) -> Message | None:
         message = self.state.world.by_tid.get(int(tid)) if tid.strip().isdigit() else None
-        return message if message is not None and message.board.fid == session.account.fid else None
+        if message is None or message.board.fid != session.account.fid or not message.published:
+            return None  # not this unit's, or not approved yet (units see messages once they are public)
+        return message
 
     async def login_form(self, _: web.Request) -> web.StreamResponse:
         return web.Response(text=login_page(), content_type="text/html", charset="utf-8")
@@ -84,7 +86,8 @@ class BackOffice:
         wanted = FORM_STATES.get(int(wanted), "") if wanted.isdigit() else wanted
         items = [{"tid": m.tid, "subject": m.subject, "content": m.content, "dateline": m.dateline,
                   "stateInfo": m.state, "replies": len(m.replies)}
-                 for m in reversed(self.state.world.by_fid[session.account.fid]) if wanted in ("", m.state)]
+                 for m in reversed(self.state.world.by_fid[session.account.fid])
+                 if m.published and wanted in ("", m.state)]
         return json_response({"code": 0, "unit": session.account.unit, "fid": session.account.fid,
                               "csrf": session.csrf, "messages": items})
 

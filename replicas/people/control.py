@@ -16,19 +16,30 @@ PREFIX = CONTROL_PREFIX + "people/"
 
 
 def truth(message: Message) -> dict[str, Any]:
-    """Everything the site knows about a message: the full item, all replies, and list-only quirks."""
+    """Everything the site knows about a message: the full item, all replies, list-only quirks, and whether it
+    is published yet (`threadsCheckTime` is when it was, or will be)."""
     return {**message.item(truncate=False),
             "replies": [{"answerId": r.answer_id, "organization": r.organization, "content": r.content,
                          "dateline": r.dateline} for r in message.replies],
-            "inlineAnswer": message.inline_answer, "repliesFirst": message.replies_first}
+            "inlineAnswer": message.inline_answer, "repliesFirst": message.replies_first,
+            "published": message.published}
 
 
 def add_routes(app: web.Application, state: SiteState, sessions: Sessions) -> None:
     async def messages(request: web.Request) -> web.Response:
-        """GET ?fid= : that board's messages newest first (all boards without fid)."""
+        """GET ?fid= : that board's messages newest first (all boards without fid), held ones included."""
         fid = request.query.get("fid", "")
         source = state.world.by_fid.get(int(fid), []) if fid.isdigit() else state.world.messages
         return json_response([truth(message) for message in reversed(source)])
+
+    async def publish(request: web.Request) -> web.Response:
+        """POST {"tids": [...]} (or {} for every one): approve held messages now, ahead of their time."""
+        body = await request.json() if request.can_read_body else {}
+        tids = body.get("tids")
+        if tids is not None and not (isinstance(tids, list) and all(isinstance(t, int) for t in tids)):
+            return json_response({"error": "tids must be a list of integers"}, status=400)
+        published = state.world.publish_now(tids)
+        return json_response({"published": published, "held": sorted(state.world.held)})
 
     async def accounts(_: web.Request) -> web.Response:
         return json_response([account.public() for account in sessions.accounts.values()])
@@ -52,4 +63,5 @@ def add_routes(app: web.Application, state: SiteState, sessions: Sessions) -> No
     app.router.add_get(PREFIX + "messages", messages)
     app.router.add_get(PREFIX + "accounts", accounts)
     app.router.add_post(PREFIX + "rotate-appcode", rotate)
+    app.router.add_post(PREFIX + "publish", publish)
     app.router.add_post(PREFIX + "waf", waf)

@@ -46,7 +46,7 @@ class Message:
     subject: str
     content: str
     dateline: int
-    check_time: int
+    check_time: int  # publication (approval) time, threadsCheckTime; in the future while unpublished
     type_id: int
     domain_id: int
     ip: str
@@ -59,6 +59,7 @@ class Message:
     grade_speed: int | None = None
     grade_due: int | None = None  # when the citizen will rate the reply; None = never
     inline_answer: bool = True  # some handled items show empty answer* fields in lists (seen in 2026 data)
+    published: bool = True  # approved and public; until then no list, search or content API shows it
 
     @property
     def replies_first(self) -> bool:

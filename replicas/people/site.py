@@ -13,7 +13,7 @@ from replicas.people.accounts import Sessions, make_accounts
 from replicas.people.antibot import Waf, middleware
 from replicas.people.backoffice import BackOffice
 from replicas.people.state import SiteState
-from replicas.people.world import World
+from replicas.people.world import LATE_MIN, Lateness, World
 
 API_PREFIXES = ("/v1/", "/v2/", *api.FORM_PATHS)
 
@@ -26,6 +26,8 @@ class Options:
     per_board: int = 240
     rate_per_s: float = 20.0
     totp_secret: str = ""
+    late_share: float = 0.0
+    late_hours: float = 48.0
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Options:
@@ -35,9 +37,14 @@ class Options:
             raise TypeError(f"people replica: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
         options = cls(boards=int(raw.get("boards", cls.boards)), per_board=int(raw.get("per_board", cls.per_board)),
                       rate_per_s=float(raw.get("rate_per_s", cls.rate_per_s)),
-                      totp_secret=str(raw.get("totp_secret", "")).strip().upper())
+                      totp_secret=str(raw.get("totp_secret", "")).strip().upper(),
+                      late_share=float(raw.get("late_share", cls.late_share)),
+                      late_hours=float(raw.get("late_hours", cls.late_hours)))
         if options.per_board < 0 or options.rate_per_s < 0:
             raise ValueError(f"people replica: per_board and rate_per_s must be non-negative: {options}")
+        if not 0 <= options.late_share <= 1 or options.late_hours < LATE_MIN.total_seconds() / 3600:
+            raise ValueError(f"people replica: late_share must be 0..1 and late_hours at least "
+                             f"{LATE_MIN.total_seconds() / 3600:g}: {options}")
         return options
 
 
@@ -57,7 +64,7 @@ class PeopleReplica:
         self.name = name
         self.options = options
         chosen = boards.pick(options.boards)
-        world = World(seed, chosen, options.per_board)
+        world = World(seed, chosen, options.per_board, Lateness(options.late_share, options.late_hours))
         self.state = SiteState(seed, world, Waf(options.rate_per_s), signing.release(seed, 0))
         self.sessions = Sessions(make_accounts(seed, chosen, options.totp_secret))
 
@@ -79,6 +86,7 @@ class PeopleReplica:
 
 
 def create(name: str, seed: int, **options: Any) -> PeopleReplica:
-    """The catalogue's entry point; options may be strings (boards, per_board, rate_per_s, totp_secret, seed)."""
+    """The catalogue's entry point; options may be strings (boards, per_board, rate_per_s, totp_secret,
+    late_share, late_hours, seed)."""
     seed = int(options.pop("seed", seed))
     return PeopleReplica(name, seed, Options.parse(options))

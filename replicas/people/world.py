@@ -6,7 +6,8 @@ import bisect
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,17 +22,40 @@ HISTORY = timedelta(days=60)
 STEP = timedelta(hours=4)
 FIRST_TID = 25_400_000
 FIRST_ANSWER_ID = 8_100_000
+LATE_MIN = timedelta(hours=6)  # longer than any usual approval (15 min to 5 h)
 
 
 def unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+@dataclass(frozen=True)
+class Lateness:
+    """Which new messages wait for approval long after their tid was given (so newer tids are listed first):
+    `share` of them, published 6 h to `max_hours` after posting. A pure function of (seed, tid), so it leaves
+    every other random draw of the world as it was."""
+
+    share: float = 0.0
+    max_hours: float = 48.0
+
+    def delay(self, seed: int, tid: int) -> int | None:
+        """Seconds from posting to publication for a held message; None for one published as usual."""
+        if self.share <= 0:
+            return None
+        rng = random.Random(f"people/{seed}/late/{tid}")
+        if rng.random() >= self.share:
+            return None
+        return rng.randint(int(LATE_MIN.total_seconds()), int(max(LATE_MIN.total_seconds(), self.max_hours * 3600)))
+
+
 class World:
     """Boards and messages in global tid order, the replica clock, and the id counters."""
 
-    def __init__(self, seed: int, boards: list[Board], per_board: int) -> None:
+    def __init__(self, seed: int, boards: list[Board], per_board: int,
+                 lateness: Lateness = Lateness()) -> None:
         self.seed = seed
+        self.lateness = lateness
+        self.held: dict[int, Message] = {}  # posted, not yet published
         self.boards = {board.fid: board for board in boards}
         self.messages: list[Message] = []
         self.by_tid: dict[int, Message] = {}
@@ -54,7 +78,14 @@ class World:
         # tids are global across thousands of real boards, so each board sees gaps.
         self._next_tid += rng.randint(15, 140)
         message = msg.new_message(rng, self._next_tid, board, posted)
-        message.check_time = min(message.check_time, max(posted, self.now()))
+        delay = self.lateness.delay(self.seed, message.tid)
+        if delay is None:
+            message.check_time = min(message.check_time, max(posted, self.now()))
+        else:
+            message.check_time = posted + delay
+            message.published = message.check_time <= unix(self.clock)
+            if not message.published:
+                self.held[message.tid] = message
         self.messages.append(message)
         self.by_tid[message.tid] = message
         self.by_fid[board.fid].append(message)
@@ -70,7 +101,8 @@ class World:
         arrivals = sorted((rng.randrange(span), fid) for fid in self.boards for _ in range(per_board))
         for offset, fid in arrivals:
             message = self._add(rng, self.boards[fid], start + offset)
-            self._age(message, rng)
+            if message.published:  # one still awaiting approval has not been handled either
+                self._age(message, rng)
 
     def _age(self, message: Message, rng: random.Random) -> None:
         """Give a generated message the state its age suggests: older ones are mostly handled."""
@@ -93,8 +125,10 @@ class World:
     # -- time moving on -------------------------------------------------------------------------
 
     def advance(self, steps: int) -> dict[str, Any]:
-        """Run `steps` 4-hour steps; each is a pure function of (seed, step number, current state)."""
-        summary: dict[str, list[int]] = {"new": [], "assigned": [], "replied": [], "graded": []}
+        """Run `steps` 4-hour steps; each is a pure function of (seed, step number, current state). `new`: posted
+        and listed; `held`: posted but awaiting approval; `published`: held earlier, listed now (late)."""
+        summary: dict[str, list[int]] = {"new": [], "held": [], "published": [], "assigned": [], "replied": [],
+                                         "graded": []}
         for _ in range(steps):
             self._step(summary)
         return {**summary, "clock": self.clock.isoformat()}
@@ -106,12 +140,28 @@ class World:
         self.clock += STEP
         self._wall_mark = time.monotonic()
         seconds = int(STEP.total_seconds())
+        summary["published"] += self._publish([m for m in self.held.values() if m.check_time <= unix(self.clock)])
         for message in self.messages:
-            self._move(message, rng, start + rng.randrange(60, seconds), summary)
+            if message.published:
+                self._move(message, rng, start + rng.randrange(60, seconds), summary)
         arrivals = sorted((rng.randrange(1, seconds), fid) for fid in self.boards
                           for _ in range(rng.choices((0, 1, 2), weights=(35, 45, 20))[0]))
         for offset, fid in arrivals:
-            summary["new"].append(self._add(rng, self.boards[fid], start + offset).tid)
+            message = self._add(rng, self.boards[fid], start + offset)
+            summary["new" if message.published else "held"].append(message.tid)
+
+    def _publish(self, messages: list[Message]) -> list[int]:
+        for message in messages:
+            message.published = True
+            del self.held[message.tid]
+        return sorted(message.tid for message in messages)
+
+    def publish_now(self, tids: Iterable[int] | None = None) -> list[int]:
+        """Approve held messages (all, or those of `tids`) at the site's now, ahead of their time."""
+        chosen = [self.held[tid] for tid in (self.held if tids is None else tids) if tid in self.held]
+        for message in chosen:
+            message.check_time = max(self.now(), message.dateline)
+        return self._publish(chosen)
 
     def _move(self, message: Message, rng: random.Random, at: int, summary: dict[str, list[int]]) -> None:
         chance = rng.random()
@@ -139,13 +189,13 @@ class World:
 
     def page(self, fid: int, before: int | None, rows: int,
              keep: Callable[[Message], bool] = lambda _: True) -> tuple[list[Message], bool]:
-        """Up to `rows` messages of board `fid` older than tid `before` (None = newest), newest first, and
-        whether older matching messages remain."""
+        """Up to `rows` published messages of board `fid` older than tid `before` (None = newest), newest first
+        (by tid, whenever they were published), and whether older matching messages remain."""
         board = self.by_fid.get(fid, [])
         end = len(board) if before is None else bisect.bisect_left(self._fid_tids.get(fid, []), before)
         found: list[Message] = []
         for index in range(end - 1, -1, -1):
-            if keep(board[index]):
+            if board[index].published and keep(board[index]):
                 if len(found) == rows:
                     return found, True
                 found.append(board[index])
@@ -157,5 +207,6 @@ class World:
             states = Counter(message.state for message in items)
             boards[str(fid)] = {"name": self.boards[fid].name, "total": len(items),
                                 **{state: states[state] for state in STATES}}
-        return {"messages": len(self.messages), "boards": boards, "clock": self.clock.isoformat(),
+        return {"messages": len(self.messages), "held": len(self.held), "boards": boards,
+                "clock": self.clock.isoformat(),
                 "graded": sum(message.grade_manner is not None for message in self.messages)}

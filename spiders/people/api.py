@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
+from harvester.timeutil import from_unix
 
 THROTTLE_STATUSES = (403, 429)
 REJECTED_CODE = "SN0006"  # 数据格式错误: bad signature or a stale appCode
+PUBLISHED_KEYS = ("threadsCheckTime", "createDateline", "dateline")
 NOT_FOUND_CODES = ("TH0001",)  # the message was deleted or never public
 SMALL_BODY = 2048  # refusals are tiny; data answers are not parsed twice just to classify them
 _APP_CODE = re.compile(r"""window\.SITE_CONFIG\s*=\s*\{[^}]*?appCode\s*:\s*['"]([A-Za-z0-9]+)['"]""")
@@ -48,6 +51,7 @@ class ListItem:
     subject: str
     state: str
     graded: bool
+    published: datetime | None = None  # threadsCheckTime (approval), else the posting time; None: neither given
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,19 @@ def _item(entry: Any) -> ListItem:
         raise LayoutChanged(f"list item: tid {tid!r} is not a number")
     return ListItem(tid=int(tid), subject=str(require(entry, "subject", "list item")),
                     state=str(require(entry, "stateInfo", "list item")),
-                    graded=entry.get("gradeManner") is not None)
+                    graded=entry.get("gradeManner") is not None, published=_published(entry))
+
+
+def _published(entry: dict[str, Any]) -> datetime | None:
+    """When the message was approved and listed: `threadsCheckTime` (hours or days after posting for some), else
+    `createDateline`/`dateline` (posting) where a list leaves it out; unix seconds."""
+    for key in PUBLISHED_KEYS:
+        value = entry.get(key)
+        if value not in (None, ""):
+            if not str(value).isdigit():
+                raise LayoutChanged(f"list item: {key} {value!r} is not unix seconds")
+            return from_unix(value)
+    return None
 
 
 def parse_list(snapshot: Snapshot) -> ListPage:

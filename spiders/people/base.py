@@ -21,9 +21,9 @@ from spiders.base import HarvestSpider
 from spiders.people import api
 from spiders.people.api import Answer, ListPage
 from spiders.people.content import ContentContext, parse_content
+from spiders.people.lookback import LookbackScan
 from spiders.people.options import PeopleOptions, parse_options
 from spiders.people.session import SiteRelease
-from spiders.scan import BoardScan
 
 GUARD = "spiders.people.guard.PeopleApiGuard"
 GUARD_ORDER = 560  # its process_response runs before RetryMiddleware's (550): throttling is ours to retry
@@ -37,7 +37,6 @@ class PeopleBase(HarvestSpider):
     context: ContentContext
     via_browser: bool  # every page through Chromium (configured, or fallen back to)
     browser_ready: bool  # scrapy-playwright is installed for this crawl
-    scans: dict[str, BoardScan]  # set up by HarvestSpider.from_crawler, like the three below
     requested: set[str]
     recheck_after: timedelta
     recheck_limit: int
@@ -76,12 +75,21 @@ class PeopleBase(HarvestSpider):
     def content_request(self, tid: str, board_id: str | None) -> scrapy.Request:
         raise NotImplementedError
 
+    def new_scan(self, board: Board) -> LookbackScan:
+        """The board's scan from its stored cursor, reading on below it for late publications."""
+        return LookbackScan(board.id, self.stored_cursor(board.id), lag=self.options.publication_lag)
+
+    def board_scan(self, board_id: str) -> LookbackScan:
+        scan = self.scans[board_id]
+        assert isinstance(scan, LookbackScan), "people scans are made by new_scan"
+        return scan
+
     # --- lists ---------------------------------------------------------------------------------------
     def take_list_answer(self, board: Board, snapshot: Snapshot, verdict: Answer,
                          next_page: Callable[[str], scrapy.Request] | None) -> Iterator[Any]:
         """Content requests for new and changed messages, then the next page (when `next_page` makes it; the
         browser clicks for it) or the end of the board's scan."""
-        scan = self.scans[board.id]
+        scan = self.board_scan(board.id)
         if verdict is not Answer.OK:
             scan.list_broken = True
             self.record_failure(snapshot.url, _failure_class(verdict),
@@ -95,21 +103,26 @@ class PeopleBase(HarvestSpider):
             yield self.quarantine(snapshot, error.reason)
             return
         yield from self.take_listing(board, listing)
-        if listing.last_item and not scan.reached_cursor(listing.oldest):
+        if listing.last_item and not scan.paging_done(listing):
             if next_page is not None:
                 yield next_page(listing.last_item)
             return
         scan.list_complete = True
+        if scan.lookback_pages:
+            self.count("lookback_pages", scan.lookback_pages)
         yield from self.cursor_if_ready(board.id)
 
     def take_listing(self, board: Board, listing: ListPage) -> Iterator[scrapy.Request]:
-        """Read whole every message the store lacks or holds in another state."""
-        scan = self.scans[board.id]
+        """Read whole every message the store lacks or holds in another state; one the store lacks below the old
+        cursor was published late (counted)."""
+        scan = self.board_scan(board.id)
         known = self.known_states(str(item.tid) for item in listing.items)
         for item in listing.items:
             scan.seen.add(item.tid)
             tid, state = str(item.tid), known.get(str(item.tid))
             if tid not in self.requested and (state is None or state.status_raw != item.state):
+                if state is None and scan.below_cursor(item.tid):
+                    self.count("late_publications")
                 yield self.content_request(tid, board.id)
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:

@@ -1,9 +1,11 @@
-"""A 领导留言板 definition's `[options]`: ministry boards, page size, labels, backoff and the browser path."""
+"""A 领导留言板 definition's `[options]`: ministry boards, page size, labels, backoff, the browser path and the
+look-back for late publications."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from harvester.config import ConfigError
@@ -11,7 +13,8 @@ from harvester.vocab import Kind, Status, Topic
 
 PATHS = ("api", "browser")
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
-         "browser_timeout_s", "kind_labels", "topic_labels", "status_labels"}
+         "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours"}
+PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~2 days), plus a night between runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +24,9 @@ class PeopleOptions:
     `browser_fallback` lets the API path switch to it when the API refuses signatures made with a fresh
     appCode. Throttled calls (403, 429, empty 200) are retried `max_attempts` times in all, waiting
     `backoff_s` doubled per attempt (with jitter, at most `max_backoff_s`). Label tables add platform labels
-    the vocabulary does not know (e.g. typeName 两会)."""
+    the vocabulary does not know (e.g. typeName 两会). `publication_lag`: how far back (in publication time)
+    the list is read below the board's cursor for messages approved late (spiders/people/lookback.py); 0 stops
+    at the cursor."""
 
     ministry_boards: frozenset[str] = frozenset()
     rows: int = 10
@@ -34,6 +39,7 @@ class PeopleOptions:
     kind_labels: Mapping[str, Kind] = field(default_factory=dict)
     topic_labels: Mapping[str, Topic] = field(default_factory=dict)
     status_labels: Mapping[str, Status] = field(default_factory=dict)
+    publication_lag: timedelta = timedelta(hours=PUBLICATION_LAG_HOURS)
 
     def list_kind(self, fid: str) -> str:
         return "bw" if fid in self.ministry_boards else "df"
@@ -53,6 +59,13 @@ def _positive(options: Mapping[str, Any], key: str, default: float, source: str)
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{source}: options.{key} must be a positive number, got {value!r}")
     return float(value)
+
+
+def _hours(options: Mapping[str, Any], key: str, default: float, source: str) -> timedelta:
+    value = options.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{source}: options.{key} must be a number of hours >= 0, got {value!r}")
+    return timedelta(hours=value)
 
 
 def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
@@ -75,4 +88,5 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
         browser_timeout_s=_positive(options, "browser_timeout_s", 20.0, source),
         kind_labels=_labels(options.get("kind_labels", {}), Kind, "kind_labels", source),
         topic_labels=_labels(options.get("topic_labels", {}), Topic, "topic_labels", source),
-        status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source))
+        status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source),
+        publication_lag=_hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source))

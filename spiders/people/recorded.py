@@ -22,7 +22,7 @@ def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, A
     if page == "answer":
         return {"answer": api.answer(snapshot).value}
     if page == "list":
-        return plain(api.parse_list(snapshot))
+        return _list_expectation(api.parse_list(snapshot))
     if page != "content":
         raise KeyError(f"no people page object {page!r}; known {PAGES}")
     verdict = api.answer(snapshot)
@@ -31,3 +31,12 @@ def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, A
     options = parse_options(context.get("options", {}), "recorded case")
     content = ContentContext(context["platform"], context["base_url"], context["addressees"], options)
     return message_expectation(normalise_message(parse_content(snapshot, content)))
+
+
+def _list_expectation(listing: api.ListPage) -> dict[str, Any]:
+    """The list page as the recorded cases expect it: without the publication times, which came later (they are
+    datetimes, not JSON; tests/unit/test_people_pages.py checks them on the recorded inputs)."""
+    data = plain(listing)
+    for item in data["items"]:
+        item.pop("published", None)
+    return data

@@ -1,5 +1,6 @@
 """Harvests 领导留言板 boards through the signed API (or the SPA in Chromium): new messages above each board's
-tid cursor, every message read whole from the content API, and open messages re-checked until settled."""
+tid cursor and those published late below it (spiders/people/lookback.py), every message read whole from the
+content API, and open messages re-checked until settled."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from spiders.people.browser_path import BrowserPath
 from spiders.people.content import detail_url
 from spiders.people.recheck import due_targets
 from spiders.people.signing import SignedCall, content_call, list_call
-from spiders.scan import BoardScan
 
 API_HEADERS = {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json, text/plain, */*",
                "token": ""}
@@ -40,7 +40,7 @@ class PeopleSpider(BrowserPath):
 
     async def start(self) -> AsyncIterator[Any]:
         for board in self.platform.boards:
-            self.scans[board.id] = BoardScan(board.id, self.stored_cursor(board.id))
+            self.scans[board.id] = self.new_scan(board)
         if self.via_browser:
             for request in self.opening_requests():
                 yield request

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,9 @@ FAST = {"download_delay": 0, "concurrency": 8}  # loopback, no rate limit: as fa
 VOLATILE = {"id", "first_seen_at", "last_seen_at", "last_changed_at", "first_run_id", "last_run_id"}
 
 
-def site(tmp: Path, per_board: int, rate_per_s: float = 0, seed: int = 7) -> Any:
-    return replica_process(tmp, ["people"], seed=seed,
-                           options={"people": {"boards": 2, "per_board": per_board, "rate_per_s": rate_per_s}})
+def site(tmp: Path, per_board: int, rate_per_s: float = 0, seed: int = 7, **options: Any) -> Any:
+    return replica_process(tmp, ["people"], seed=seed, options={
+        "people": {"boards": 2, "per_board": per_board, "rate_per_s": rate_per_s, **options}})
 
 
 def truth(base: str) -> dict[str, dict[str, Any]]:
@@ -92,6 +93,17 @@ def newest_per_board(site_truth: dict[str, dict[str, Any]]) -> dict[str, int]:
     return {fid: max(m["tid"] for m in site_truth.values() if str(m["fid"]) == fid) for fid in BOARDS}
 
 
+def listed(site_truth: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The messages the site shows: approved ones (the replica also holds some back for a while)."""
+    return {tid: m for tid, m in site_truth.items() if m["published"]}
+
+
+def due_count(messages: Any) -> int:
+    """Stored messages a run with HARVESTER_RECHECK_AFTER_HOURS=0 reads again: open ones, ungraded 已办理."""
+    return sum(m["status"] in ("pending", "in_progress") or (m["status"] == "replied" and not m["satisfaction"])
+               for m in messages)
+
+
 # --- the API path: a full harvest, a rerun with nothing new, then a day's moves -------------------------
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -110,8 +122,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         assert harvest(config).returncode == 0
         seen["rerun"] = {"run": latest_run(db_url), "requests": requests_made(base), "events": event_count(db_url)}
         messages = stored(db_url).values()
-        seen["due"] = sum(m["status"] in ("pending", "in_progress") or (m["status"] == "replied"
-                                                                         and not m["satisfaction"]) for m in messages)
+        seen["due"] = due_count(messages)
         seen["graded"] = sum(m["status"] == "replied" and bool(m["satisfaction"]) for m in messages)
         seen["moved"] = control(base, "advance", {"steps": 1})
         control(base, "stats/reset", {})
@@ -209,6 +220,92 @@ def test_an_app_code_rotation_mid_harvest_is_survived(tmp_path: Path, sqlite_url
     assert stats["requests"]["/threads/list"] == 2  # the warm-up, and one re-read for every refused call
     assert_matches_truth(stored(sqlite_url), site_truth)
     assert latest_run(sqlite_url)["outcome"] == "succeeded"
+
+
+# --- messages published late, below the cursor ----------------------------------------------------
+LATE = {"late_share": 0.4, "late_hours": 24}  # 40% of new messages approved 6-24 h after their tid was given
+DEEP, BLIND = "people_deep", "people_blind"  # 3-row copies of people_demo, with and without the look-back
+
+
+def created_events(db_url: str, platform: str) -> Counter[str]:
+    with Store.open(db_url).transaction() as repo:
+        return Counter(e["external_id"] for e in repo.events_since(0, limit=100_000)
+                       if e["platform"] == platform and e["kind"] == "created")
+
+
+@pytest.fixture(scope="module")
+def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two boards of 60 messages where some new ones are held back for approval, harvested on one timeline by
+    people_demo (30 rows, 72 h look-back) and by its 3-row copies DEEP (look-back) and BLIND (none): in full 12 h
+    on, when held messages sit below newer listed tids (the cursors pass them); 24 h later, when those are
+    published (every open message due); people_demo once more with nothing new. Site requests are counted for
+    people_demo's incremental runs alone."""
+    tmp = tmp_path_factory.mktemp("people_late")
+    folder = definition(tmp, DEEP, rows=3)
+    definition(tmp, BLIND, rows=3, publication_lag_hours=0)
+    seen: dict[str, Any] = {}
+    with site(tmp, per_board=60, **LATE) as urls:
+        base, db_url = urls["people"], f"sqlite:///{tmp / 'harvester.db'}"
+        config = write_config(tmp, db_url, {SLUG: base, DEEP: base, BLIND: base},
+                              extra=f"platforms_dirs = [{str(folder)!r}]",
+                              overrides={slug: FAST for slug in (SLUG, DEEP, BLIND)})
+
+        def run(*slugs: str, **env: str) -> dict[str, int]:
+            control(base, "stats/reset", {})
+            result = harvest(config, *slugs, **env)
+            assert result.returncode == 0, result.stderr[-3000:]
+            return requests_made(base)
+
+        control(base, "advance", {"steps": 3})
+        run(SLUG, DEEP, BLIND)
+        seen["before"] = {"truth": truth(base), "cursors": cursors(db_url), "stored": stored(db_url),
+                          "due": due_count(stored(db_url).values())}
+        seen["moved"] = control(base, "advance", {"steps": 6})
+        run(DEEP, BLIND, HARVESTER_RECHECK_AFTER_HOURS="0")
+        seen["requests"] = run(SLUG, HARVESTER_RECHECK_AFTER_HOURS="0")
+        seen["after"] = {"truth": truth(base), "run": latest_run(db_url), "events": event_count(db_url),
+                         "lists": {fid: [m["tid"] for m in control(base, f"people/messages?fid={fid}")
+                                         if m["published"]] for fid in BOARDS},
+                         **{slug: {"stored": stored(db_url, slug), "created": created_events(db_url, slug),
+                                   "cursors": cursors(db_url, slug)} for slug in (SLUG, DEEP, BLIND)}}
+        seen["quiet"] = {"requests": run(SLUG), "run": latest_run(db_url), "events": event_count(db_url)}
+    before, after = seen["before"], seen["after"]
+    seen["late"] = {tid for tid, m in before["truth"].items() if not m["published"]
+                    and m["tid"] < before["cursors"][str(m["fid"])] and after["truth"][tid]["published"]}
+    yield seen
+
+
+def test_a_message_published_late_below_the_cursor_is_stored_once(late: dict[str, Any]) -> None:
+    before, after, found = late["before"], late["after"], late["late"]
+    assert found and set(map(int, found)) <= set(late["moved"]["published"])  # held at the cursor, listed now
+    assert found.isdisjoint(before["stored"])
+    demo = after[SLUG]
+    assert_matches_truth(demo["stored"], listed(after["truth"]))
+    assert {tid: demo["created"][tid] for tid in found} == dict.fromkeys(found, 1)
+    assert max(demo["created"].values()) == 1
+    assert demo["cursors"] == newest_per_board(listed(after["truth"]))
+
+
+def test_the_look_back_within_the_first_page_keeps_each_run_to_one_list_call_per_board(
+        late: dict[str, Any]) -> None:
+    before, after, quiet = late["before"], late["after"], late["quiet"]
+    newly_listed = set(listed(after["truth"])) - set(before["stored"])
+    assert late["late"] <= newly_listed and after["run"]["new"] == len(newly_listed)
+    assert late["requests"] == {"/threads/list": 1, "/v1/threads/list/df": 2,
+                                "/v1/threads/content": before["due"] + len(newly_listed)}
+    assert quiet["requests"] == {"/threads/list": 1, "/v1/threads/list/df": 2}  # <= 2 per board, nothing due
+    assert (quiet["run"]["new"], quiet["run"]["changed"], quiet["events"]) == (0, 0, after["events"])
+
+
+def test_without_the_look_back_a_late_message_past_the_first_page_is_missed(late: dict[str, Any]) -> None:
+    after = late["after"]
+    position = {str(tid): index for fid in BOARDS for index, tid in enumerate(after["lists"][fid])}
+    deep_down = {tid for tid in late["late"] if position[tid] >= 3}  # below the 3-row copies' first page
+    assert deep_down
+    assert late["late"] <= set(after[DEEP]["stored"]) and max(after[DEEP]["created"].values()) == 1
+    assert deep_down.isdisjoint(after[BLIND]["stored"])
+    assert set(after[BLIND]["stored"]) | deep_down == set(listed(after["truth"]))
+    assert after[DEEP]["cursors"] == after[BLIND]["cursors"] == after[SLUG]["cursors"]
 
 
 # --- the browser path ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 from replicas.people.boards import pick
 from replicas.people.signing import REAL_APP_CODE, sign
-from replicas.people.world import World
+from replicas.people.world import Lateness, World
 from tests.replicahost import control, replica_process
 
 DF, BW, CONTENT = "/v1/threads/list/df", "/v1/threads/list/bw", "/v1/threads/content"
@@ -327,6 +328,75 @@ def test_advance_over_http_shows_new_messages_first(fresh: str) -> None:
     assert new_here
     first_page = client.signed(DF, list_params("559"))["resultData"]["data"]
     assert [item["tid"] for item in first_page[:len(new_here)]] == new_here[:10]
+
+
+# -- late publication ---------------------------------------------------------------------------------
+LATE = {"boards": 2, "per_board": 30, "rate_per_s": 0, "late_share": 0.5, "late_hours": 24}
+
+
+def test_late_messages_wait_6_to_max_hours_for_approval_deterministically() -> None:
+    one, two = (World(11, pick(2), 30, Lateness(0.5, 24)) for _ in range(2))
+    plain = World(11, pick(2), 30)
+    summaries = [one.advance(1) for _ in range(12)]
+    assert summaries == [two.advance(1) for _ in range(12)]
+    assert [m.item() for m in one.messages] == [m.item() for m in two.messages]
+    held = [tid for summary in summaries for tid in summary["held"]]
+    published = [tid for summary in summaries for tid in summary["published"]]
+    assert held and published and not plain.held
+    for tid in published:
+        message = one.by_tid[tid]
+        assert 6 * 3600 <= message.check_time - message.dateline <= 24 * 3600 and message.published
+    for message in one.held.values():  # not listed, not handled, never published early
+        assert message.state == "待回复" and not message.replies
+        assert message.tid not in {m.tid for m in one.page(message.board.fid, None, 1000)[0]}
+
+
+def test_a_late_message_is_listed_below_newer_tids_once_approved(tmp_path: Path) -> None:
+    with replica_process(tmp_path, ["people"], options={"people": LATE}) as urls:
+        base, client = urls["people"], Client(urls["people"])
+        client.warm_up()
+        held: dict[str, Any] = {}
+        for _ in range(8):  # until a held message has newer tids listed above it on its board
+            control(base, "advance", {"steps": 1})
+            board = truth(base, 559)
+            listed_tids = [m["tid"] for m in board if m["published"]]
+            held = next((m for m in board if not m["published"] and m["tid"] < listed_tids[0]), {})
+            if held:
+                break
+        assert held, "no message was held back"
+        newer = [tid for tid in listed_tids if tid > held["tid"]]
+        first_page = [item["tid"] for item in client.signed(DF, list_params("559", rows=50))["resultData"]["data"]]
+        assert first_page[:len(newer)] == newer and held["tid"] not in first_page
+        hidden = client.signed(CONTENT, {"tid": str(held["tid"]), "fromTrash": 0})
+        assert hidden["code"] != 0 and hidden["resultData"] is None
+        published: list[int] = []
+        for _ in range(7):
+            published += control(base, "advance", {"steps": 1})["published"]
+            if held["tid"] in published:
+                break
+        items = client.signed(DF, list_params("559", rows=50))["resultData"]["data"]
+        tids = [item["tid"] for item in items]
+        item = items[tids.index(held["tid"])]
+        assert tids == sorted(tids, reverse=True) and set(newer) < set(tids[:tids.index(held["tid"])])
+        assert item["threadsCheckTime"] >= item["dateline"] + 6 * 3600  # approval time, after the newer ones'
+        assert item["threadsCheckTime"] > max(i["threadsCheckTime"] for i in items if i["tid"] in newer)
+        shown = client.signed(CONTENT, {"tid": str(held["tid"]), "fromTrash": 0})
+        assert shown["code"] == 0 and shown["resultData"]["tid"] == held["tid"]
+
+
+def test_the_control_api_publishes_held_messages_at_once(tmp_path: Path) -> None:
+    with replica_process(tmp_path, ["people"], options={"people": LATE}) as urls:
+        base = urls["people"]
+        moved = control(base, "advance", {"steps": 4})
+        waiting = [m["tid"] for m in truth(base) if not m["published"]]
+        assert waiting and set(moved["held"]) <= set(waiting) and control(base, "stats")["held"] == len(waiting)
+        answer = control(base, "people/publish", {"tids": waiting[:1]})
+        assert answer == {"published": waiting[:1], "held": sorted(waiting[1:])}
+        clock = control(base, "stats")["clock"]
+        first = next(m for m in truth(base) if m["tid"] == waiting[0])
+        assert first["published"] and first["threadsCheckTime"] >= datetime.fromisoformat(clock).timestamp()
+        assert control(base, "people/publish", {})["held"] == []
+        assert all(m["published"] for m in truth(base))
 
 
 # -- back office --------------------------------------------------------------------------------------

@@ -132,3 +132,17 @@ def test_a_due_letter_behind_many_recently_seen_quiet_ones_is_still_found(store:
 
 def test_the_store_waits_on_the_same_outbox_states_as_confirmation() -> None:
     assert AWAITING_CONFIRMATION == tuple(state.value for state in replies_states.AWAITING_CONFIRMATION)
+
+
+def test_peoples_daily_skips_graded_messages_unless_a_reply_of_ours_awaits_confirmation(store: Store,
+                                                                                       run_id: int) -> None:
+    from harvester.definition import find_spec
+    from spiders.people.recheck import due_targets
+
+    graded = {"status": Status.REPLIED, "status_raw": "已办理", "satisfaction": {"overall": 5}}
+    store_batch(store, [letter("graded", **graded), letter("ours", **graded), letter("ungraded", **{
+        **graded, "satisfaction": {}})], run_id, seen_at=later(-48))
+    reply_in(store, "ours", State.POSTED)
+    spec = find_spec("people_demo")
+    targets = due_targets(store, PLATFORM, spec, later(-3), 2, later(0))
+    assert [(t.external_id, t.awaiting_reply) for t in targets] == [("ours", True), ("ungraded", False)]

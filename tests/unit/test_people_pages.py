@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +15,17 @@ from harvester.config import ConfigError
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
 from harvester.fixtures import Case, load_case
+from harvester.timeutil import from_unix
 from harvester.vocab import Kind, Status, Topic
 from spiders.people import api
 from spiders.people.api import Answer
 from spiders.people.content import ContentContext, parse_content
 from spiders.people.guard import backoff_s
+from spiders.people.lookback import LookbackScan
 from spiders.people.options import PeopleOptions, parse_options
 from spiders.people.session import ShellUnreadable, SiteRelease
 from spiders.people.signing import SignedCall, compact, content_call, list_call, sign
+from spiders.scan import BoardScan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "people_demo"
 REAL_APP_CODE = "PC42ce3bfa4980a9"  # inline on the real pages in 2026
@@ -114,6 +117,62 @@ def test_a_list_without_its_data_array_is_a_layout_change() -> None:
         api.parse_list(broken)
 
 
+def test_list_items_carry_their_publication_time_else_their_posting_time() -> None:
+    recorded = case("list_first_page").snapshot
+    raw = json.loads(recorded.body)["resultData"]["data"]
+    listing = api.parse_list(recorded)
+    assert [item.published for item in listing.items] == [from_unix(e["threadsCheckTime"]) for e in raw]
+    assert any(e["threadsCheckTime"] != e["dateline"] for e in raw)  # approval comes after posting
+    no_check = edited(recorded, lambda d: [e.pop("threadsCheckTime") for e in d["resultData"]["data"]])
+    assert [item.published for item in api.parse_list(no_check).items] == [from_unix(e["dateline"]) for e in raw]
+    bare = edited(recorded, lambda d: [e.pop(key) for e in d["resultData"]["data"] for key in api.PUBLISHED_KEYS])
+    assert {item.published for item in api.parse_list(bare).items} == {None}
+    garbled = edited(recorded, lambda d: d["resultData"]["data"][0].update(threadsCheckTime="昨天"))
+    with pytest.raises(LayoutChanged, match="threadsCheckTime"):
+        api.parse_list(garbled)
+
+
+# --- the look-back below the cursor ----------------------------------------------------------------
+HOUR = timedelta(hours=1)
+
+
+def page(*items: tuple[int, float | None], more: bool = True) -> api.ListPage:
+    """A list page of (tid, hours after NOW it was published) pairs, newest first."""
+    return api.ListPage(tuple(api.ListItem(tid, "标题", "待回复", False, None if hours is None else NOW + hours * HOUR)
+                              for tid, hours in items), "x" if more else "")
+
+
+def test_paging_goes_on_below_the_cursor_while_messages_were_published_within_the_lag() -> None:
+    scan = LookbackScan("559", old_cursor=100, lag=timedelta(hours=72))
+    assert not scan.paging_done(page((120, 200), (110, 190)))  # above the cursor: as every scan
+    assert not scan.paging_done(page((100, 180), (90, 129)))  # 129 h is within 72 h of the newest (200 h)
+    assert scan.paging_done(page((80, 140), (70, 127)))  # a late one (140 h) on the page does not matter
+    assert scan.lookback_pages == 1 and scan.latest_published == NOW + 200 * HOUR
+
+
+def test_the_newest_publication_seen_sets_the_horizon_even_on_a_deeper_page() -> None:
+    scan = LookbackScan("559", old_cursor=100, lag=timedelta(hours=10))
+    assert not scan.paging_done(page((101, 50), (99, 45)))
+    assert not scan.paging_done(page((98, 60), (97, 55)))  # a late one: newest publication is now 60 h
+    assert scan.paging_done(page((96, 49), (95, 49)))
+    assert scan.latest_published == NOW + 60 * HOUR
+
+
+def test_without_a_lag_or_publication_times_paging_stops_at_the_cursor_as_before() -> None:
+    for scan in (LookbackScan("559", 100, lag=timedelta(0)), BoardScan("559", 100)):
+        assert scan.reached_cursor(page((100, 1), (99, 1)).oldest)
+    assert LookbackScan("559", 100, lag=timedelta(0)).paging_done(page((100, 1), (99, 1)))
+    assert LookbackScan("559", 100, lag=timedelta(hours=72)).paging_done(page((100, None), (99, None)))
+    first_run = LookbackScan("559", None, lag=timedelta(hours=72))
+    assert not first_run.paging_done(page((2, 1), (1, -1000)))  # no cursor: the whole board is read
+    assert first_run.below_cursor(1) is False and LookbackScan("559", 100).below_cursor(100)
+
+
+def test_the_demo_definition_looks_back_72_hours_and_0_turns_it_off() -> None:
+    assert PeopleOptions().publication_lag == parse_options({}, "t").publication_lag == timedelta(hours=72)
+    assert parse_options({"publication_lag_hours": 0}, "t").publication_lag == timedelta(0)
+
+
 # --- content ---------------------------------------------------------------------------------------
 def test_the_body_is_the_full_text_never_the_cut_list_text() -> None:
     recorded = case("content_pending_long")
@@ -178,6 +237,7 @@ def test_an_unknown_board_takes_its_addressee_from_the_answer() -> None:
 @pytest.mark.parametrize(("options", "words"), [
     ({"path": "chrome"}, "options.path"), ({"rows": 0}, "options.rows"), ({"backoff_s": -1}, "backoff_s"),
     ({"kind_labels": {"两会": "lobbying"}}, "kind_labels"), ({"referer": "x"}, "unknown people option"),
+    ({"publication_lag_hours": -1}, "publication_lag_hours"), ({"publication_lag_hours": "3d"}, "hours"),
 ])
 def test_bad_options_name_the_key(options: dict[str, Any], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
