@@ -61,9 +61,27 @@ class DiscuzSpider(HarvestSpider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        # Threads holding a reply of ours that waits to be confirmed are read after their board's list (which
+        # reads them anyway when they moved): a queued reply does not bump its thread, nor does an old one sink
+        # back into view.
+        self.confirming: dict[str, list[str]] = {}
+        awaiting = [t.external_id for t in self.recheck_targets() if t.awaiting_reply]
+        with self.store.transaction() as repo:
+            for tid in awaiting:
+                record = repo.get_message(self.name, tid)
+                if record is not None:
+                    self.confirming.setdefault(record["board_id"], []).append(tid)
         for board in self.platform.boards:
             self.board_scans[board.id] = self.board_scan(board.id)
             yield self.list_request(board, board_url(self.platform.base_url, board.id, 1, self.options.url_style))
+
+    def confirmation_reads(self, board: Board) -> Iterator[scrapy.Request]:
+        """Whole reads of the board's threads awaiting a reply's confirmation that the list did not read."""
+        for tid in self.confirming.pop(board.id, []):
+            if tid not in self.requested:
+                self.requested.add(tid)
+                self.count("rechecks")
+                yield self.first_thread_request(board, tid, None)
 
     def board_scan(self, board_id: str) -> LastPostScan:
         with self.store.transaction() as repo:
@@ -94,6 +112,7 @@ class DiscuzSpider(HarvestSpider):
         scan = self.board_scans[board.id]
         listing = yield from self.checked_listing(response, scan, pages.parse_board)
         if listing is None:
+            yield from self.confirmation_reads(board)
             return
         self.count("listed", len(listing.rows))
         known = self.known_states(row.tid for row in listing.rows)
@@ -114,6 +133,7 @@ class DiscuzSpider(HarvestSpider):
             yield self.list_request(board, listing.next_url)
         else:
             scan.list_complete = True
+            yield from self.confirmation_reads(board)
             yield from self.emit_cursor(board.id)
 
     def changed(self, scan: LastPostScan, row: pages.ThreadRow, state: KnownState | None) -> bool:
@@ -139,7 +159,7 @@ class DiscuzSpider(HarvestSpider):
         board: Board = request.cb_kwargs["board"]
         self.board_scans[board.id].list_broken = True
         self.record_failure(request.url, *self.classify(failure))
-        return iter(())
+        return self.confirmation_reads(board)
 
     # --- threads -------------------------------------------------------------------------------------
     def parse_thread(self, response: Response, board: Board, tid: str, read: tuple[pages.ThreadPage, ...],
@@ -161,6 +181,7 @@ class DiscuzSpider(HarvestSpider):
             if message is None:  # the partial read cannot be trusted: read the thread whole
                 yield self.first_thread_request(board, tid, None)
                 return
+            message = self.validated(message)
         except NotPublic as error:
             self.logger.info("%s: thread %s skipped: %s", self.name, tid, error.reason)
             self.count("skipped")
@@ -200,7 +221,9 @@ class DiscuzSpider(HarvestSpider):
         return self.thread_done(kwargs["board"], kwargs["tid"], ok=False)
 
     def thread_done(self, board: Board, tid: str, ok: bool) -> Iterator[Any]:
-        self.board_scans[board.id].handled(tid, ok)
+        scan = self.board_scans[board.id]
+        if tid in scan.pending:  # not so for a confirmation read, which the list did not start
+            scan.handled(tid, ok)
         yield from self.emit_cursor(board.id)
 
     def emit_cursor(self, board_id: str) -> Iterator[BoardCursor]:

@@ -338,3 +338,36 @@ def test_a_long_thread_with_a_new_post_is_read_from_its_last_page_and_stored_who
         assert {e["payload"]["identity"] for e in events(sqlite_url, seq)
                 if e["external_id"] == tid and e["kind"] == "reply_added"} == {str(queued["pid"]),
                                                                                 str(thread["posts"][-1]["pid"])}
+
+
+# --- a thread holding a reply of ours that awaits confirmation is read again ------------------------------------
+
+def awaiting_confirmation(db_url: str, slug: str, tid: str) -> int:
+    """A reply to the stored thread that a push left queued for moderation (the forum said 回复需要审核)."""
+    from harvester.replies import Outbox, State, claims
+    from harvester.timeutil import utcnow
+
+    with Store.open(db_url) as store:
+        box = Outbox(store)
+        reply = box.add(slug, tid, "您反映的问题已转交相关部门核实处理，请耐心等待。", "市城管局", "chengguan", "oa-system")
+        box.approve(reply.id, "张科长", content_hash=reply.content_hash)
+        held = claims.claim(store, reply.id, "test:1")
+        assert isinstance(held, claims.Claim)
+        claims.finish(store, held, State.POSTED_PENDING_MODERATION, "push test:1", "回复需要审核，请等待通过",
+                      posted_at=utcnow())
+        return reply.id
+
+
+def test_a_sunk_thread_holding_a_reply_awaiting_confirmation_is_read_again(
+        config: Path, sqlite_url: str, forums: dict[str, str]) -> None:
+    slug, base = SLUGS["discuz"], forums["discuz"]
+    assert harvest(config, slug).returncode == 0
+    truth = control(base, "discuz/threads?fid=27")
+    listed_first = {str(tid) for tid in bump_order(truth)[:SITE["tpp"]]} | cursor_minute_threads(truth)
+    sunk = [tid for tid in map(str, bump_order(truth)) if tid in readable(truth) and tid not in listed_first]
+    ours, other = sunk[0], sunk[1]
+    awaiting_confirmation(sqlite_url, slug, ours)
+    control(base, "stats/reset", {})
+    assert harvest(config, slug).returncode == 0
+    assert ours in thread_reads(base)  # below the list's first page: only the reply brought it up
+    assert other not in thread_reads(base)
