@@ -137,7 +137,7 @@ class PeopleBase(HarvestSpider):
         ok = True
         if verdict is Answer.OK:
             try:
-                yield parse_content(snapshot, self.context)
+                yield self.validated(parse_content(snapshot, self.context))
             except LayoutChanged as error:
                 ok = False
                 yield self.quarantine(snapshot, error.reason, external_id=tid)
