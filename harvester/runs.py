@@ -11,6 +11,8 @@ STAT_PREFIX = "harvester/"
 # A run whose quarantined pages reach this share of its parsed messages has not harvested the platform:
 # most likely the layout changed. One odd page among many is reported (quarantine) but does not fail the run.
 QUARANTINE_SHARE = 0.25
+# Stat a spider counts for a list page that showed nothing on a board whose definition allows it (may_be_empty).
+EMPTY_BY_DESIGN = "empty_by_design"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +20,8 @@ class FetchFailure:
     """A request that failed for good (after retries): what, and which class of failure."""
 
     url: str
-    failure_class: str  # network | blocked | layout_changed | http_error (runs: also store, definition)
+    failure_class: str  # network | blocked | auth_expired | layout_changed | http_error (runs: also store,
+    # definition, interrupted, crashed, mixed; and empty_by_design on a succeeded run that found nothing, as allowed)
     detail: str
 
 
@@ -54,4 +57,6 @@ def verdict(reason: str, failures: list[FetchFailure], stats: Mapping[str, Any])
     if counts["quarantined"] and counts["quarantined"] >= counts["items"] * QUARANTINE_SHARE:
         error = f"{counts['quarantined']} page(s) quarantined against {counts['items']} message(s) parsed"
         return RunVerdict("failed", "layout_changed", error, counts)
+    if stats.get(STAT_PREFIX + EMPTY_BY_DESIGN) and not stats.get(STAT_PREFIX + "listed") and not counts["items"]:
+        return RunVerdict("succeeded", EMPTY_BY_DESIGN, None, counts)  # said, so nobody wonders at the zero
     return RunVerdict("succeeded", None, None, counts)

@@ -84,14 +84,15 @@ class HarvestSpider(scrapy.Spider):
         return meta
 
     def soft_blocked(self, snapshot: Snapshot, unparsed: bool = False) -> bool:
-        """Whether the page is a challenge, captcha, login or error page; if so it is recorded as a blocked
-        request (the run fails as "blocked") and must not be parsed. `unparsed`: the page did not parse as
-        data (or parsed as an empty list), so its wording may decide too (see harvester.extract.softblock)."""
+        """Whether the page is a challenge, captcha, login or error page; if so it is recorded as a failed
+        request (the run fails as "blocked", or "auth_expired" for a login wall) and must not be parsed.
+        `unparsed`: the page did not parse as data (or parsed as an empty list), so its wording may decide too
+        (see harvester.extract.softblock)."""
         block = detect_soft_block(snapshot, unparsed=unparsed)
         if block is None:
             return False
         self.logger.warning("%s: %s at %s", self.name, block.describe(), snapshot.url)
-        self.record_failure(snapshot.url, "blocked", block.describe())
+        self.record_failure(snapshot.url, "auth_expired" if block.kind == "login" else "blocked", block.describe())
         self.count(SOFT_BLOCKED.removeprefix(STAT_PREFIX))
         self.count(f"{SOFT_BLOCKED.removeprefix(STAT_PREFIX)}/{block.kind}")
         return True

@@ -15,6 +15,7 @@ from harvester.definition import Definition, definition_of
 from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.pipelines.normalise import clean_line
 from harvester.registry import Board
+from harvester.runs import EMPTY_BY_DESIGN
 from harvester.schema import BoardCursor, MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider
@@ -104,6 +105,8 @@ class GenericSpider(HarvestSpider):
         if listing is None:
             return
         self.count("listed", len(listing.rows))
+        if not listing.rows and page == 1 and self.definition.list.may_be_empty:
+            self.count(EMPTY_BY_DESIGN)
         public = [row for row in listing.public if row.id]
         self.count("skipped", len(listing.rows) - len(public))  # not public: nothing to read
         yield from withdrawn_rows(self.store, self.name, [row for row in listing.rows if not row.public])

@@ -191,6 +191,28 @@ def test_the_jact_mailbox_as_a_definition_stores_exactly_what_the_jact_spider_st
     assert first.runs["jact_generic"]["skipped"] == first.runs["jact_demo"]["skipped"] > 0  # [不公开] rows
 
 
+def test_a_board_allowed_to_be_empty_is_a_success_that_says_so(replicas: dict[str, str], tmp_path: Path,
+                                                              sqlite_url: str) -> None:
+    """A column nobody has written to yet (长沙 cflag=9 lists no letters): with `may_be_empty` the run
+    succeeds and its class says why it found nothing; without it, the empty list is a layout change."""
+    source = (BUILTIN_DIR / "changsha_szxx.toml").read_text(encoding="utf-8")
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    for slug, extra in (("changsha_quiet", "may_be_empty = true\n"), ("changsha_strict", "")):
+        text = source.replace('slug = "changsha_szxx"', f'slug = "{slug}"').replace('id = "1" ', 'id = "9" ')
+        (platforms / f"{slug}.toml").write_text(text.replace("[options.list]\n", "[options.list]\n" + extra),
+                                                encoding="utf-8")
+    config = write_config(tmp_path, sqlite_url, {slug: replicas["changsha"] for slug in ("changsha_quiet",
+                                                                                          "changsha_strict")},
+                          extra=f'platforms_dirs = ["{platforms}"]')
+    harvest(config)
+    with Store.open(sqlite_url).transaction() as repo:
+        quiet = repo.latest_runs(limit=1, platform="changsha_quiet")[0]
+        strict = repo.latest_runs(limit=1, platform="changsha_strict")[0]
+    assert (quiet["outcome"], quiet["failure_class"], quiet["items"]) == ("succeeded", "empty_by_design", 0)
+    assert (strict["outcome"], strict["failure_class"]) == ("failed", "layout_changed")
+
+
 def test_a_layout_change_quarantines_the_pages_naming_the_field(replicas: dict[str, str], tmp_path: Path,
                                                                 sqlite_url: str) -> None:
     """The site renamed 信件标题: every detail is quarantined with the reason, and the run fails as a layout

@@ -135,6 +135,15 @@ def test_a_letter_the_validation_gate_refuses_holds_the_cursor_until_the_site_re
     assert stored(sqlite_url, "jact_demo")[str(blank["id"])]["body"] == blank["body"]
 
 
+def test_a_login_wall_fails_the_run_as_auth_expired_and_stores_nothing_from_it(config: Path, sqlite_url: str,
+                                                                             mailbox: dict[str, str]) -> None:
+    control(mailbox["jact"], "jact/mode", {"mode": "login"})  # every page: 请先登录 (HTTP 200)
+    result = harvest(config, "jact_demo")
+    run = latest_run(sqlite_url, "jact_demo")
+    assert result.returncode == 1 and (run["outcome"], run["failure_class"]) == ("failed", "auth_expired")
+    assert "login page" in run["error"] and stored(sqlite_url, "jact_demo") == {}
+
+
 def test_an_unreachable_platform_fails_its_run_loudly_and_spares_the_others(tmp_path: Path, sqlite_url: str,
                                                                             mailbox: dict[str, str]) -> None:
     config = write_config(tmp_path, sqlite_url, {"jact_demo": "http://127.0.0.1:9",

@@ -30,3 +30,10 @@ def test_request_failures_and_early_close_and_errors_fail() -> None:
     assert verdict("shutdown", [], {}).failure_class == "interrupted"
     assert verdict("finished", [], {"spider_exceptions/KeyError": 2}).failure_class == "crashed"
     assert verdict("finished", [], {"log_count/ERROR": 2}).outcome == "succeeded"  # another crawler's errors
+
+
+def test_an_empty_board_that_may_be_empty_says_so_and_any_row_listed_means_it_was_not() -> None:
+    empty = verdict("finished", [], stats(empty_by_design=1, listed=0, items=0))
+    assert (empty.outcome, empty.failure_class) == ("succeeded", "empty_by_design")
+    assert verdict("finished", [], stats(empty_by_design=1, listed=4, items=0)).failure_class is None
+    assert verdict("finished", [], stats(listed=0, items=0)).failure_class is None  # for zero_items to judge
