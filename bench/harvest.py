@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,16 +23,21 @@ from replicahost import control, replica_process  # noqa: E402
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a crawl process; return (seconds, its peak RSS in MiB, stdout)."""
+    """Run a crawl process; return (seconds, its own peak RSS in MiB, stdout)."""
     started = time.monotonic()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
-    seconds = time.monotonic() - started
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"{command[:4]} failed with {result.returncode}")
-    # ru_maxrss of children is the largest so far; each crawl here is bigger than the ones before it or close.
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak_mib, result.stdout
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+",
+                                                                                     encoding="utf-8") as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the largest child's so far
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        sys.stderr.write(stdout + stderr)
+        raise SystemExit(f"{command[:4]} failed with {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024, stdout
 
 
 def run_counts(db_url: str) -> dict[str, int]:
@@ -75,6 +79,7 @@ def main() -> None:
         "full": {"seconds": round(full_s, 1), "messages_per_s": round(full["items"] / full_s, 1),
                  "requests": full["requests"], "new": full["new"], "peak_rss_mib": round(full_mib)},
         "incremental": {"seconds": round(incr_s, 1), "requests": incr["requests"], "new": incr["new"],
+                        "peak_rss_mib": round(incr_mib),
                         "unchanged": incr["unchanged"],
                         "changed": incr["changed"], "replica_moves": {k: len(v) for k, v in moved.items()
                                                                       if isinstance(v, list)}},
