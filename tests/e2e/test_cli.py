@@ -97,6 +97,8 @@ def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
                             text=True, capture_output=True, timeout=170, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Demo summary" in result.stdout and "jact_demo_gbk" in result.stdout
+    # the reply leg ran (the test command installs Chromium): approved, pushed, and verified by the second harvest
+    assert re.search(r"demo reply \d+: verified", result.stdout), result.stdout[-2000:]
     assert (tmp_path / "harvester.db").exists()
 
 
