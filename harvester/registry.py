@@ -9,6 +9,8 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,20 @@ FAMILIES: dict[str, str] = {
     "generic": "spiders.generic.spider.GenericSpider",  # any definition file (harvester/definition)
     "people": "spiders.people.spider.PeopleSpider",
 }
+# Families from other installed packages: in their pyproject.toml,
+#   [project.entry-points."liuyan_harvester.families"]
+#   acme = "acme_mailbox.spider:AcmeSpider"      (a HarvestSpider subclass)
+FAMILY_ENTRY_POINTS = "liuyan_harvester.families"
+
+
+@cache
+def families() -> dict[str, str]:
+    """Every spider family by name, as an import path: the built-in ones, then those installed packages
+    register under the `liuyan_harvester.families` entry point group (a built-in name cannot be taken)."""
+    found = dict(FAMILIES)
+    for point in entry_points(group=FAMILY_ENTRY_POINTS):
+        found.setdefault(point.name, point.value.replace(":", "."))
+    return found
 
 OPEN_STATUSES = ("pending", "in_progress")
 
@@ -60,7 +76,7 @@ class PlatformSpec:
 
     @property
     def spider_class_path(self) -> str:
-        return FAMILIES[self.family]
+        return families()[self.family]
 
 
 def _require(data: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...]) -> Any:
@@ -78,8 +94,9 @@ def parse_definition(data: Mapping[str, Any], source: str) -> PlatformSpec:
     if not SLUG.match(slug):
         raise ConfigError(f"{source}: field 'slug' must be lower-case ASCII (a-z, 0-9, _), got {slug!r}")
     family = _require(data, "family", source, str)
-    if family not in FAMILIES:
-        raise ConfigError(f"{source}: field 'family' {family!r} is not one of {sorted(FAMILIES)}")
+    if family not in families():
+        raise ConfigError(f"{source}: field 'family' {family!r} is not one of {sorted(families())} (a code "
+                          f"family from another package registers under the {FAMILY_ENTRY_POINTS!r} entry points)")
     boards = _require(data, "boards", source, list)
     if not boards:
         raise ConfigError(f"{source}: field 'boards' must list at least one board")

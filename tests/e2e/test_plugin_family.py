@@ -1,0 +1,65 @@
+"""A code family from another installed package joins the one platform list through an entry point."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from harvester.store.db import Store
+from tests.harvesting import cli, harvest, write_config
+from tests.replicahost import control, replica_process
+
+SPIDER = '''
+import os
+
+from spiders.jact.spider import JactSpider
+
+
+class AcmeSpider(JactSpider):
+    """A mailbox of a jact clone: the jact spider, noting each list page it parses (so the test sees it ran)."""
+
+    def parse_list(self, response, board, page):
+        with open(os.environ["ACME_MARKS"], "a", encoding="utf-8") as marks:
+            marks.write(f"{self.name} list page {page}\\n")
+        return super().parse_list(response, board, page)
+'''
+
+
+def installed_plugin(root: Path) -> Path:
+    """An installed distribution as pip leaves one: the package and its .dist-info with entry points."""
+    (root / "acme_mailbox").mkdir(parents=True)
+    (root / "acme_mailbox" / "__init__.py").write_text(SPIDER, encoding="utf-8")
+    info = root / "acme_mailbox-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-mailbox\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[liuyan_harvester.families]\nacme = acme_mailbox:AcmeSpider\n",
+                                           encoding="utf-8")
+    return root
+
+
+def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site")
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    (platforms / "acme_town.toml").write_text(
+        'slug = "acme_town"\nname = "某县 县长信箱"\nfamily = "acme"\nbase_url = "http://127.0.0.1:9"\n\n'
+        '[[boards]]\nid = "6"\naddressee = "县长信箱"\n', encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'acme.db'}"
+    pythonpath = os.pathsep.join(filter(None, [str(plugin), os.environ.get("PYTHONPATH")]))
+    with replica_process(tmp_path, ["jact"], options={"jact": {"letters": 30}}) as urls:
+        config = write_config(tmp_path, db_url, {"acme_town": urls["jact"]},
+                              extra=f'platforms_dirs = ["{platforms}"]')
+        marks = tmp_path / "marks.txt"
+        listed = cli(config, "platforms", "list", PYTHONPATH=pythonpath)
+        result = harvest(config, "acme_town", PYTHONPATH=pythonpath, ACME_MARKS=str(marks))
+        public = control(urls["jact"], "stats")["public"]
+        unregistered = harvest(config, "acme_town")  # the same definition without the package installed
+    assert listed.returncode == 0 and "acme_town" in listed.stdout and "acme" in listed.stdout
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    with Store.open(db_url).transaction() as repo:
+        [run] = repo.latest_runs(limit=1, platform="acme_town")
+        stored = list(repo.iter_messages(platform="acme_town"))
+    assert run["outcome"] == "succeeded" and len(stored) == public
+    assert marks.read_text(encoding="utf-8").startswith("acme_town list page 1\n")  # the plugin's class ran
+    assert unregistered.returncode != 0
+    assert "'acme' is not one of" in unregistered.stdout + unregistered.stderr
