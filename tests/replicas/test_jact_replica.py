@@ -227,7 +227,7 @@ def test_advance_sometimes_hides_a_public_letter(fresh: str) -> None:
 def test_break_changes_one_detail_page_only(fresh: str) -> None:
     ids = linked_ids(page(list_url(fresh, 2)))
     other_before = fetch(detail_url(fresh, ids[1]))[2]
-    assert control(fresh, "jact/break", {"transactId": ids[0]}) == {"ok": True, "transactId": ids[0]}
+    assert control(fresh, "jact/break", {"transactId": ids[0]}) == {"ok": True, "transactId": ids[0], "how": "layout"}
     status, _, body = fetch(detail_url(fresh, ids[0]))
     broken = Selector(text=body.decode("utf-8"))
     assert status == 200 and broken.css("div.xj_content") and not broken.css("tr.trbg02")
