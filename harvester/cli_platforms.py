@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from harvester.registry import PlatformSpec
+
 fixtures_app = typer.Typer(help="Recorded pages for conformance tests.", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 200)
+DEFAULT_FIXTURES = Path("tests/fixtures")
 STYLES = {"ok": "green", "absent": "dim", "error": "red", "undeclared": "dim italic"}
 
 
@@ -93,19 +98,68 @@ def _render(table: object) -> Table:
 @fixtures_app.command("record")
 def record(slug: Annotated[str, typer.Argument(help="platform slug")],
            base_url: Annotated[str | None, typer.Option(help="fetch from here instead of the configured URL")] = None,
-           output: Annotated[Path, typer.Option(help="fixtures root")] = Path("tests/fixtures"),
-           details: Annotated[int, typer.Option(help="detail cases to keep (one per status)")] = 4) -> None:
+           output: Annotated[Path, typer.Option(help="fixtures root")] = DEFAULT_FIXTURES,
+           details: Annotated[int, typer.Option(help="detail cases to keep (one per status)")] = 4,
+           check_only: Annotated[bool, typer.Option("--check", help="fetch the recorded cases' pages again and "
+                                                    "compare them with their expectations; write nothing")] = False,
+           refresh_inputs: Annotated[bool, typer.Option(help="fetch the recorded cases' pages again and replace "
+                                                        "their inputs only, keeping expected.json")] = False) -> None:
     """Save list page 1 and a few detail pages with their normalised output under OUTPUT/SLUG/ (replacing the
-    old cases); the conformance tests then check every field of them."""
+    old cases); the conformance tests then check every field of them.
+
+    With --check or --refresh-inputs the recorded expectations stay as they are: --check exits 1 naming every
+    field today's pages no longer give; --refresh-inputs stores today's pages so the conformance tests show it."""
     from harvester.definition import definition_of, find_spec
     from spiders.generic.recorder import record as record_cases
 
+    if check_only and refresh_inputs:
+        console.print("[red]--check and --refresh-inputs exclude each other[/red]")
+        raise typer.Exit(2)
     spec = find_spec(slug)
-    folders = record_cases(spec, definition_of(spec), (base_url or spec.base_url).rstrip("/"), output,
-                           details=details)
+    url = (base_url or spec.base_url).rstrip("/")
+    if check_only or refresh_inputs:
+        _again(spec, url, output, write=refresh_inputs)
+        return
+    folders = record_cases(spec, definition_of(spec), url, output, details=details)
     for folder in folders:
         console.print(f"recorded {folder}")
     console.print(f"{len(folders)} case(s); run `pytest tests/unit/test_conformance.py -k {slug}`")
+
+
+def _again(spec: PlatformSpec, url: str, root: Path, write: bool) -> None:
+    """Fetch the recorded cases' pages again: store them as inputs (`write`), or compare and report."""
+    from harvester.definition import definition_of
+    from harvester.fixtures import load_case, save_case
+    from spiders.generic.refresh import differences, refetch
+
+    recorded = [load_case(meta.parent) for meta in sorted((root / spec.slug).glob("*/meta.json"))]
+    if not recorded:
+        console.print(f"[red]no recorded cases under {root / spec.slug}: record them first[/red]")
+        raise typer.Exit(2)
+    definition = definition_of(spec)
+    cases = refetch(spec, definition, url, recorded)
+    if write:
+        for case in cases:
+            console.print(f"refreshed {save_case(root, case)}")
+        hint = f"HARVESTER_FIXTURES_DIR={root} " if root.resolve() != DEFAULT_FIXTURES.resolve() else ""
+        console.print(f"{len(cases)} input(s) replaced, expectations kept; run "
+                      f"`{hint}pytest tests/unit/test_conformance.py -k {spec.slug}`")
+        return
+    failed = 0
+    for case in cases:
+        for name, (expected, got) in differences(case, definition).items():
+            failed += 1
+            console.print(f"[red]✗[/red] {case.slug}/{case.name}: field {name!r}: expected "
+                          f"{escape(_short(expected))}, got {escape(_short(got))}")
+    if failed:
+        console.print(f"[red]{failed} field(s) differ from the recorded expectations[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]{len(cases)} case(s): every field still as recorded[/green]")
+
+
+def _short(value: object, width: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def register_platform_commands(platforms_app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""What the five mailbox layouts share: options, the world, status labels, ground truth and responses."""
+"""What the mailbox layouts share: options, the world, status labels, ground truth, template edits, responses."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from aiohttp import web
 
 from replicas.framework import CONTROL_PREFIX
 from replicas.mailboxes.letters import PENDING, Letter, Profile
+from replicas.mailboxes.template import TemplateEdits
 from replicas.mailboxes.world import World
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+EDITED_TYPES = ("text/html", "text/xml")  # pages whose markup a template edit changes (not JSON APIs)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class MailboxSite:
         self.options = options
         self.world = World(name, seed, self.profile, options.letters, options.new_per_step)
         self._index: dict[str, Letter] = {}
+        self.template = TemplateEdits()
 
     # -- what a layout defines ------------------------------------------------------------------
 
@@ -96,15 +99,37 @@ class MailboxSite:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(f"{CONTROL_PREFIX}{self.name}/letters", self._truth)
+        app.router.add_get(f"{CONTROL_PREFIX}{self.name}/template", self._template)
+        app.router.add_post(f"{CONTROL_PREFIX}{self.name}/template", self._template)
         self.routes(app)
 
     def slow(self, handler: Handler) -> Handler:
-        """Wrap a page handler with the configured latency."""
+        """Wrap a page handler: the configured latency, and the template edits on the markup it returns."""
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if self.options.latency_ms:
                 await asyncio.sleep(self.options.latency_ms / 1000)
-            return await handler(request)
+            response = await handler(request)
+            return self.edited(response) if self.template else response
         return wrapped
+
+    def edited(self, response: web.StreamResponse) -> web.StreamResponse:
+        """An HTML or XML page re-rendered with the template edits, in its own charset."""
+        if not isinstance(response, web.Response) or response.content_type not in EDITED_TYPES \
+                or not isinstance(response.body, bytes):
+            return response
+        charset = response.charset or self.options.charset
+        markup = self.template.apply(response.body.decode(charset))
+        response.body = markup.encode(charset, errors="xmlcharrefreplace")
+        return response
+
+    async def _template(self, request: web.Request) -> web.Response:
+        """GET: the current edits; POST `{"rename": {old: new}, "class": {old: new}, "reset": true}`."""
+        if request.method == "GET":
+            return web.json_response(self.template.state())
+        try:
+            return web.json_response(self.template.update(await request.json()))
+        except ValueError as error:  # a malformed JSON body is a ValueError too
+            return web.json_response({"error": str(error)}, status=400)
 
     def find(self, key: str) -> Letter | None:
         """The letter with site id `key`, public or not."""
