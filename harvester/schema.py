@@ -101,7 +101,7 @@ class Message:
         Fields added after messages were first stored count only once a platform fills them, so that
         messages without them keep the hash they were stored with (no spurious change on upgrade).
         """
-        fields = {
+        fields: dict[str, Any] = {
             "title": self.title, "body": self.body, "status": self.status.value,
             "status_raw": self.status_raw, "kind": self.kind.value, "kind_raw": self.kind_raw,
             "topic": self.topic.value, "topic_raw": self.topic_raw, "author": self.author,
