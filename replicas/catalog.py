@@ -19,6 +19,7 @@ CATALOG: dict[str, tuple[str, dict[str, Any]]] = {
     "tianjin": ("replicas.mailboxes.tianjin", {"charset": "gbk"}),
     "hanweb_proxy": ("replicas.mailboxes.hanweb_proxy", {}),
     "beijing12345": ("replicas.mailboxes.beijing12345", {}),
+    "xuzhou": ("replicas.mailboxes.xuzhou", {"charset": "gbk"}),
 }
 
 

@@ -31,6 +31,7 @@ def _list_rules(definition: Definition) -> Iterator[Rule]:
     yield spec.rows
     yield from (r for r in (spec.not_public, spec.paging.next, spec.paging.total, spec.paging.pages) if r)
     yield from spec.fields.values()
+    yield from spec.carried.values()
 
 
 def _detail_rules(definition: Definition) -> Iterator[Rule]:
@@ -75,7 +76,8 @@ def _check_paging(definition: Definition, where: Where) -> None:
     for name, field_value in spec.form.items():
         used |= _placeholders(where, f"options.list.form.{name}", field_value, LIST_PLACEHOLDERS)
     kind = spec.paging.kind
-    if not used & set(_NEEDS[kind]):
+    # A postback carries the list's position in the state read from the previous page (GridView `Page$Next`).
+    if not spec.postback and not used & set(_NEEDS[kind]):
         wanted = " or ".join("{" + name + "}" for name in _NEEDS[kind])
         _fail(where, "options.list.url", f"paging kind {kind!r} needs {wanted} in the url or a form field")
     if kind in ("offset", "records") and spec.paging.size is None:
@@ -109,8 +111,23 @@ def _check_fields(definition: Definition, where: Where) -> None:
         _fail(where, "options.list.cursor", f"{cursor!r} must be 'id' or a required list field")
 
 
+def _check_postback(definition: Definition, where: Where) -> None:
+    """Form values read from the previous list page are posted back: a POST, pages reached one from another."""
+    spec = definition.list
+    if not spec.postback:
+        return
+    first = next(iter(spec.carried))
+    if spec.method != "POST":
+        _fail(where, "options.list.method", f"form field {first!r} is read from the previous list page and "
+                                            "posted back: set method = \"POST\"")
+    if spec.paging.kind == "index":
+        _fail(where, "options.list.paging.kind", "a postback list (form values read from the previous page) "
+                                                 "cannot page by URL: use kind \"page\" or \"offset\"")
+
+
 def check_definition(definition: Definition, where: Where) -> None:
     """Raise DefinitionError for the first inconsistency between sections."""
     _check_fields(definition, where)
     _check_sources(definition, where)
+    _check_postback(definition, where)
     _check_paging(definition, where)

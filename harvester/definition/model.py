@@ -52,6 +52,10 @@ class Paging:
 class ListSpec:
     """The list: request (`url` relative to base_url, GET or POST `form`), response format, rows and fields.
 
+    `form` holds static values ({page} … filled per page); `carried` holds form values read by a rule from
+    the previous list page (ASP.NET `__VIEWSTATE`, `__EVENTVALIDATION` …). With any `carried` value the list
+    pages by postback: page 1 is a GET of `url`, page n+1 a POST of the static values and those read from
+    page n — so list pages are fetched one after another.
     `cursor` names the row field whose highest stored value is the board's cursor (numbers compare as
     numbers, other values as text). `recheck` says how open letters are re-checked: by fetching their detail
     pages, or (for sites that show the status only on the list) by paging the list down to the oldest one.
@@ -63,11 +67,17 @@ class ListSpec:
     fields: Mapping[str, Rule]
     method: str = "GET"
     form: Mapping[str, str] = field(default_factory=dict)
+    carried: Mapping[str, Rule] = field(default_factory=dict)
     format: str = "html"
     not_public: Rule | None = None
     cursor: str = "id"
     recheck: str = "detail"
     may_be_empty: bool = False
+
+    @property
+    def postback(self) -> bool:
+        """Whether page n+1 posts back values read from page n (then pages are strictly sequential)."""
+        return bool(self.carried)
 
 
 @dataclass(frozen=True, slots=True)

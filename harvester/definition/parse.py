@@ -26,6 +26,7 @@ from harvester.definition.model import (
     ReplySpec,
     Vocabulary,
 )
+from harvester.definition.rules import Rule
 from harvester.definition.sections import Section, Where
 from harvester.vocab import Kind, Status, Topic
 
@@ -51,13 +52,32 @@ def _list(section: Section) -> ListSpec:
     method = section.get("method", str, "GET").upper()
     if method not in METHODS:
         raise section.error("method", f"must be one of {list(METHODS)}, got {method!r}")
+    form, carried = _form(section.table("form"))
     spec = ListSpec(url=section.get("url", str), paging=_paging(paging), rows=_required(section, "rows"),
-                    fields=fields.rules(ROW_FIELDS), method=method, form=section.strings("form"),
+                    fields=fields.rules(ROW_FIELDS), method=method, form=form, carried=carried,
                     format=section.choice("format", FORMATS, "html"), not_public=section.rule("not_public"),
                     cursor=section.get("cursor", str, "id"), recheck=section.choice("recheck", RECHECK_VIA, "detail"),
                     may_be_empty=section.get("may_be_empty", bool, False))
     section.done()
     return spec
+
+
+def _form(section: Section | None) -> tuple[dict[str, str], dict[str, Rule]]:
+    """Static form values (strings; placeholders allowed) and values read from the previous list page (rule
+    tables such as `{ css = "input#__VIEWSTATE", attr = "value" }`)."""
+    static: dict[str, str] = {}
+    carried: dict[str, Rule] = {}
+    for name, value in (section.data if section else {}).items():
+        assert section is not None
+        if isinstance(value, dict):
+            carried[name] = _required(section, name)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            static[name] = str(value)
+        else:
+            raise section.error(name, f"must be a string (placeholders like {{page}} allowed) or a rule table read "
+                                      f"from the previous list page, e.g. {{ css = \"input#__VIEWSTATE\", attr = "
+                                      f"\"value\" }}; got {value!r}")
+    return static, carried
 
 
 def _required(section: Section, key: str) -> Any:

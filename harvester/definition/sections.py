@@ -99,14 +99,6 @@ class Section:
             found[key] = rule
         return found
 
-    def strings(self, key: str) -> dict[str, str]:
-        """A table of string values (form fields)."""
-        table = self.get(key, dict, {})
-        for name, value in table.items():
-            if not isinstance(value, str | int) or isinstance(value, bool):
-                raise self.where.error(self.path + [key, name], f"must be a string, got {value!r}")
-        return {name: str(value) for name, value in table.items()}
-
     def done(self) -> None:
         """Reject keys nobody read: they are typos or options of another version."""
         for key in self.data:

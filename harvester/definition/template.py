@@ -25,6 +25,8 @@ addressee = "市长信箱"
 # Relative to base_url. Placeholders: {page} {offset} {start} {end} {size} {board}.
 url = "/TODO/list.jsp?page={page}"
 # method = "POST"               # then put the form fields under [options.list.form] (placeholders work there)
+#                               # a form field given as a rule table ({ css = "input#__VIEWSTATE", attr = "value" })
+#                               # is read from the previous list page: ASP.NET postback paging (see the docs)
 # format = "html"               # html | json (a JSON list API) | hanweb_xml (Hanweb jpage dataproxy)
 rows = "css:TODO table.list tr" # one match per letter: css:…, xpath:… (json:… for a JSON list)
 # not_public = "xpath:./td[2][not(a)]"   # matches inside a row when the letter is not public

@@ -35,7 +35,8 @@ class Row:
 class ListPage:
     rows: tuple[Row, ...]
     more: bool
-    errors: dict[str, str] = field(default_factory=dict)  # page-level: rows, next, total, pages
+    errors: dict[str, str] = field(default_factory=dict)  # page-level: rows, next, total, pages, form.<name>
+    carried: dict[str, str] = field(default_factory=dict)  # form values the next page posts back (__VIEWSTATE …)
 
     @property
     def public(self) -> list[Row]:
@@ -117,6 +118,20 @@ def _number(rule_name: str, spec: ListSpec, scope: Scope, errors: dict[str, str]
         return None
 
 
+def _carried(spec: ListSpec, scope: Scope, errors: dict[str, str]) -> dict[str, str]:
+    """The form values read from this page for the next one; an optional rule that finds nothing is left out."""
+    values: dict[str, str] = {}
+    for name, rule in spec.carried.items():
+        try:
+            value = read(rule, scope)
+        except Missing as missing:
+            errors[f"form.{name}"] = f"list: form.{name}: {missing.reason}"
+            continue
+        if value is not None:
+            values[name] = value
+    return values
+
+
 def parse_list(snapshot: Snapshot, definition: Definition, page: int) -> ListPage:
     """Every row of a list page with what each field read, and whether another page follows.
 
@@ -131,8 +146,9 @@ def parse_list(snapshot: Snapshot, definition: Definition, page: int) -> ListPag
     if not rows and page == 1 and not spec.may_be_empty:
         errors["rows"] = f"list: {spec.rows.describe()} matched no rows on the first page"
     total, pages = _number("total", spec, page_scope, errors), _number("pages", spec, page_scope, errors)
+    carried = _carried(spec, page_scope, errors)
     more = not errors and has_more(spec.paging, page, len(rows), matched(spec.paging.next, page_scope), total, pages)
-    return ListPage(rows=rows, more=more, errors=errors)
+    return ListPage(rows=rows, more=more, errors=errors, carried=carried)
 
 
 def require_complete(listing: ListPage) -> ListPage:

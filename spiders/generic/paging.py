@@ -40,17 +40,31 @@ def page_values(paging: Paging, page: int, board_id: str) -> dict[str, str]:
             "size": str(size), "board": board_id}
 
 
-def list_request(definition: Definition, base_url: str, board_id: str, page: int) -> PageRequest:
-    """The request for list page `page` of a board."""
+def list_request(definition: Definition, base_url: str, board_id: str, page: int,
+                 carried: Mapping[str, str] | None = None) -> PageRequest:
+    """The request for list page `page` of a board; `carried` are the form values read from page `page - 1`
+    (a postback list needs them for every page after the first, see `postback`)."""
     spec = definition.list
     template = spec.paging.first_url if spec.paging.kind == "index" and page == 1 and spec.paging.first_url \
         else spec.url
     values = page_values(spec.paging, page, board_id)
     url = absolute(base_url, fill(template, values))
     form = {name: fill(value, values) for name, value in spec.form.items()}
+    if spec.postback:
+        return postback(url, page, form, carried)
     if spec.method == "GET" and form:
         return PageRequest(url + ("&" if "?" in url else "?") + urlencode(form), page)
     return PageRequest(url, page, spec.method, form if spec.method == "POST" else None)
+
+
+def postback(url: str, page: int, form: Mapping[str, str], carried: Mapping[str, str] | None) -> PageRequest:
+    """ASP.NET WebForms paging: page 1 is the plain GET a browser makes; page n+1 posts the form back with the
+    static values and the state read from page n (`__VIEWSTATE` …), which the server checks belongs to it."""
+    if page == 1:
+        return PageRequest(url, page)
+    if carried is None:
+        raise ValueError(f"list page {page} is a postback: it needs the form values read from page {page - 1}")
+    return PageRequest(url, page, "POST", {**form, **carried})
 
 
 def has_more(paging: Paging, page: int, rows: int, next_found: bool, total: int | None,

@@ -66,8 +66,9 @@ def _board(spec: PlatformSpec) -> dict[str, str]:
 def list_pages(spec: PlatformSpec, definition: Definition, base_url: str, pages: int) -> Iterator[Fetched]:
     """The first `pages` list pages of the first board (fewer when the list ends)."""
     board = _board(spec)
+    carried = None  # a postback list's form state, read from the page before
     for number in range(1, pages + 1):
-        wanted = list_request(definition, base_url, board["id"], number)
+        wanted = list_request(definition, base_url, board["id"], number, carried)
         snapshot = fetch(wanted.url, wanted.method, wanted.form, spec.charset)
         context = {"platform": spec.slug, "base_url": base_url, "board": board, "page": number}
         try:
@@ -76,6 +77,7 @@ def list_pages(spec: PlatformSpec, definition: Definition, base_url: str, pages:
             yield Fetched("list", snapshot, context, error=error.reason)
             return
         yield Fetched("list", snapshot, context, listing)
+        carried = listing.carried
         if not listing.more:
             return
         time.sleep(spec.download_delay)

@@ -3,7 +3,7 @@ changed letters, and re-checks of open letters (by their detail pages, or throug
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, ClassVar
 
 import scrapy
@@ -77,8 +77,10 @@ class GenericSpider(HarvestSpider):
                                           recheck_row(self.definition, record)["row"], key=None)
 
     # --- requests ------------------------------------------------------------------------------------
-    def list_request(self, board: Board, page: int) -> scrapy.Request:
-        wanted = list_request(self.definition, self.platform.base_url, board.id, page)
+    def list_request(self, board: Board, page: int, carried: Mapping[str, str] | None = None) -> scrapy.Request:
+        """List page `page`; a postback list posts back `carried`, the form values read from page `page - 1`
+        (so its pages are fetched one after another, as they are anyway: page n+1 follows from page n)."""
+        wanted = list_request(self.definition, self.platform.base_url, board.id, page, carried)
         common: dict[str, Any] = {"callback": self.parse_list, "errback": self.list_failed, "dont_filter": True,
                                   "cb_kwargs": {"board": board, "page": page}, "meta": self.request_meta()}
         if wanted.method == "POST":
@@ -113,7 +115,7 @@ class GenericSpider(HarvestSpider):
         yield from self.changed_letters(board, scan, public)
         keys = [self.key_of(row) for row in public]
         if listing.more and not scan.reached(oldest(keys)):
-            yield self.list_request(board, page + 1)
+            yield self.list_request(board, page + 1, listing.carried)
         else:
             scan.list_complete = True
             yield from self.cursor_ready(board.id)

@@ -394,3 +394,100 @@ def test_options_are_checked() -> None:
         dalian.create("dalian", 3, lettres="5")
     with pytest.raises(ValueError):
         dalian.create("dalian", 3, per_page="0")
+
+
+# -- 徐州 12345 (ASP.NET WebForms): the list pages only by postback ------------------------------------------
+
+XUZHOU_LIST = "/Case/CaseGgfwAll.aspx"
+XUZHOU_OPTIONS = {"letters": "60", "per_page": "5"}  # 12 pages; the pager links 5 page numbers around the current
+STATE_FIELDS = ("__VIEWSTATE", "__VIEWSTATEGENERATOR", "__EVENTVALIDATION")
+
+
+@pytest.fixture(scope="module")
+def xuzhou(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with replica_process(tmp_path_factory.mktemp("xuzhou"), ["xuzhou"], options={"xuzhou": XUZHOU_OPTIONS}) as urls:
+        yield urls["xuzhou"]
+
+
+def aspx(base: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    status, _, body = fetch(base + XUZHOU_LIST, form)
+    return status, body.decode("gbk")
+
+
+def postback(state: Selector, argument: str, **changes: str) -> dict[str, str]:
+    """What clicking the pager link `argument` on `state` sends (with `changes` applied)."""
+    form = {name: state.css(f"input#{name}::attr(value)").get("") for name in STATE_FIELDS}
+    return {**form, "__EVENTTARGET": "CaseGgfwAll1$Pager", "__EVENTARGUMENT": argument, **changes}
+
+
+def pager_arguments(current: Selector) -> list[str]:
+    links = current.css("#CaseGgfwAll1_Pager a::attr(href)").getall()
+    return [match(r"javascript:__doPostBack\('CaseGgfwAll1\$Pager','(\d+)'\)", href) for href in links]
+
+
+def test_xuzhou_postback_paging_reaches_every_public_letter_once(xuzhou: str) -> None:
+    letters = truth(xuzhou, "xuzhou")
+    status, html = aspx(xuzhou)
+    current, ids, rows, pages = Selector(text=html), [], 0, 1
+    assert status == 200 and '<meta http-equiv="Content-Type" content="text/html; charset=gbk">' in html
+    while True:
+        for row in current.xpath("//table[@id='CaseGgfwAll1_GridView1']/tr[td]"):
+            rows += 1
+            href = row.xpath("./td[2]/a/@href").get()
+            ids += [param(href, "id")] if href else []
+        following = current.xpath("//div[@id='CaseGgfwAll1_Pager']/a[.='下一页']/@href").get()
+        if following is None:
+            break
+        argument = match(r"javascript:__doPostBack\('CaseGgfwAll1\$Pager','(\d+)'\)", following)
+        status, html = aspx(xuzhou, postback(current, argument))
+        assert status == 200 and argument == str(pages + 1)
+        current, pages = Selector(text=html), pages + 1
+    assert ids == [x["id"] for x in letters if x["public"]] and rows == len(letters) == 60 and pages == 12
+    assert control(xuzhou, "stats")["postbacks"]["paged"] >= 11
+
+
+def test_xuzhou_refuses_forged_stale_and_foreign_state(xuzhou: str, tmp_path: Path) -> None:
+    first = Selector(text=aspx(xuzhou)[1])
+    assert pager_arguments(first) == ["2", "3", "4", "5", "2", "12"]  # 1 2 3 4 5, 下一页, 尾页
+    good = postback(first, "2")
+    viewstate = good["__VIEWSTATE"]
+    forged = viewstate[:-6] + ("AAAAAA" if not viewstate.endswith("AAAAAA") else "BBBBBB")
+    third = Selector(text=aspx(xuzhou, postback(Selector(text=aspx(xuzhou, good)[1]), "3"))[1])
+    other_seed = tmp_path / "other"
+    other_seed.mkdir()
+    with replica_process(other_seed, ["xuzhou"], seed=8, options={"xuzhou": XUZHOU_OPTIONS}) as urls:
+        foreign = postback(Selector(text=aspx(urls["xuzhou"])[1]), "2")
+    refusals = {
+        "forged viewstate": ({**good, "__VIEWSTATE": forged}, "验证视图状态 MAC 失败"),
+        "another site's viewstate": (foreign, "验证视图状态 MAC 失败"),
+        "garbage": ({**good, "__VIEWSTATE": "not base64!"}, "状态信息无效"),
+        "page 3's validation with page 1's viewstate": (
+            {**good, "__EVENTVALIDATION": third.css("input#__EVENTVALIDATION::attr(value)").get("")}, "状态信息无效"),
+        "page 7 from page 1 (not on its pager)": (postback(first, "7"), "回发或回调参数无效"),
+        "no event validation": ({k: v for k, v in good.items() if k != "__EVENTVALIDATION"}, "回发或回调参数无效"),
+    }
+    for what, (form, words) in refusals.items():
+        status, html = aspx(xuzhou, form)
+        assert status == 500 and words in html and "应用程序中的服务器错误" in html, what
+        assert "CaseGgfwAll1_GridView1" not in html, what
+    assert "Validation of viewstate MAC failed" in aspx(xuzhou, refusals["forged viewstate"][0])[1]
+    # A POST without any state is no postback to ASP.NET: the first page again, whatever page was asked for.
+    status, html = aspx(xuzhou, {"__EVENTTARGET": "CaseGgfwAll1$Pager", "__EVENTARGUMENT": "5"})
+    assert status == 200 and "第 1/12 页" in html
+    assert "第 2/12 页" in aspx(xuzhou, good)[1]  # the genuine postback still works
+
+
+def test_xuzhou_detail_label_table_and_hidden_letters(xuzhou: str) -> None:
+    letters = truth(xuzhou, "xuzhou")
+    letter = pick(letters, replied=True)
+    detail = Selector(text=fetch(xuzhou + letter["detail_path"])[2].decode("gbk"))
+    table = {cell.xpath("normalize-space(.)").get(): cell.xpath("following-sibling::td[1]") for cell in
+             detail.css("table#tbDetail td.lbl")}
+    assert table["来信时间："].xpath("string()").get() == stamp(letter["posted_at"]).replace("-", "/")
+    assert table["信件编号："].xpath("string()").get() == letter["letter_no"]
+    assert table["办理状态："].xpath("string()").get() == letter["status"]
+    assert lines(table["来信内容："][0], ".//text()") == letter["body"]
+    assert lines(table["回复内容："][0], ".//text()") == letter["reply"]["text"]
+    hidden = next(x for x in letters if not x["public"])
+    status, _, body = fetch(f"{xuzhou}/Case/detail.aspx?id={hidden['id']}")
+    assert status == 200 and Selector(text=body.decode("gbk")).css("span#lblMsg::text").get() == "该信件不存在或未公开。"

@@ -21,7 +21,7 @@ from spiders.generic.probe import Fetched
 from spiders.pageindex import parse_recorded
 
 CASES = [c for c in all_cases(Path(__file__).resolve().parents[1] / "fixtures") if c.family == "generic"]
-SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345"]
+SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345"]
 
 
 def case(slug: str, name: str) -> Case:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import tomllib
 from datetime import UTC, datetime
 
+import pytest
+
 from harvester.definition import Definition, parse_options
+from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
-from spiders.generic.listing import parse_list
+from spiders.generic.listing import parse_list, require_complete
 from spiders.generic.paging import detail_url, list_request
 
 DETAIL = """
@@ -101,3 +104,69 @@ def test_an_empty_first_page_is_a_layout_problem_unless_declared() -> None:
                       '[list.fields]\nid = "css:a"\nlink = "css:a"\n')
     listing = parse_list(page_of("<ul></ul>"), spec, 1)
     assert "matched no rows on the first page" in listing.errors["rows"] and not listing.more
+
+
+# -- postback paging (ASP.NET WebForms): the next page posts back state read from this one -----------------
+
+GRIDVIEW = definition("""
+[list]
+url = "/Letters.aspx"
+method = "POST"
+rows = "xpath://table[@id='GridView1']/tr[td][not(@class)]"
+[list.form]
+"__EVENTTARGET" = "GridView1"
+"__EVENTARGUMENT" = "Page${page}"
+"__VIEWSTATE" = { css = "input#__VIEWSTATE", attr = "value" }
+"__VIEWSTATEGENERATOR" = { css = "input#__VIEWSTATEGENERATOR", attr = "value" }
+"__EVENTVALIDATION" = { css = "input#__EVENTVALIDATION", attr = "value", optional = true }
+[list.paging]
+kind = "page"
+next = "xpath://tr[@class='pager']//a[.='下一页']"
+[list.fields]
+id = { xpath = "./td[1]/a/@href", regex = "id=(\\\\d+)" }
+link = "xpath:./td[1]/a/@href"
+""")
+
+
+def aspx_page(page: int, validation: bool = True, viewstate: bool = True) -> Snapshot:
+    hidden = [("__VIEWSTATE", f"/wEPDwUKMTY{page}=") if viewstate else None, ("__VIEWSTATEGENERATOR", "CA0B0334"),
+              ("__EVENTVALIDATION", f"/wEdAAf{page}+") if validation else None]
+    inputs = "".join(f'<input type="hidden" name="{n}" id="{n}" value="{v}" />' for n, v in filter(None, hidden))
+    pager = "<a href=\"javascript:__doPostBack('GridView1','Page$Next')\">下一页</a>" if page < 3 else ""
+    return page_of(f'<form id="form1">{inputs}<table id="GridView1"><tr><th>标题</th></tr>'
+                   f'<tr><td><a href="detail.aspx?id={page}0">信</a></td></tr>'
+                   f'<tr class="pager"><td>{pager}</td></tr></table></form>', "http://x.test/Letters.aspx")
+
+
+def test_a_postback_list_starts_with_a_get_and_posts_back_what_the_previous_page_holds() -> None:
+    first = list_request(GRIDVIEW, "http://x.test", "1", 1)
+    assert (first.method, first.url, first.form) == ("GET", "http://x.test/Letters.aspx", None)
+    listing = parse_list(aspx_page(1), GRIDVIEW, 1)
+    assert listing.more and [row.id for row in listing.rows] == ["10"]
+    second = list_request(GRIDVIEW, "http://x.test", "1", 2, listing.carried)
+    assert (second.method, second.url) == ("POST", "http://x.test/Letters.aspx")
+    assert dict(second.form or {}) == {"__EVENTTARGET": "GridView1", "__EVENTARGUMENT": "Page$2",
+                                       "__VIEWSTATE": "/wEPDwUKMTY1=", "__VIEWSTATEGENERATOR": "CA0B0334",
+                                       "__EVENTVALIDATION": "/wEdAAf1+"}
+    third = list_request(GRIDVIEW, "http://x.test", "1", 3, parse_list(aspx_page(2), GRIDVIEW, 2).carried)
+    assert (third.form or {})["__VIEWSTATE"] == "/wEPDwUKMTY2=" and (third.form or {})["__EVENTARGUMENT"] == "Page$3"
+    assert not parse_list(aspx_page(3), GRIDVIEW, 3).more
+
+
+def test_a_postback_page_cannot_be_asked_for_without_the_previous_page() -> None:
+    with pytest.raises(ValueError, match="needs the form values read from page 1"):
+        list_request(GRIDVIEW, "http://x.test", "1", 2)
+
+
+def test_an_optional_state_field_the_page_lacks_is_left_out() -> None:
+    listing = parse_list(aspx_page(1, validation=False), GRIDVIEW, 1)
+    assert listing.more and not listing.errors
+    assert set(list_request(GRIDVIEW, "http://x.test", "1", 2, listing.carried).form or {}) == \
+        {"__EVENTTARGET", "__EVENTARGUMENT", "__VIEWSTATE", "__VIEWSTATEGENERATOR"}
+
+
+def test_a_page_without_its_viewstate_is_a_layout_change_not_a_silent_page_one() -> None:
+    listing = parse_list(aspx_page(1, viewstate=False), GRIDVIEW, 1)
+    assert not listing.more and "input#__VIEWSTATE" in listing.errors["form.__VIEWSTATE"]
+    with pytest.raises(LayoutChanged, match="form.__VIEWSTATE"):
+        require_complete(listing)

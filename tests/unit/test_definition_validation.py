@@ -12,7 +12,9 @@ from harvester.registry import BUILTIN_DIR, load_definition, load_platforms
 from harvester.spiderloader import spider_class_for
 
 GOOD = (BUILTIN_DIR / "hanweb_szxx.toml").read_text(encoding="utf-8")
-SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345"]
+SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345"]
+POSTBACK = (BUILTIN_DIR / "xuzhou_12345.toml").read_text(encoding="utf-8")
+VIEWSTATE = '"__VIEWSTATE" = { css = "input#__VIEWSTATE", attr = "value" }'
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -116,3 +118,66 @@ def test_key_line_finds_tables_keys_and_inline_tables() -> None:
     assert key_line(text, ["options", "list", "fields", "id", "xpath"]) == 6
     assert key_line(text, ["options", "list", "fields", "标题"]) == 7
     assert key_line(text, ["options", "list", "paging", "kind"]) == 3  # absent: its nearest parent
+
+
+# -- form values read from the previous list page (ASP.NET postback paging) ------------------------------
+
+def broken_postback(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in POSTBACK, old
+    path = tmp_path / "xuzhou_12345.toml"
+    path.write_text(POSTBACK.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_form_values_read_from_the_previous_page_are_rules_next_to_static_values() -> None:
+    definition = definition_of(load_platforms()["xuzhou_12345"])
+    assert definition.list.postback and definition.list.method == "POST"
+    assert dict(definition.list.form) == {"__EVENTTARGET": "CaseGgfwAll1$Pager", "__EVENTARGUMENT": "{page}"}
+    viewstate = definition.list.carried["__VIEWSTATE"]
+    assert (viewstate.path, viewstate.source, viewstate.query, viewstate.attr, viewstate.optional) == \
+        ("options.list.form.__VIEWSTATE", "css", "input#__VIEWSTATE", "value", False)
+    assert definition.list.carried["__EVENTVALIDATION"].optional
+
+
+@pytest.mark.parametrize(("old", "new", "field", "marker", "words"), [
+    (VIEWSTATE, '"__VIEWSTATE" = { css = "input#__VIEWSTATE[", attr = "value" }', "options.list.form.__VIEWSTATE",
+     '"__VIEWSTATE" =', "invalid css"),
+    (VIEWSTATE, '"__VIEWSTATE" = { css = "input#__VIEWSTATE", atr = "value" }', "options.list.form.__VIEWSTATE",
+     '"__VIEWSTATE" =', "unknown key"),
+    (VIEWSTATE, '"__VIEWSTATE" = ["input#__VIEWSTATE"]', "options.list.form.__VIEWSTATE", '"__VIEWSTATE" =',
+     "or a rule table read from the previous list page"),
+    (VIEWSTATE, '"__VIEWSTATE" = { label = "__VIEWSTATE" }', "options.list.form.__VIEWSTATE", '"__VIEWSTATE" =',
+     "a label rule cannot read a html list"),
+    (VIEWSTATE, '"__VIEWSTATE" = { css = "input#__VIEWSTATE", attr = "value", all = true }',
+     "options.list.form.__VIEWSTATE", '"__VIEWSTATE" =', "only for attachments"),
+    ('method = "POST"', 'method = "GET"', "options.list.method", 'method = "GET"', 'set method = "POST"'),
+    ('kind = "page"', 'kind = "index"\nfirst_url = "/Case/index.aspx"', "options.list.paging.kind",
+     'kind = "index"', "cannot page by URL"),
+    ('"__EVENTARGUMENT" = "{page}"', '"__EVENTARGUMENT" = "{pageno}"', "options.list.form.__EVENTARGUMENT",
+     '"__EVENTARGUMENT" =', "unknown placeholder"),
+])
+def test_a_mistake_in_a_postback_form_names_file_line_and_field(tmp_path: Path, old: str, new: str, field: str,
+                                                                marker: str, words: str) -> None:
+    path = broken_postback(tmp_path, old, new)
+    error = error_for(path)
+    message = str(error)
+    assert str(path) in message and f"field '{field}'" in message and words in message, message
+    assert error.line == line_of(path, marker) and f"{path}:{error.line}:" in message
+
+
+def test_a_postback_without_method_points_at_the_list_table(tmp_path: Path) -> None:
+    path = broken_postback(tmp_path, 'method = "POST"\n', "")
+    error = error_for(path)
+    assert error.field == "options.list.method" and error.line == line_of(path, "[options.list]")
+
+
+def test_a_postback_needs_no_page_placeholder_the_state_says_where_the_list_is(tmp_path: Path) -> None:
+    """GridView pagers in NextPrevious mode post `Page$Next`: no page number anywhere."""
+    path = broken_postback(tmp_path, '"__EVENTARGUMENT" = "{page}"', '"__EVENTARGUMENT" = "Page$Next"')
+    assert definition_of(load_definition(path)).list.form["__EVENTARGUMENT"] == "Page$Next"
+    static = broken_postback(tmp_path, VIEWSTATE + "\n", "").read_text(encoding="utf-8")
+    for name in ("__VIEWSTATEGENERATOR", "__EVENTVALIDATION"):
+        static = "\n".join(line for line in static.splitlines() if not line.startswith(f'"{name}"'))
+    path.write_text(static.replace('"{page}"', '"Page$Next"'), encoding="utf-8")
+    error = error_for(path)  # without values read from the page it is ordinary form paging again
+    assert error.field == "options.list.url" and "{page}" in error.problem
