@@ -12,6 +12,7 @@ import aiohttp
 from parsel import Selector
 
 from adapters.protocols import OutcomeUnknown, OutgoingReply, ReplyOutcome, ReplyReceipt
+from adapters.retry_after import TOO_MANY_REQUESTS, retry_after_s
 from harvester.extract.snapshot import Snapshot
 from harvester.extract.text import fragment_text
 from harvester.timeutil import utcnow
@@ -65,6 +66,15 @@ def _receipt(outcome: ReplyOutcome, message: str, pid: str | None = None,
              retry_after_s: float | None = None) -> ReplyReceipt:
     return ReplyReceipt(outcome=outcome, platform_reply_id=pid, platform_message=message,
                         retry_after_s=retry_after_s, raw=message[:200])
+
+
+def throttled(snapshot: Snapshot) -> ReplyReceipt | None:
+    """RETRY_LATER for a 429: the rate limit in front of the forum (nginx limit_req, the host's CDN) turned the
+    request away before Discuz saw it, so nothing was stored; wait as its Retry-After says."""
+    if snapshot.status != TOO_MANY_REQUESTS:
+        return None
+    wait = retry_after_s(snapshot.headers.get("retry-after"))
+    return _receipt(ReplyOutcome.RETRY_LATER, f"论坛限流（HTTP {snapshot.status}）", retry_after_s=wait)
 
 
 def classify(answer: AjaxAnswer) -> ReplyReceipt | None:
@@ -173,6 +183,8 @@ class DiscuzReplyAdapter:
             username, url = self._credentials(reply.account)["username"], reply.message_url
             for _ in range(500):
                 snapshot = await self._get(reply.account, url)
+                if throttled(snapshot) is not None:
+                    raise OutcomeUnknown(f"{url}: HTTP {snapshot.status}, rate limited: cannot tell")
                 if viewer_uid(snapshot) != opened.uid:
                     raise OutcomeUnknown(f"{url}: the forum no longer sees this account as logged in")
                 for post in posts_by(snapshot, username):
@@ -215,7 +227,11 @@ class DiscuzReplyAdapter:
 
     async def _open(self, reply: OutgoingReply, relogin: bool) -> ThreadForm | ReplyReceipt:
         """The thread's form as this account, logging in first when the forum sees a guest (or when asked)."""
-        form = thread_form(await self._get(reply.account, reply.message_url), reply.board_id)
+        page = await self._get(reply.account, reply.message_url)
+        limited = throttled(page)
+        if limited is not None:
+            return limited
+        form = thread_form(page, reply.board_id)
         if form.uid != "0" and not relogin:
             return form
         if relogin:
@@ -232,7 +248,11 @@ class DiscuzReplyAdapter:
         secrets = self._credentials(account)
         fields = {"username": secrets["username"], "password": secrets["password"], "quickforward": "yes",
                   "handlekey": "ls"}
-        answer = parse_ajax(await self._post_form(account, LOGIN_PATH, fields, charset))
+        snapshot = await self._post_form(account, LOGIN_PATH, fields, charset)
+        limited = throttled(snapshot)
+        if limited is not None:
+            return limited
+        answer = parse_ajax(snapshot)
         return None if answer.ok else _receipt(ReplyOutcome.AUTH_EXPIRED, answer.message)
 
     async def _send(self, reply: OutgoingReply, form: ThreadForm) -> AjaxAnswer | ReplyReceipt:
@@ -246,6 +266,9 @@ class DiscuzReplyAdapter:
             return _receipt(ReplyOutcome.RETRY_LATER, "论坛暂时无法连接")
         except aiohttp.ClientError as error:
             raise OutcomeUnknown(f"{reply.message_url}: {type(error).__name__} after sending") from error
+        limited = throttled(snapshot)
+        if limited is not None:
+            return limited
         if snapshot.status >= 500:
             return _receipt(ReplyOutcome.RETRY_LATER, f"论坛繁忙（HTTP {snapshot.status}）")
         return parse_ajax(snapshot)

@@ -10,6 +10,7 @@ from playwright.async_api import Page, Response, Route
 
 from adapters.backoffice import BrowserBackOffice, first_line, normalised, receipt
 from adapters.protocols import OutcomeUnknown, OutgoingReply, ReplyOutcome, ReplyReceipt
+from adapters.retry_after import TOO_MANY_REQUESTS, retry_after_s
 
 LOGIN_PATH = "/jact/admin/login.do"
 LOGOUT_PATH = "/jact/admin/logout.do"
@@ -179,10 +180,11 @@ class JactReplyAdapter(BrowserBackOffice):
             reply_id = await _text(page, "span#replyId")
             if reply_id:
                 return receipt(ReplyOutcome.POSTED, notice, status, reply_id)
-        elif status == 503 and BUSY in notice and response is not None:
-            retry_after = (await response.all_headers()).get("retry-after", "")
-            wait = float(retry_after) if retry_after.isdigit() else None
-            return receipt(ReplyOutcome.RETRY_LATER, notice, status, retry_after_s=wait)
+        elif (status == TOO_MANY_REQUESTS or (status == 503 and BUSY in notice)) and response is not None:
+            # the rate limit (429) or the application itself (503 系统繁忙) turned the POST away unhandled
+            wait = retry_after_s((await response.all_headers()).get("retry-after"))
+            words = notice or f"HTTP {status} Too Many Requests"
+            return receipt(ReplyOutcome.RETRY_LATER, words, status, retry_after_s=wait)
         elif status == 403 and STALE_FORM in notice:
             return receipt(ReplyOutcome.RETRY_LATER, notice, status, retry_after_s=0)
         elif status == 200 and await _tip(page, "#tip.error"):

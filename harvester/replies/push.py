@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from tenacity import RetryCallState
@@ -32,11 +29,6 @@ from harvester.store.db import Store
 from harvester.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
-
-# TEST ONLY. When set to a file path, a push writes the receipt's outcome there right after `adapter.post`
-# returns and then hangs, before recording anything, so a test can SIGKILL it in exactly the window between
-# the platform accepting a reply and the store knowing. Never set it in production.
-TEST_HOLD_ENV = "HARVESTER_TEST_HOLD_AFTER_POST"
 
 FINAL = {ReplyOutcome.POSTED: State.POSTED, ReplyOutcome.PENDING_MODERATION: State.POSTED_PENDING_MODERATION,
          ReplyOutcome.REJECTED: State.REJECTED}
@@ -56,13 +48,6 @@ class PushResult:
 def _describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-
-
-def _hold_for_tests(receipt: ReplyReceipt) -> None:
-    path = os.environ.get(TEST_HOLD_ENV)
-    if path:
-        Path(path).write_text(receipt.outcome.value, encoding="utf-8")
-        time.sleep(3600)  # blocks the whole process on purpose: the test kills it here
 
 
 class Pusher:
@@ -148,7 +133,6 @@ class Pusher:
 
     async def _post(self, held: Claim) -> ReplyReceipt:
         receipt: ReplyReceipt = await self._call(held, "post")
-        _hold_for_tests(receipt)
         return receipt
 
     def _settle(self, held: Claim, receipt: ReplyReceipt, how: str) -> PushResult:

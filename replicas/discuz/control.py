@@ -1,5 +1,5 @@
 """The replica's own control routes under /__replica__/discuz/: accounts, ground truth, moderation, sessions,
-and the WAF switch."""
+the WAF switch, and faults of the gateway in front of the reply endpoint."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from replicas.discuz.dates import iso
+from replicas.discuz.faults import ReplyGateway
 from replicas.discuz.model import Post, Thread
 from replicas.discuz.state import Forum
 
@@ -66,6 +67,20 @@ def add_routes(app: web.Application, forum: Forum) -> None:
                 return web.json_response({"error": str(error)}, status=400)
         return web.json_response(forum.waf.state())
 
+    gateway = ReplyGateway()
+    app.middlewares.append(gateway.middleware())
+
+    async def faults(request: web.Request) -> web.Response:
+        """POST {"reply": "429"|"hold", "count": N, "retry_after": S, "hold_s": S} or {"disarm": true} (see
+        faults.py); GET reports what is armed."""
+        if request.method != "POST":
+            return web.json_response(gateway.state())
+        try:
+            return web.json_response(gateway.arm(await request.json()))
+        except (TypeError, ValueError) as error:
+            return web.json_response({"error": str(error)}, status=400)
+
+    app.router.add_route("*", PREFIX + "faults", faults)
     app.router.add_get(PREFIX + "accounts", accounts)
     app.router.add_get(PREFIX + "threads", threads)
     app.router.add_post(PREFIX + "approve", approve)

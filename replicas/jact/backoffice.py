@@ -8,7 +8,6 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 import pyotp
 from aiohttp import web
@@ -16,6 +15,7 @@ from aiohttp import web
 from replicas import textgen
 from replicas.framework import CONTROL_PREFIX
 from replicas.jact import backoffice_pages as pages
+from replicas.jact.backoffice_faults import Faults
 from replicas.jact.letters import CLOSED, Letter, record_reply
 from replicas.jact.world import World
 
@@ -27,9 +27,6 @@ BANNED_WORDS = ("法轮", "六合彩", "代开发票")
 BAD_LOGIN, BAD_CODE = "用户名或密码错误", "动态口令错误"
 EMPTY, TOO_LONG, BANNED = "回复内容不能为空", f"回复内容不能超过{MAX_REPLY_CHARS}字", "回复内容含有敏感词"
 NO_PERMISSION, IS_CLOSED = "无权回复该信件", "该信件已办结，不能回复"
-# "expire" (the session times out while the form is on its way) can only happen before the reply is stored.
-FAULT_KINDS = {"before_store": ("502", "503", "close", "expire"), "after_store": ("502", "503", "close")}
-RETRY_AFTER_S = 30
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 # Account names as unit staff know them (pinyin initials of the bureau).
 USERNAMES = {"市住房和城乡建设局": "zjj", "市交通运输局": "jtj", "市生态环境局": "sthjj", "市教育局": "jyj",
@@ -76,26 +73,6 @@ def refusal(letter: Letter, unit: str, text: str) -> str | None:
     if len(text) > MAX_REPLY_CHARS:
         return TOO_LONG
     return BANNED if any(word in text for word in BANNED_WORDS) else None
-
-
-class Faults:
-    """Failures armed by tests for the next reply POSTs, before or after the reply is stored."""
-
-    def __init__(self) -> None:
-        self.armed: dict[str, list[str]] = {"before_store": [], "after_store": []}
-
-    def arm(self, payload: dict[str, Any]) -> dict[str, list[str]]:
-        count = int(payload.get("count", 1))
-        for stage in self.armed:
-            kind = str(payload.get(stage, ""))
-            if kind and kind not in FAULT_KINDS[stage]:
-                raise ValueError(f"unknown {stage} fault {kind!r}; known: {FAULT_KINDS[stage]}")
-            if kind:
-                self.armed[stage] = [kind] * count
-        return self.armed
-
-    def take(self, stage: str) -> str | None:
-        return self.armed[stage].pop(0) if self.armed[stage] else None
 
 
 def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -191,23 +168,28 @@ class BackOffice:
         problem = refusal(letter, unit, text)
         if problem:
             return _html(pages.reply_page(unit, letter, session.csrf, problem, content))
-        failed = self._fault("before_store", request, session)
+        failed = await self._fault("before_store", request, session)
         if failed is not None:
             return failed
         stored = record_reply(letter, unit, text, self.world.clock)
-        failed = self._fault("after_store", request, session)
+        failed = await self._fault("after_store", request, session)
         return failed if failed is not None else _html(pages.reply_done_page(unit, letter, stored))
 
-    def _fault(self, stage: str, request: web.Request, session: Session) -> web.Response | None:
-        kind = self.faults.take(stage)
+    async def _fault(self, stage: str, request: web.Request, session: Session) -> web.Response | None:
+        fault = self.faults.take(stage)
+        kind = fault.kind if fault is not None else None
         if kind == "close" and request.transport is not None:
             request.transport.close()  # the client sees the connection drop without any answer
             raise web.HTTPBadGateway()
         if kind == "expire":
             self.sessions.pop(session.token, None)  # the session times out while the form is on its way
             return _to_login()
-        if kind == "503":
-            return _html(pages.busy_page(), 503, {"Retry-After": str(RETRY_AFTER_S)})
+        if fault is not None and kind in ("503", "429"):
+            page = pages.busy_page() if kind == "503" else pages.too_many_page()
+            return _html(page, int(kind), {"Retry-After": str(fault.retry_after_s)})
+        if fault is not None and kind == "hold":
+            await self.faults.hold(fault.hold_s)  # the backend is slow; the gateway gives up first
+            return _html(pages.GATEWAY_TIMEOUT, 504)
         return _html(pages.BAD_GATEWAY, 502) if kind == "502" else None
 
     async def list_accounts(self, _: web.Request) -> web.Response:
@@ -225,5 +207,5 @@ class BackOffice:
             return web.json_response(self.faults.armed)
         try:
             return web.json_response(self.faults.arm(await request.json()))
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             return web.json_response({"error": str(error)}, status=400)

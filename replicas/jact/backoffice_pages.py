@@ -132,5 +132,13 @@ def busy_page() -> str:
     return _layout("系统繁忙", _tip("系统繁忙，请稍后再试", "error"))
 
 
+def too_many_page() -> str:
+    """What the application's rate limit answers (429) when it turns a request away before doing anything."""
+    return _layout("操作过于频繁", _tip("您的操作过于频繁，请稍后再试", "error"))
+
+
+GATEWAY_TIMEOUT = ("<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+                   "<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n"
+                   "</html>\r\n")
 BAD_GATEWAY = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
                "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")

@@ -1,5 +1,5 @@
-"""The Discuz reply adapter against both replica builds: posting, flood control, moderation (found again by its
-author, exactly once through a killed push), refusals, sessions."""
+"""The Discuz reply adapter against both replica builds: posting, flood control, the rate limit's 429, moderation
+(found again by its author, exactly once through a killed push), refusals, sessions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from adapters.discuz_reply import AjaxAnswer, DiscuzReplyAdapter, OutcomeUnknown, classify, parse_ajax
+from adapters.discuz_reply import AjaxAnswer, DiscuzReplyAdapter, OutcomeUnknown, classify, parse_ajax, throttled
 from adapters.protocols import OutgoingReply, ReplyAdapter, ReplyOutcome, ReplyReceipt
 from harvester.extract.snapshot import Snapshot
 from harvester.replies import Outbox
-from harvester.replies.push import TEST_HOLD_ENV
 from harvester.schema import Message
 from harvester.secrets import env_name
 from harvester.store.db import Store
@@ -120,6 +120,27 @@ def test_flood_interval_answers_retry_later_with_the_wait(forums: dict[str, str]
     asyncio.run(asyncio.sleep(refused.retry_after_s or 0))
     (later,) = run(posting(forum, forum.reply(second, "市交通运输局")))
     assert later.outcome is ReplyOutcome.POSTED
+
+
+def test_a_429_from_the_rate_limit_is_retry_later_with_its_wait_and_stores_nothing(forums: dict[str, str]) -> None:
+    forum = Forum("discuz_gbk", forums["discuz_gbk"])
+    thread = forum.threads(lambda t: not t["readperm"])[11]
+    control(forum.base, "discuz/faults", {"reply": "429", "retry_after": 7})
+    limited, posted = run(posting(forum, forum.reply(thread, "市卫健委"), forum.reply(thread, "市卫健委")))
+    assert (limited.outcome, limited.retry_after_s, limited.platform_reply_id) == (ReplyOutcome.RETRY_LATER, 7.0, None)
+    assert "HTTP 429" in limited.platform_message
+    assert posted.outcome is ReplyOutcome.POSTED  # the forum never saw the first: no flood interval either
+    (after,) = forum.threads(lambda t: t["tid"] == thread["tid"])
+    assert [p["message"] for p in after["posts"] if p["author"] == "市卫健委"] == [TEXT]
+
+
+def test_a_429_retry_after_may_be_a_date() -> None:
+    when = format_datetime(utcnow() + timedelta(minutes=2), usegmt=True)
+    limited = throttled(Snapshot(url="http://forum/post", status=429, body=b"", fetched_at=utcnow(),
+                                 headers={"retry-after": when}))
+    assert limited is not None and limited.outcome is ReplyOutcome.RETRY_LATER
+    assert limited.retry_after_s is not None and 100 < limited.retry_after_s <= 120
+    assert throttled(Snapshot(url="http://forum/post", status=503, body=b"", fetched_at=utcnow())) is None
 
 
 def test_a_new_members_reply_waits_for_moderation(forums: dict[str, str]) -> None:
@@ -330,17 +351,23 @@ def test_a_push_killed_after_a_moderated_post_finds_it_on_the_rerun_and_posts_on
     reply_id = box.approve(draft.id, "张科长", content_hash=draft.content_hash).id
     config = write_config(tmp_path, sqlite_url, {slug: forum.base})
     secrets = {env_name(slug, key, "username"): author, env_name(slug, key, "password"): forum.accounts[author]["password"]}
-    held, command = tmp_path / "posted.flag", [sys.executable, "-m", "harvester.cli_replies", "push"]
-    doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets, **{TEST_HOLD_ENV: str(held)}),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    command = [sys.executable, "-m", "harvester.cli_replies", "push"]
+    # Discuz queues the reply, then the gateway sits on the answer: the push waits between the forum taking the
+    # reply and the store recording it, far longer than the moment the test needs to kill it there.
+    control(forum.base, "discuz/faults", {"reply": "hold", "hold_s": 300})
+    log = tmp_path / "doomed-push.log"
+    with log.open("wb") as output:
+        doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets), stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not held.exists() and doomed.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert held.read_text() == "pending_moderation"
+        while not queued_by(forum, thread["tid"], author) and doomed.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert doomed.poll() is None, log.read_text(errors="replace")
     finally:
         os.killpg(doomed.pid, signal.SIGKILL)  # after the forum queued it, before the store knew
         doomed.wait()
+        control(forum.base, "discuz/faults", {"disarm": True})
     (queued,) = queued_by(forum, thread["tid"], author)
     assert queued["moderated"] and queued["message"] == text
     assert box.get(reply_id).state == "sending"

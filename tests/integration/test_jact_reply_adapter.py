@@ -1,4 +1,5 @@
-"""The jact reply adapter driving the replica's back office in Chromium: post, refusals, re-login, faults."""
+"""The jact reply adapter driving the replica's back office in Chromium: post, refusals, re-login, faults (5xx,
+the rate limit's 429)."""
 
 from __future__ import annotations
 
@@ -191,4 +192,17 @@ def test_a_busy_503_before_store_is_retry_later_and_a_502_is_unknown(desk: Desk)
     assert desk.find(reply) is None  # a 502 before the store left nothing: the careful caller posts again
     receipt = careful_retry(desk, reply)
     assert receipt.outcome is ReplyOutcome.POSTED
+    assert [r["text"] for r in desk.replies(letter)].count(reply.text) == 1
+
+
+def test_a_429_from_the_rate_limit_is_retry_later_with_its_wait_and_stores_nothing(desk: Desk) -> None:
+    letter = desk.pick("已回复")
+    before = len(desk.replies(letter))
+    reply = desk.outgoing(letter, "操作频繁被限流后提交的回复。")
+    control(desk.base, "jact/faults", {"before_store": "429", "retry_after": 7})
+    receipt = desk.post(reply)
+    assert (receipt.outcome, receipt.retry_after_s, receipt.platform_reply_id) == (ReplyOutcome.RETRY_LATER, 7, None)
+    assert receipt.platform_message == "您的操作过于频繁，请稍后再试"
+    assert len(desk.replies(letter)) == before and desk.find(reply) is None
+    assert desk.post(reply).outcome is ReplyOutcome.POSTED
     assert [r["text"] for r in desk.replies(letter)].count(reply.text) == 1

@@ -1,5 +1,5 @@
-"""`harvester push` against the replicas: exactly once through 5xx, unknown outcomes, refusals, floods,
-expired or refused logins, the attempt cap, staging, a SIGKILL between post and record, and confirmation."""
+"""`harvester push` against the replicas: exactly once through 5xx, 429s, timeouts, unknown outcomes, refusals,
+floods, expired or refused logins, the attempt cap, staging, a SIGKILL between post and record, and confirmation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from harvester.registry import load_platforms
 from harvester.replies import Outbox
 from harvester.replies.adapters import AdapterPool
 from harvester.replies.demo import push_demo_reply, report_demo_reply
-from harvester.replies.push import TEST_HOLD_ENV, Pusher, PushResult
+from harvester.replies.push import Pusher, PushResult
 from harvester.replies.retry import RetryPolicy
 from harvester.replies.settings import ReplyConfig, load_reply_config
 from harvester.schema import BoardCursor, Message
@@ -63,7 +63,8 @@ class FaultProxy:
     HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
     def __init__(self, loop: LoopThread, target: str) -> None:
-        self.target, self.faults, self.forwarded, self.refused = target, [], 0, 0
+        self.target, self.forwarded, self.refused = target, 0, 0
+        self.faults: list[tuple[str, int]] = []  # (when: "before" | "after", HTTP status)
         self.url = loop.run(self._start())
 
     async def _start(self) -> str:
@@ -174,13 +175,25 @@ def pool_for(base_url: str, secrets: Secrets, retry: RetryPolicy = FAST, **confi
     return AdapterPool(specs, secrets, ReplyConfig(retry=retry, **config))
 
 
-def push(store: Store, pool: AdapterPool) -> list[PushResult]:
+def push(store: Store, pool: AdapterPool,
+         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> list[PushResult]:
     async def once() -> list[PushResult]:
         try:
-            return await Pusher(store, pool, pool.config).push()
+            return await Pusher(store, pool, pool.config, sleep=sleep).push()
         finally:
             await pool.close()
     return asyncio.run(once())
+
+
+class SleepLog:
+    """Tenacity's sleep, really slept, with every wait recorded."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(seconds)
 
 
 def trail(store: Store, reply_id: int) -> list[str]:
@@ -241,6 +254,21 @@ def test_a_5xx_then_success_leaves_exactly_one_reply(forum: Forum, store: Store,
     # a 502 after the forum stored it is found on the thread and not posted again
     assert steps[-1].startswith("posted: found on the platform" if when == "after" else "posted: posted: 非常感谢")
     assert Outbox(store).get(reply_id).attempts == (1 if when == "after" else 2)
+
+
+def test_a_429_from_the_forums_rate_limit_is_waited_out_as_its_retry_after_says(forum: Forum, store: Store) -> None:
+    message = thread_message(forum, forum.thread())
+    store_messages(store, [message])
+    text = "限流时的答复：已转交属地核实。"
+    reply_id = approved(store, message, text, "rsj")
+    control(forum.base, "discuz/faults", {"reply": "429", "retry_after": 1})  # nginx limit_req, before Discuz
+    slept = SleepLog()
+    (result,) = push(store, pool_for(forum.base, forum.secrets()), slept)
+    assert result.state == "posted", trail(store, reply_id)
+    assert slept.waits == [1.0]  # the Retry-After, not the backoff
+    assert [p["author"] for p in forum.posts(text)] == [OFFICIALS["rsj"]]
+    assert any("attempt 1 failed" in s and "HTTP 429" in s for s in trail(store, reply_id))
+    assert Outbox(store).get(reply_id).attempts == 2
 
 
 def test_refusals_end_rejected_in_the_forums_words_and_moderation_is_pending(forum: Forum, store: Store) -> None:
@@ -399,39 +427,129 @@ def jact_setup(store: Store, office: dict[str, Any], count: int) -> tuple[dict[s
     return account, mine
 
 
+def jact_secrets(account: dict[str, Any]) -> Secrets:
+    return Secrets({(JACT, account["username"]): {k: account[k] for k in ("username", "password", "totp_secret")}},
+                   env={})
+
+
+def jact_push(store: Store, office: dict[str, Any], account: dict[str, Any], loop: LoopThread,
+              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, fetcher: Any = None) -> list[PushResult]:
+    """One push to the back office in this process, through the module's browser unless given another."""
+    specs = load_platforms(overrides={JACT: {"base_url": office["base"]}})
+
+    async def once() -> list[PushResult]:
+        pool = AdapterPool(specs, jact_secrets(account), ReplyConfig(retry=FAST), fetcher=fetcher or office["fetcher"])
+        try:
+            return await Pusher(store, pool, pool.config, sleep=sleep).push()
+        finally:
+            await pool.close()
+
+    return loop.run(once())
+
+
+def texts_on(base: str, letter: dict[str, Any]) -> list[str]:
+    return [r["text"] for r in jact_letters(base)[letter["id"]]["replies"]]
+
+
+def until_stored(base: str, letter: dict[str, Any], process: subprocess.Popen[bytes], log: Path) -> list[str]:
+    """The letter's replies as soon as the back office holds one (the process still running), read as ground truth."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if texts := texts_on(base, letter):
+            return texts
+        time.sleep(0.1)
+    raise AssertionError(f"no reply stored; push exit {process.poll()}:\n{log.read_text(errors='replace')[-2000:]}")
+
+
 def test_a_push_killed_after_the_post_leaves_one_reply_after_the_rerun(backoffice: dict[str, Any], store: Store,
                                                                          tmp_path: Path, sqlite_url: str) -> None:
+    base = backoffice["base"]
     account, (letter,) = jact_setup(store, backoffice, 1)
     text = f"您好，来信反映的问题已由{account['unit']}现场核查，\n将于五个工作日内整改到位。"
-    reply_id = approved(store, letter_message(backoffice["base"], letter), text, account["username"], account["unit"])
-    config = write_config(tmp_path, sqlite_url, {JACT: backoffice["base"]})
-    held = tmp_path / "posted.flag"
+    reply_id = approved(store, letter_message(base, letter), text, account["username"], account["unit"])
+    config = write_config(tmp_path, sqlite_url, {JACT: base})
     secrets = {env_name(JACT, account["username"], name): account[key] for name, key in
                (("username", "username"), ("password", "password"), ("totp_secret", "totp_secret"))}
     command = [sys.executable, "-m", "harvester.cli_replies", "push"]
-    doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets, **{TEST_HOLD_ENV: str(held)}),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # The back office stores the reply, then its answer hangs (a gateway timing out on a slow backend): the
+    # push waits between the platform accepting the reply and the store recording it, far longer than the
+    # moment the test needs to kill it there.
+    control(base, "jact/faults", {"after_store": "hold", "hold_s": 300})
+    log = tmp_path / "doomed-push.log"
+    with log.open("wb") as output:
+        doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets), stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not held.exists() and doomed.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert held.read_text() == "posted"
+        stored = until_stored(base, letter, doomed, log)
     finally:
         os.killpg(doomed.pid, signal.SIGKILL)  # the push and the browser it started, mid-flight
         doomed.wait()
-    assert [r["text"] for r in jact_letters(backoffice["base"])[letter["id"]]["replies"]] == [text]
-    assert Outbox(store).get(reply_id).state == "sending"
+        control(base, "jact/faults", {"disarm": True})
+    assert stored == [text]
+    assert Outbox(store).get(reply_id).state == "sending"  # the kill, not a timeout, ended that push
 
     rerun = subprocess.run(command, cwd=ROOT, env=harvester_env(config, **secrets), capture_output=True, text=True,
                            timeout=90)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    stored = jact_letters(backoffice["base"])[letter["id"]]["replies"]
-    assert [r["text"] for r in stored] == [text]
+    replies = jact_letters(base)[letter["id"]]["replies"]
+    assert [r["text"] for r in replies] == [text]
     view = Outbox(store).get(reply_id)
-    assert (view.state, view.platform_reply_id, view.attempts) == ("posted", stored[0]["reply_id"], 1)
+    assert (view.state, view.platform_reply_id, view.attempts) == ("posted", replies[0]["reply_id"], 1)
     steps = trail(store, reply_id)
     assert any("taken over" in s for s in steps) and "found on the platform" in steps[-1], steps
     assert account["password"] not in rerun.stdout + rerun.stderr
+
+
+def test_a_429_during_a_post_is_waited_out_or_deferred_as_the_back_office_says(backoffice: dict[str, Any],
+                                                                                store: Store, loop: LoopThread) -> None:
+    base = backoffice["base"]
+    account, (soon, later) = jact_setup(store, backoffice, 2)
+    user, unit = account["username"], account["unit"]
+    texts = ("限流后等待片刻再发的答复。", "限流后推迟到下次推送的答复。")
+    first = approved(store, letter_message(base, soon), texts[0], user, unit)
+    control(base, "jact/faults", {"before_store": "429", "retry_after": 1})
+    slept = SleepLog()
+    (result,) = jact_push(store, backoffice, account, loop, slept)
+    assert result.state == "posted", trail(store, first)
+    assert slept.waits == [1.0] and texts_on(base, soon) == [texts[0]]
+    assert any("attempt 1 failed" in s and "您的操作过于频繁" in s and "retrying in 1.0s" in s
+               for s in trail(store, first))
+    assert Outbox(store).get(first).attempts == 2
+
+    # a Retry-After longer than a push may sleep (max_inline_wait_s) defers the reply by exactly that long
+    second = approved(store, letter_message(base, later), texts[1], user, unit)
+    control(base, "jact/faults", {"before_store": "429", "retry_after": 60})
+    slept = SleepLog()
+    (deferred,) = jact_push(store, backoffice, account, loop, slept)
+    view = Outbox(store).get(second)
+    assert (deferred.state, view.state, slept.waits) == ("approved", "approved", [])
+    assert "您的操作过于频繁" in (view.reason or "") and not texts_on(base, later)
+    assert view.not_before is not None and timedelta(seconds=50) < view.not_before - utcnow() <= timedelta(seconds=60)
+    with store.engine.begin() as connection:  # the minute is over
+        connection.execute(update(OutboxRow).where(OutboxRow.id == second).values(not_before=None))
+    assert [r.state for r in jact_push(store, backoffice, account, loop)] == ["posted"]
+    assert texts_on(base, later) == [texts[1]] and Outbox(store).get(second).attempts == 2
+
+
+def test_a_post_whose_answer_times_out_unstored_is_looked_up_and_posted_once(backoffice: dict[str, Any],
+                                                                             store: Store, loop: LoopThread) -> None:
+    base = backoffice["base"]
+    account, (letter,) = jact_setup(store, backoffice, 1)
+    text = "网关超时后重试的答复：问题已交办。"
+    reply_id = approved(store, letter_message(base, letter), text, account["username"], account["unit"])
+    # the back office sits on the POST without storing it for far longer than the adapter waits for an answer
+    control(base, "jact/faults", {"before_store": "hold", "hold_s": 60})
+    impatient = PlaywrightFetchAdapter(max_contexts=1, max_pages=2, timeout_s=4)
+    try:
+        (result,) = jact_push(store, backoffice, account, loop, fetcher=impatient)
+    finally:
+        loop.run(impatient.close())
+        control(base, "jact/faults", {"disarm": True})  # the held POST is answered now (504), still unstored
+    assert result.state == "posted", trail(store, reply_id)
+    assert texts_on(base, letter) == [text]
+    steps = trail(store, reply_id)
+    assert any("attempt 1 failed: post: outcome unknown" in s and "no answer came back" in s for s in steps), steps
+    assert Outbox(store).get(reply_id).attempts == 2
 
 
 def test_jact_refusals_are_rejected_and_an_expired_session_logs_in_again(backoffice: dict[str, Any], store: Store,
@@ -446,18 +564,8 @@ def test_jact_refusals_are_rejected_and_an_expired_session_logs_in_again(backoff
              (closed, "已办结信件的答复。", "该信件已办结，不能回复"), (foreign, "越权答复。", "无权回复该信件")]
     ids = [approved(store, letter_message(backoffice["base"], x), text, user, unit) for x, text, _ in cases]
     expiring = approved(store, letter_message(backoffice["base"], mine[2]), "提交时会话过期后的答复。", user, unit)
-    specs = load_platforms(overrides={JACT: {"base_url": backoffice["base"]}})
-    secrets = Secrets({(JACT, user): {k: account[k] for k in ("username", "password", "totp_secret")}}, env={})
     control(backoffice["base"], "jact/faults", {"before_store": "expire", "count": 1})
-
-    async def once() -> list[PushResult]:
-        pool = AdapterPool(specs, secrets, ReplyConfig(retry=FAST), fetcher=backoffice["fetcher"])
-        try:
-            return await Pusher(store, pool, pool.config).push()
-        finally:
-            await pool.close()
-
-    results = loop.run(once())
+    results = jact_push(store, backoffice, account, loop)
     assert [r.state for r in results] == ["rejected"] * 4 + ["posted"]
     for reply_id, (_, _, words) in zip(ids, cases, strict=True):
         assert Outbox(store).get(reply_id).reason == words
