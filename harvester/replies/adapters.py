@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import cache
+from importlib.metadata import entry_points
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,6 +36,21 @@ def _people(pool: AdapterPool, base_url: str, spec: PlatformSpec) -> ReplyAdapte
 
 
 FAMILIES: dict[str, Factory] = {"jact": _jact, "discuz": _discuz, "people": _people}
+# Reply adapters of code families from other installed packages: in their pyproject.toml,
+#   [project.entry-points."liuyan_harvester.reply_adapters"]
+#   acme = "acme_mailbox.reply:make_adapter"      (called as make_adapter(pool, base_url, spec))
+ADAPTER_ENTRY_POINTS = "liuyan_harvester.reply_adapters"
+
+
+@cache
+def reply_families() -> dict[str, Factory]:
+    """Every family that can post replies: the built-in ones, then those installed packages register under
+    the `liuyan_harvester.reply_adapters` entry point group (a built-in name cannot be taken)."""
+    found: dict[str, Factory] = dict(FAMILIES)
+    for point in entry_points(group=ADAPTER_ENTRY_POINTS):
+        if point.name not in found:
+            found[point.name] = point.load()
+    return found
 
 
 def rebase(url: str, production_base: str, target_base: str) -> str:
@@ -69,7 +86,7 @@ class AdapterPool:
         spec = self.specs.get(platform)
         if spec is None:
             return f"platform {platform!r} is not configured"
-        if spec.family not in FAMILIES:
+        if spec.family not in reply_families():
             return f"no reply adapter for the {spec.family} family ({platform})"
         if self.base_url(platform) is None:
             return f"staging is on and {platform} has no staging URL (HARVESTER_STAGING_URLS)"
@@ -88,7 +105,7 @@ class AdapterPool:
         if platform not in self._adapters:
             spec, target = self.specs[platform], self.base_url(platform)
             assert target is not None
-            self._adapters[platform] = FAMILIES[spec.family](self, target, spec)
+            self._adapters[platform] = reply_families()[spec.family](self, target, spec)
         return self._adapters[platform]
 
     async def reset(self, platform: str) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from harvester.store.db import Store
-from tests.harvesting import cli, harvest, write_config
+from tests.harvesting import ROOT, cli, harvest, write_config
 from tests.replicahost import control, replica_process
 
 SPIDER = '''
@@ -22,6 +24,13 @@ class AcmeSpider(JactSpider):
         with open(os.environ["ACME_MARKS"], "a", encoding="utf-8") as marks:
             marks.write(f"{self.name} list page {page}\\n")
         return super().parse_list(response, board, page)
+
+
+def make_adapter(pool, base_url, spec):
+    """The reply adapter of the family: jact's back office, like its pages."""
+    from adapters.jact_reply import JactReplyAdapter
+
+    return JactReplyAdapter(base_url, pool.secrets.lookup_for(spec.slug), pool.browser())
 '''
 
 
@@ -32,7 +41,8 @@ def installed_plugin(root: Path) -> Path:
     info = root / "acme_mailbox-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-mailbox\nVersion: 0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[liuyan_harvester.families]\nacme = acme_mailbox:AcmeSpider\n",
+    (info / "entry_points.txt").write_text("[liuyan_harvester.families]\nacme = acme_mailbox:AcmeSpider\n\n"
+                                           "[liuyan_harvester.reply_adapters]\nacme = acme_mailbox:make_adapter\n",
                                            encoding="utf-8")
     return root
 
@@ -63,3 +73,16 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
     assert marks.read_text(encoding="utf-8").startswith("acme_town list page 1\n")  # the plugin's class ran
     assert unregistered.returncode != 0
     assert "'acme' is not one of" in unregistered.stdout + unregistered.stderr
+
+
+def test_a_reply_adapter_registered_by_an_entry_point_serves_its_family(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site")
+    probe = ("from harvester.replies.adapters import reply_families; "
+             "factory = reply_families().get('acme'); print(factory.__module__ + '.' + factory.__name__ "
+             "if factory else 'none')")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
+    found = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, env=env, timeout=60)
+    assert found.stdout.strip() == "acme_mailbox.make_adapter", found.stderr
+    bare = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert bare.stdout.strip() == "none", bare.stderr
