@@ -320,23 +320,37 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"base": urls["people"], "tmp": tmp, "db_url": db_url}
 
 
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two boards of 35 messages (two list pages each at 30 rows), harvested through the API path."""
+    tmp = tmp_path_factory.mktemp("people_paged")
+    with site(tmp, per_board=PAGED) as urls:
+        db_url = f"sqlite:///{tmp / 'api.db'}"
+        result = harvest(write_config(tmp, db_url, {SLUG: urls["people"]}, overrides={SLUG: FAST}))
+        assert result.returncode == 0, result.stderr[-3000:]
+        yield {"base": urls["people"], "tmp": tmp, "db_url": db_url}
+
+
+PAGED = 35
+
+
 def same_site(messages: dict[str, dict[str, Any]], base: str) -> dict[str, dict[str, Any]]:
     """Messages as if harvested from `base` (their URLs name the host they were read from)."""
     return {k: {**m, "url": base + m["url"][m["url"].index("/threads/"):]} for k, m in messages.items()}
 
 
 @pytest.mark.browser
-def test_the_browser_path_stores_exactly_what_the_api_path_stores(small: dict[str, Any], tmp_path: Path) -> None:
-    base, db_url = small["base"], f"sqlite:///{tmp_path / 'browser.db'}"
+def test_the_browser_path_stores_exactly_what_the_api_path_stores(paged: dict[str, Any], tmp_path: Path) -> None:
+    base, db_url = paged["base"], f"sqlite:///{tmp_path / 'browser.db'}"
     control(base, "stats/reset", {})
     result = harvest(write_config(tmp_path, db_url, {SLUG: base}, overrides={SLUG: {**FAST, "fetch": "browser"}}))
     made, site_truth = requests_made(base), truth(base)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert made["/threads/content"] == made["/v1/threads/content"] == 16  # each page made its own call
-    assert "/threads/list" in made and made["/v1/threads/list/df"] >= 2
-    assert normalised(db_url) == normalised(small["db_url"])
+    assert made["/threads/content"] == made["/v1/threads/content"] == 2 * PAGED  # each page made its own call
+    assert "/threads/list" in made and made["/v1/threads/list/df"] >= 4  # two list pages per board, paged
+    assert normalised(db_url) == normalised(paged["db_url"])
     assert_matches_truth(stored(db_url), site_truth)
-    assert cursors(db_url) == cursors(small["db_url"]) == newest_per_board(site_truth)
+    assert cursors(db_url) == cursors(paged["db_url"]) == newest_per_board(site_truth)
 
 
 class BrowserOnlyProxy:
