@@ -20,6 +20,7 @@ CATALOG: dict[str, tuple[str, dict[str, Any]]] = {
     "hanweb_proxy": ("replicas.mailboxes.hanweb_proxy", {}),
     "beijing12345": ("replicas.mailboxes.beijing12345", {}),
     "xuzhou": ("replicas.mailboxes.xuzhou", {"charset": "gbk"}),
+    "trs": ("replicas.mailboxes.trs", {"charset": "gb2312"}),
 }
 
 

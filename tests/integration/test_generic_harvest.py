@@ -1,6 +1,6 @@
-"""The five mailbox replicas harvested through the generic spider from their definition files alone.
+"""The mailbox replicas harvested through the generic spider from their definition files alone.
 
-One replica process serves all five (and the jact replica); `harvester harvest` processes write a real SQLite store, compared with
+One replica process serves them all (and the jact replica); `harvester harvest` processes write a real SQLite store, compared with
 each replica's ground truth: first the full harvest, then a rerun over unchanged sites, then the changes.
 """
 
@@ -24,9 +24,10 @@ from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
 
 SITES = {"dalian": "dalian_szxx", "changsha": "changsha_szxx", "tianjin": "tianjin_zmljl",
-         "hanweb_proxy": "hanweb_szxx", "beijing12345": "beijing_12345"}
+         "hanweb_proxy": "hanweb_szxx", "beijing12345": "beijing_12345", "trs": "trs_xjgk"}
 LETTERS = 40
 DALIAN_PAGE = 20  # Dalian lists every letter, public or not; with 40 letters page 1 then holds a private one
+TRS_PAGE = 10  # fewer than the public letters six steps add: the stored ones are pushed off index.html
 SCORES = {"满意": 5, "基本满意": 3, "不满意": 1}
 JACT_PAIR = ("jact_demo", "jact_generic")  # the jact replica by its code spider and by a definition file
 DERIVED_STATUS = {"changsha", "beijing12345"}  # these sites show no status: answered or not is what they show
@@ -41,6 +42,7 @@ class Round:
     events: list[dict[str, Any]]
     runs: dict[str, dict[str, Any]]
     requests: dict[str, int]
+    paths: dict[str, dict[str, int]]  # requests per path since the last stats reset
 
 
 def snapshot(db_url: str, urls: dict[str, str], result: Any) -> Round:
@@ -49,22 +51,24 @@ def snapshot(db_url: str, urls: dict[str, str], result: Any) -> Round:
         stored = {slug: {m["external_id"]: m for m in repo.iter_messages(platform=slug)} for slug in slugs}
         events = repo.events_since(0, limit=100_000)
         runs = {slug: repo.latest_runs(limit=1, platform=slug)[0] for slug in slugs}
+    stats = {name: control(urls[name], "stats") for name in SITES}
     return Round(result.returncode, result.stdout + result.stderr, stored,
                  {name: control(urls[name], f"{name}/letters") for name in SITES}, events, runs,
-                 {name: control(urls[name], "stats")["total"] for name in SITES})
+                 {name: stats[name]["total"] for name in SITES}, {name: stats[name]["requests"] for name in SITES})
 
 
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with replica_process(tmp_path_factory.mktemp("mailboxes"), [*SITES, "jact"],
                          options={**{name: {"letters": LETTERS} for name in [*SITES, "jact"]},
-                                  "dalian": {"letters": LETTERS, "per_page": DALIAN_PAGE}}) as urls:
+                                  "dalian": {"letters": LETTERS, "per_page": DALIAN_PAGE},
+                                  "trs": {"letters": LETTERS, "per_page": TRS_PAGE}}) as urls:
         yield urls
 
 
 @pytest.fixture(scope="module")
 def rounds(replicas: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """First harvest (the five sites, plus the jact replica by its code spider and by harvester/platforms/jact_generic.toml); a rerun
+    """First harvest (the mailbox sites, plus the jact replica by its code spider and by harvester/platforms/jact_generic.toml); a rerun
     over unchanged sites; then six 4-hour steps on every mailbox site and a harvest."""
     tmp = tmp_path_factory.mktemp("generic")
     db_url = f"sqlite:///{tmp / 'generic.db'}"
@@ -114,9 +118,9 @@ def assert_site_matches_truth(name: str, stored: dict[str, dict[str, Any]], trut
         else:
             assert message["status_raw"] == letter["status"], letter_id
         assert message["author"] == (None if name == "dalian" else letter["author"])  # Dalian shows no author
-        if name in ("dalian", "beijing12345"):
+        if name in ("dalian", "beijing12345", "trs"):
             assert message["letter_no"] == letter["letter_no"]
-        if name in ("dalian", "hanweb_proxy"):  # the sites that show the unit handling an open letter
+        if name in ("dalian", "hanweb_proxy", "trs"):  # the sites that show the unit handling an open letter
             assert message["handling_unit"] == (letter["unit"] or None), letter_id
         if name == "tianjin":
             assert message["region"] == letter["district"]
@@ -124,10 +128,11 @@ def assert_site_matches_truth(name: str, stored: dict[str, dict[str, Any]], trut
             assert [r["title"] for r in message["replies"]] == ([letter["reply_title"]] if reply else [])
         else:
             assert message["overdue"] is None  # no other replica shows a verdict of its own
-        if name == "changsha":
-            assert message["views"] == letter["views"]
+        if name in ("changsha", "trs"):  # the grade of a closed letter (未评价 when none was given)
             assert message["satisfaction"] == ({"overall": SCORES[letter["satisfaction"]]}
                                                if letter["satisfaction"] else {})
+        if name == "changsha":
+            assert message["views"] == letter["views"]
         if name == "beijing12345":
             assert message["likes"] == letter["likes"]
 
@@ -173,11 +178,33 @@ def test_changes_on_the_sites_are_harvested_incrementally(rounds: dict[str, Any]
 def test_the_board_cursor_is_the_newest_letter_in_the_site_order(rounds: dict[str, Any]) -> None:
     after: Round = rounds["after"]
     newest = {name: next(x for x in after.truth[name] if x["public"]) for name in SITES}
-    boards = {"dalian": "gzjl", "changsha": "1", "tianjin": "zero", "hanweb_proxy": "1229", "beijing12345": "complain"}
+    boards = {"dalian": "gzjl", "changsha": "1", "tianjin": "zero", "hanweb_proxy": "1229", "beijing12345": "complain",
+              "trs": "3187"}
     with Store.open(rounds["db_url"]).transaction() as repo:
         cursors = {name: repo.get_cursor(SITES[name], board) for name, board in boards.items()}
     # Dalian's gdIds are random: its cursor is the letter number; the others' ids grow.
     assert cursors == {name: newest[name]["letter_no" if name == "dalian" else "id"] for name in SITES}
+
+
+def test_trs_list_pages_follow_the_page_count_in_the_script_and_regenerated_pages(rounds: dict[str, Any],
+                                                                                 replicas: dict[str, str]) -> None:
+    """TRS: index.html, then index_1.html … up to the count in createPageHTML (there are no pager links without
+    a browser); articles stored at the list-relative link resolved; after new letters pushed the stored ones
+    down, the incremental harvest goes on to index_1.html only as far as its cursor needs."""
+    first, after = rounds["first"], rounds["after"]
+    column = "/col/col3187/"
+    public = [x for x in first.truth["trs"] if x["public"]]
+    pages = -(-len(public) // TRS_PAGE)
+    assert pages == 4 and sorted(p for p in first.paths["trs"] if "/index" in p) == \
+        [column + "index.html"] + [f"{column}index_{n}.html" for n in range(1, pages)]
+    stored = first.stored["trs_xjgk"]
+    assert {i: m["url"] for i, m in stored.items()} == {x["id"]: replicas["trs"] + x["detail_path"] for x in public}
+    new = [i for i in rounds["moved"]["trs"]["new"] if i in {x["id"] for x in after.truth["trs"] if x["public"]}]
+    # More new letters than index.html holds, fewer than two pages: the stored ones now start on index_1.html,
+    # which the harvest reads to reach its cursor (index.html twice: the rerun and this harvest).
+    assert TRS_PAGE <= len(new) < 2 * TRS_PAGE
+    later_lists = {p: n for p, n in after.paths["trs"].items() if "/index" in p}
+    assert later_lists == {column + "index.html": 2, column + "index_1.html": 1}
 
 
 def test_the_jact_mailbox_as_a_definition_stores_exactly_what_the_jact_spider_stores(rounds: dict[str, Any]) -> None:

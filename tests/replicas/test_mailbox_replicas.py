@@ -1,4 +1,4 @@
-"""The five 市长信箱 replicas over real HTTP: paging against ground truth, detail fields, advance, seeds, GBK."""
+"""The 市长信箱 replicas over real HTTP: paging against ground truth, detail fields, advance, seeds, GBK."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ from parsel import Selector
 from replicas.mailboxes import dalian
 from tests.replicahost import control, replica_process
 
-SITES = ["dalian", "changsha", "tianjin", "hanweb_proxy", "beijing12345"]
+SITES = ["dalian", "changsha", "tianjin", "hanweb_proxy", "beijing12345", "trs"]
 LISTS_PRIVATE_ROWS = {"dalian", "changsha"}  # the others never list non-public letters
 DALIAN_OPTIONS = {"letters": "70", "per_page": "20"}  # strings, as the CLI hands them over
 BEIJING_LIST = "/default/com.web.complain.complain.moreNewComplain.biz.ext"
 HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
+TRS_COLUMN = "/col/col3187/"
+TRS_PAGER = re.compile(r'<script type="text/javascript">createPageHTML\((\d+), (\d+), "index", "html"\);</script>')
 HANWEB_FORM = {"col": "1", "appid": "1", "webid": "1", "path": "/", "columnid": "1229", "sourceContentType": "1",
                "unitid": "5735", "webname": "南通市人民政府", "permissiontype": "0"}
 
@@ -163,9 +165,32 @@ def walk_beijing12345(base: str) -> tuple[list[str], int, int]:
     return ids, len(ids), requests
 
 
+def trs_list(base: str, index: int) -> tuple[list[str], int, int]:
+    """A TRS list page (index.html for 0, else index_<n>.html): its article ids, and the page count and
+    current page (from 0) of its createPageHTML call — the only pager it has without a browser."""
+    name = "index.html" if index == 0 else f"index_{index}.html"
+    status, headers, body = fetch(base + TRS_COLUMN + name)
+    assert status == 200 and headers["Content-Type"] == "text/html"
+    text = body.decode("gb2312")  # strictly GB2312: what the meta tag declares
+    assert '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' in text
+    [(pages, current)] = TRS_PAGER.findall(text)
+    hrefs = Selector(text=text).css("ul.xjgk_list > li > a::attr(href)").getall()
+    return [match(r"\./2026\d\d/t2026\d{4}_(\d+)\.html", href) for href in hrefs], int(pages), int(current)
+
+
+def walk_trs(base: str) -> tuple[list[str], int, int]:
+    ids, pages, requests = [], 1, 0
+    while requests < pages:
+        found, pages, current = trs_list(base, requests)
+        assert current == requests
+        ids += found
+        requests += 1
+    return ids, len(ids), requests
+
+
 WALKERS: dict[str, Callable[[str], tuple[list[str], int, int]]] = {
     "dalian": walk_dalian, "changsha": walk_changsha, "tianjin": walk_tianjin,
-    "hanweb_proxy": walk_hanweb_proxy, "beijing12345": walk_beijing12345,
+    "hanweb_proxy": walk_hanweb_proxy, "beijing12345": walk_beijing12345, "trs": walk_trs,
 }
 
 
@@ -181,6 +206,8 @@ def reply_on_detail(name: str, base: str, letter: dict[str, Any]) -> str:
         return lines(page(url, "gbk"), "(//span[@class='content'])[9]//text()")
     if name == "hanweb_proxy":
         return lines(page(url), "//tr[td[@class='td_label']='回复内容']/td[@class='td_value']//text()")
+    if name == "trs":
+        return lines(page(url, "gb2312"), "//div[@class='xj_reply']/div[@class='TRS_Editor']/p//text()")
     return lines(page(url), "(//div[@class='mail_track'])[2]/p//text()")
 
 
@@ -209,7 +236,8 @@ def test_paging_reaches_every_public_letter_exactly_once(sites: dict[str, str], 
     assert rows == (len(letters) if name in LISTS_PRIVATE_ROWS else len(public))
     expected_letters = int(DALIAN_OPTIONS["letters"]) if name == "dalian" else 60
     assert len(letters) == expected_letters
-    per_request = {"dalian": 20, "changsha": 12, "tianjin": 15, "hanweb_proxy": 45, "beijing12345": 6}[name]
+    per_request = {"dalian": 20, "changsha": 12, "tianjin": 15, "hanweb_proxy": 45, "beijing12345": 6,
+                   "trs": 15}[name]
     assert requests == -(-rows // per_request)  # every page or request returned a full batch but the last
 
 
@@ -368,6 +396,7 @@ def first_page(name: str, base: str) -> bytes:
         "changsha": "/webapp/cs/email/index.jsp?cflag=1&emailList.offset=0&emailList.desc=false",
         "tianjin": "/gov_open/question/zero/list8a.jsp?curpage=1&rows=15",
         "hanweb_proxy": "/col/col1229/index.html",
+        "trs": TRS_COLUMN + "index.html",
     }
     if name == "beijing12345":
         return fetch(base + BEIJING_LIST, {"PageCond/begin": "0", "PageCond/length": "6"})[2]
@@ -395,6 +424,74 @@ def test_options_are_checked() -> None:
     with pytest.raises(ValueError):
         dalian.create("dalian", 3, per_page="0")
 
+
+
+# -- TRS WCM 信件公开: static index.html, index_1.html … whose pager is only a script call ------------------------
+
+def trs_article(letter: dict[str, Any]) -> str:
+    """Where TRS publishes a letter, public or not: <column>/<yyyymm>/t<yyyymmdd>_<id>.html."""
+    day = letter["posted_at"][:10].replace("-", "")
+    return f"{TRS_COLUMN}{day[:6]}/t{day}_{letter['id']}.html"
+
+
+def trs_table(detail: Selector) -> dict[str, str]:
+    return {th.xpath("string()").get(""): th.xpath("string(following-sibling::td[1])").get("")
+            for th in detail.css("table.xj_table th")}
+
+
+def test_trs_pager_is_only_a_script_call_and_pages_past_the_end_were_never_published(sites: dict[str, str]) -> None:
+    base = sites["trs"]
+    public = [x for x in truth(base, "trs") if x["public"]]
+    pages = -(-len(public) // 15)
+    ids, count, current = trs_list(base, 0)
+    assert (count, current) == (pages, 0) and pages > 2 and ids == [x["id"] for x in public[:15]]
+    assert trs_list(base, pages - 1)[1:] == (pages, pages - 1)
+    body = fetch(base + TRS_COLUMN + "index.html")[2]
+    assert b"index_1.html" not in body and not Selector(text=body.decode("gb2312")).css("div.page a")
+    for unpublished in (f"index_{pages}.html", "index_0.html"):
+        assert fetch(base + TRS_COLUMN + unpublished)[0] == 404
+    assert fetch(base + "/col/col3188/index.html")[0] == 404
+
+
+def test_trs_article_label_table_editor_blocks_and_unpublished_letters(sites: dict[str, str]) -> None:
+    base = sites["trs"]
+    letters = truth(base, "trs")
+    graded = next(x for x in letters if x["public"] and x["satisfaction"])
+    assert graded["detail_path"] == trs_article(graded)
+    detail = page(base + graded["detail_path"], "gb2312")
+    assert detail.css("h1.xj_title::text").get() == graded["title"]
+    assert trs_table(detail) == {"信件编号": graded["letter_no"], "信件类型": graded["kind"], "来信人": graded["author"],
+                                 "来信时间": stamp(graded["posted_at"]), "办理单位": graded["unit"],
+                                 "办理状态": graded["status"], "回复时间": stamp(graded["reply"]["replied_at"]),
+                                 "满意度": graded["satisfaction"]}
+    assert graded["status"] == "已办结" and re.fullmatch(r"2026\d{8}", graded["letter_no"])
+    assert lines(detail, "//div[@class='xj_letter']/div[@class='TRS_Editor']/p//text()") == graded["body"]
+    assert len(detail.css("div.TRS_Editor > style")) == 2  # the editor's style block travels with each text
+    assert reply_on_detail("trs", base, graded) == graded["reply"]["text"]
+    ungraded = next(x for x in letters if x["public"] and x["status"] == "已办结" and not x["satisfaction"])
+    assert trs_table(page(base + ungraded["detail_path"], "gb2312"))["满意度"] == "未评价"
+    waiting = next(x for x in letters if x["public"] and x["status"] == "待受理")
+    detail = page(base + waiting["detail_path"], "gb2312")
+    assert trs_table(detail) == {"信件编号": waiting["letter_no"], "信件类型": waiting["kind"], "来信人": waiting["author"],
+                                 "来信时间": stamp(waiting["posted_at"]), "办理单位": "", "办理状态": "待受理"}
+    assert not detail.css("div.xj_reply")
+    hidden = next(x for x in letters if not x["public"])
+    assert hidden["detail_path"] is None and fetch(base + trs_article(hidden))[0] == 404
+    assert fetch(base + graded["detail_path"].replace("/t2026", "/t2025"))[0] == 404  # another date: no such file
+
+
+def test_trs_regenerates_its_pages_so_new_letters_push_older_ones_to_index_1(tmp_path: Path) -> None:
+    with replica_process(tmp_path, ["trs"], options={"trs": {"letters": "30"}}) as urls:
+        base = urls["trs"]
+        before = trs_list(base, 0)[0]
+        moved = control(base, "advance", {"steps": 2})
+        public = [x["id"] for x in truth(base, "trs") if x["public"]]
+        new = [i for i in public if i in moved["new"]]
+        first, pages, _ = trs_list(base, 0)
+        second = trs_list(base, 1)[0]
+    assert len(before) == 15 and 0 < len(new) < 15 and pages == -(-len(public) // 15)
+    assert first == new + before[:15 - len(new)]  # the new letters top index.html …
+    assert second[:len(new)] == before[15 - len(new):]  # … and push its last ones to index_1.html
 
 # -- 徐州 12345 (ASP.NET WebForms): the list pages only by postback ------------------------------------------
 

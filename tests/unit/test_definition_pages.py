@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,8 @@ from spiders.generic.probe import Fetched
 from spiders.pageindex import parse_recorded
 
 CASES = [c for c in all_cases(Path(__file__).resolve().parents[1] / "fixtures") if c.family == "generic"]
-SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345"]
+SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345",
+         "trs_xjgk"]
 
 
 def case(slug: str, name: str) -> Case:
@@ -51,6 +53,9 @@ def test_every_replica_platform_has_a_list_case_and_details_of_several_statuses(
     ("beijing_12345", "detail_replied", b'id="zanNum"', b'id="upNum"', "likes"),
     ("hanweb_szxx", "list_first_page", b" title=", b" data-title=", "title"),
     ("tianjin_zmljl", "list_first_page", "下一页".encode("gbk"), "后一页".encode("gbk"), "more"),
+    ("trs_xjgk", "list_first_page", b"createPageHTML(4,", b"createPageHTML(countPage,", "more"),
+    ("trs_xjgk", "detail_closed_with_satisfaction", "<th>来信人".encode("gb2312"), "<th>写信人".encode("gb2312"),
+     "author"),
 ])
 def test_a_changed_selector_breaks_exactly_that_field_and_names_it(slug: str, name: str, old: bytes, new: bytes,
                                                                     field: str) -> None:
@@ -217,3 +222,21 @@ def test_an_unanswered_letter_has_no_overdue_verdict_and_its_reply_heading_is_ke
     assert "overdue" not in read_letter(waiting.snapshot, definition, {}).values  # the span is empty until then
     [reply] = read_letter(answered.snapshot, definition, {}).values["replies"]
     assert reply.title and reply.title.endswith("的回复")
+
+
+def test_trs_pages_count_from_the_script_call_and_articles_resolve_against_the_list_page() -> None:
+    """TRS draws its pager by script only: the page count is the first argument of createPageHTML; article
+    links are relative to the list page (./202611/t20261119_610153.html). The page is GB2312 (meta tag only)."""
+    found = case("trs_xjgk", "list_first_page")
+    definition = definition_of(find_spec("trs_xjgk"))
+    assert b"<a href=\"index_1.html\"" not in found.snapshot.body and found.snapshot.charset == "gb18030"
+    listing = parse_list(found.snapshot, definition, 1)
+    assert listing.more and len(listing.rows) == 15
+    assert found.snapshot.url.endswith("/col/col3187/index.html") and b'href="./2026' in found.snapshot.body
+    column = re.escape(found.snapshot.url.removesuffix("/index.html"))
+    assert all(re.fullmatch(rf"{column}/2026\d\d/t2026\d{{4}}_{row.id}\.html", row.values["link"])
+               for row in listing.rows)
+    last = mutated(found, b"createPageHTML(4, 0,", b"createPageHTML(4, 3,")
+    assert not parse_list(last.snapshot, definition, 4).more  # page 4 of 4
+    single = mutated(found, b"createPageHTML(4, 0,", b"createPageHTML(1, 0,")
+    assert not parse_list(single.snapshot, definition, 1).more

@@ -12,7 +12,7 @@ from harvester.registry import BUILTIN_DIR, load_definition, load_platforms
 from harvester.spiderloader import spider_class_for
 
 GOOD = (BUILTIN_DIR / "hanweb_szxx.toml").read_text(encoding="utf-8")
-SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345"]
+SLUGS = ["dalian_szxx", "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345", "trs_xjgk"]
 POSTBACK = (BUILTIN_DIR / "xuzhou_12345.toml").read_text(encoding="utf-8")
 VIEWSTATE = '"__VIEWSTATE" = { css = "input#__VIEWSTATE", attr = "value" }'
 
