@@ -34,6 +34,15 @@ RETRY_TIMES = 3
 ROBOTSTXT_OBEY = False  # offices harvest boards addressed to themselves; decided per deployment
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
+# --- JavaScript cookie challenges (知道创宇 加速乐): passed in Chromium, then crawled with their cookies ----------
+# spiders/middlewares/challenge.py; per platform: options.solve_challenges, options.challenge_max_solves.
+# 570: after the cookies (700) and decompression (590) middlewares have seen a response, before retries (550).
+DOWNLOADER_MIDDLEWARE_CHALLENGE = 570
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.challenge.ChallengeMiddleware": DOWNLOADER_MIDDLEWARE_CHALLENGE}
+CHALLENGE_SOLVE = "521"  # HTTP 521 challenges only; "all" adds HTTP 200 script interstitials; "off"
+CHALLENGE_SOLVE_MAX_PER_HOST = 5  # browser solves per host and run; then challenge pages are soft blocks
+CHALLENGE_SOLVE_TIMEOUT = 30  # seconds one solve may take
+
 # --- Security: no code-execution surfaces ----------------------------------------------------------
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's HTTP server that executes code is on by default
 TELNETCONSOLE_ENABLED = False

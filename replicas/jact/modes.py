@@ -1,7 +1,15 @@
 """Failure modes of the jact replica, switched by `POST /__replica__/jact/mode {"mode": ...}`.
 
 normal     the site as usual
-challenge  every page is a 加速乐-style JavaScript cookie challenge (HTTP 200, a script and nothing else)
+challenge  every page is a 加速乐-style JavaScript cookie challenge (HTTP 200, a script and nothing else) that
+           nobody passes: its cookie is random and never accepted
+jsl        知道创宇 加速乐 as it really behaves, solvable by a browser (replicas/jact/jsl.py): a request without a
+           valid `__jsl_clearance_s` gets HTTP 521 and a script page (stage 1 sets an obfuscated cookie and
+           reloads, stage 2 solves a SHA-1 puzzle for the clearance and reloads); the response sets `__jsluid_s`
+           when the visitor has none. The clearance is an HMAC over (__jsluid_s, issue time, User-Agent) under a
+           secret derived from the seed, valid for `jsl_ttl_s` seconds (option, default 3600) and only with the
+           User-Agent that solved it; expired or foreign clearances get stage 1 again. Stats: `jsl`
+           (challenges_served, challenges_solved = distinct clearances accepted, expired, rejected, passed)
 captcha    every page asks for a captcha inside the site's chrome (HTTP 200)
 login      every page says the session has expired and asks to log in (HTTP 200)
 busy       every page is the CMS's "系统繁忙" error page (HTTP 200)
@@ -17,7 +25,7 @@ from html import escape
 
 from replicas.jact.pages import meta_tag
 
-MODES = ("normal", "challenge", "captcha", "login", "busy", "empty", "lean", "flaky")
+MODES = ("normal", "challenge", "jsl", "captcha", "login", "busy", "empty", "lean", "flaky")
 FLAKY_EVERY = 3
 
 # The challenge spells its cookie name one character at a time, as the real one does.

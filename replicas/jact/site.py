@@ -11,6 +11,7 @@ from aiohttp import web
 from replicas.framework import CONTROL_PREFIX
 from replicas.jact import modes, pages
 from replicas.jact.backoffice import BackOffice
+from replicas.jact.jsl import VISITOR, JslGate
 from replicas.jact.world import World
 
 LIST_PATH = "/jact/front/mailpublist.do"
@@ -25,6 +26,7 @@ class Options:
     per_page: int = 15
     new_per_step: int = 6
     latency_ms: int = 0
+    jsl_ttl_s: int = 3600  # how long a `jsl` mode clearance holds (replicas/jact/jsl.py)
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Options:
@@ -54,6 +56,7 @@ class JactReplica:
         self.world = World(seed, options.letters, options.new_per_step)
         self.backoffice = BackOffice(self.world, seed)
         self.mode = "normal"  # see replicas/jact/modes.py
+        self.jsl = JslGate(seed, options.jsl_ttl_s)
         self.served = 0
         self.failed_once: set[str] = set()
 
@@ -70,7 +73,7 @@ class JactReplica:
         return self.world.advance(steps)
 
     def stats(self) -> dict[str, Any]:
-        return self.world.stats()
+        return {**self.world.stats(), "jsl": self.jsl.stats()}
 
     def _html(self, text: str, status: int = 200) -> web.Response:
         # The GBK build is an old deployment: no charset in the header, only in the meta tag.
@@ -88,11 +91,22 @@ class JactReplica:
         if self.mode == "flaky" and self.served % modes.FLAKY_EVERY == 0 and request.path_qs not in self.failed_once:
             self.failed_once.add(request.path_qs)  # each page fails at most once, so a retry always succeeds
             return web.Response(status=503, text="Service Unavailable")
+        if self.mode == "jsl":
+            return self._jsl_answer(request)
         blocked = modes.block_page(self.mode, self.charset)
         if blocked is None:
             return None
         response = self._html(blocked[0])
         response.headers.update(blocked[1])
+        return response
+
+    def _jsl_answer(self, request: web.Request) -> web.Response | None:
+        challenge = self.jsl.answer(request.cookies, request.headers.get("User-Agent", ""))
+        if challenge is None:
+            return None
+        response = web.Response(text=challenge.html, status=521, content_type="text/html", charset="utf-8")
+        if challenge.new_visitor is not None:
+            response.set_cookie(VISITOR, challenge.new_visitor, max_age=31536000, path="/", httponly=True)
         return response
 
     async def list_page(self, request: web.Request) -> web.Response:
