@@ -43,6 +43,10 @@ def solvable_challenge(snapshot: Snapshot) -> SoftBlock | None:
     return block
 
 
+# The platform options every family accepts for it (read by the challenge middleware, not by the spiders).
+CHALLENGE_OPTIONS = frozenset({"solve_challenges", "challenge_max_solves"})
+
+
 class SolveScope(StrEnum):
     """Which challenges a platform's crawl passes with a browser (`options.solve_challenges`)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scrapy.utils.misc import load_object
 
+from harvester.challenge import SolveScope, solve_policy
 from harvester.config import ConfigError
 from harvester.registry import PlatformSpec
 from harvester.spiderloader import spider_class_for
@@ -25,6 +26,7 @@ def definition_problem(spec: PlatformSpec) -> str | None:
         spider_class_for(spec)  # a generic definition is parsed when its spider class is made
         if spec.family in OPTION_PARSERS:
             load_object(OPTION_PARSERS[spec.family])(spec.options, spec.source)
+        solve_policy(spec.options, spec.fetch, SolveScope.JSL, 1)  # the challenge middleware's options
     except ConfigError as error:
-        return str(error)
+        return str(error) if spec.source in str(error) else f"{spec.source}: {error}"
     return None

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.definition.checks import check_definition
 from harvester.definition.errors import read_text
 from harvester.definition.model import (
@@ -165,6 +166,8 @@ def parse_options(slug: str, options: Mapping[str, Any], source: str, text: str 
         raise root.error("date_formats", f"must be a list of strptime formats like \"%Y-%m-%d %H:%M\", got {formats!r}")
     definition = Definition(slug=slug, source=source, list=_list(listing), detail=_detail(detail),
                             vocabulary=_vocabulary(root.table("vocabulary")), date_formats=tuple(formats))
+    for key in CHALLENGE_OPTIONS:  # the challenge middleware's (checked by harvester.platform_check)
+        root.get(key, object, None)
     root.done()
     check_definition(definition, where)
     return definition

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.config import ConfigError
 from harvester.vocab import TOPIC_LABELS, Kind
 
@@ -60,7 +61,8 @@ def _ppp(value: Any, source: str) -> int:
 
 def parse_options(options: Mapping[str, Any], source: str) -> DiscuzOptions:
     """Validate a definition's `[options]`; errors name the file and the key."""
-    known = {"official_accounts", "url_style", "board_topics", "kind_labels", "harvest_pinned", "posts_per_page"}
+    known = {"official_accounts", "url_style", "board_topics", "kind_labels", "harvest_pinned", "posts_per_page",
+             *CHALLENGE_OPTIONS}
     unknown = set(options) - known
     if unknown:
         raise ConfigError(f"{source}: unknown discuz option(s) {sorted(unknown)}; known {sorted(known)}")

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.config import ConfigError
 from harvester.vocab import Kind, Status, Topic
 
 PATHS = ("api", "browser")
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
-         "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours"}
+         "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours",
+         *CHALLENGE_OPTIONS}
 PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~2 days), plus a night between runs
 
 

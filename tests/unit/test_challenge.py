@@ -135,3 +135,18 @@ def test_one_solve_serves_every_request_sent_before_it_and_an_expired_clearance_
 def test_a_failed_solve_or_a_request_that_keeps_meeting_the_challenge_gives_up() -> None:
     assert next_step(HostState(failed="timeout"), 0, 0, 5)[0] is Step.GIVE_UP
     assert next_step(HostState(generation=3), 0, MAX_RETRIES_PER_REQUEST, 5)[0] is Step.GIVE_UP
+
+
+@pytest.mark.parametrize("slug", ["discuz_demo", "people_demo", "hanweb_szxx", "jact_demo"])
+def test_every_family_accepts_the_challenge_options_and_a_bad_value_names_the_file(slug: str) -> None:
+    from dataclasses import replace
+
+    from harvester.definition import find_spec
+    from harvester.platform_check import definition_problem
+
+    spec = find_spec(slug)
+    allowed = replace(spec, options={**spec.options, "solve_challenges": False, "challenge_max_solves": 2})
+    assert definition_problem(allowed) is None
+    wrong = replace(spec, options={**spec.options, "solve_challenges": "sometimes"})
+    problem = definition_problem(wrong) or ""
+    assert spec.source in problem and "solve_challenges" in problem
