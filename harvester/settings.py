@@ -26,6 +26,7 @@ ITEM_PIPELINES = {
 # --- Politeness and robustness ---------------------------------------------------------------------
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOADER = "harvester.downloader.PoliteDownloader"  # a site's concurrency limit that holds (see the module)
 COOKIES_ENABLED = True
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True

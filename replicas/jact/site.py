@@ -59,6 +59,7 @@ class JactReplica:
         self.jsl = JslGate(seed, options.jsl_ttl_s)
         self.served = 0
         self.failed_once: set[str] = set()
+        self.in_flight = self.most_in_flight = 0  # detail pages being answered at once (what a site's log shows)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(LIST_PATH, self.list_page)
@@ -73,7 +74,7 @@ class JactReplica:
         return self.world.advance(steps)
 
     def stats(self) -> dict[str, Any]:
-        return {**self.world.stats(), "jsl": self.jsl.stats()}
+        return {**self.world.stats(), "jsl": self.jsl.stats(), "most_in_flight": self.most_in_flight}
 
     def _html(self, text: str, status: int = 200) -> web.Response:
         # The GBK build is an old deployment: no charset in the header, only in the meta tag.
@@ -123,7 +124,12 @@ class JactReplica:
 
     async def detail_page(self, request: web.Request) -> web.Response:
         if self.options.latency_ms:
-            await asyncio.sleep(self.options.latency_ms / 1000)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.options.latency_ms / 1000)
+            finally:
+                self.in_flight -= 1
         if (answer := self._mode_answer(request)) is not None:
             return answer
         transact_id = _int_param(request, "transactId")

@@ -170,3 +170,15 @@ def test_letters_made_non_public_become_hidden_events(config: Path, sqlite_url: 
     assert after[str(closed["id"])]["status"] == "hidden"
     hidden = [e for e in events(sqlite_url) if e["kind"] == "hidden"]
     assert [e["external_id"] for e in hidden] == [str(closed["id"])]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_the_platforms_concurrency_is_what_the_site_sees_at_most(tmp_path: Path, sqlite_url: str,
+                                                                 concurrency: int) -> None:
+    """Politeness as the site's own log would show it: never more detail pages in flight than configured."""
+    with replica_process(tmp_path, ["jact"], options={"jact": {"letters": 30, "latency_ms": 150}}) as urls:
+        config = write_config(tmp_path, sqlite_url, {"jact_demo": urls["jact"]},
+                              overrides={"jact_demo": {"concurrency": concurrency}})
+        assert harvest(config).returncode == 0
+        most = control(urls["jact"], "stats")["most_in_flight"]
+    assert most == concurrency  # reached (30 letters wait in the queue) and never passed
