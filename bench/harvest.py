@@ -52,6 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--letters", type=int, default=10_000)
     parser.add_argument("--db-url", default=None)
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight to the site, both crawls")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -61,11 +62,12 @@ def main() -> None:
             public = control(base, "stats")["public"]
             config = tmp / "harvester.toml"
             config.write_text(f'db_url = "{db_url}"\nenabled = ["jact_demo"]\n[platforms.jact_demo]\n'
-                              f'base_url = "{base}"\n', encoding="utf-8")
+                              f'base_url = "{base}"\nconcurrency = {args.concurrency}\n', encoding="utf-8")
             env = {**os.environ, "HARVESTER_CONFIG": str(config), "HARVESTER_LOG_LEVEL": "WARNING"}
             harvest = [sys.executable, "-m", "harvester", "harvest", "jact_demo"]
 
-            base_s, base_mib, base_out = timed([sys.executable, "bench/baseline_spider.py", base, "6"], env)
+            base_s, base_mib, base_out = timed([sys.executable, "bench/baseline_spider.py", base, "6",
+                                                str(args.concurrency)], env)
             full_s, full_mib, _ = timed(harvest, env)
             full = run_counts(db_url)
             moved = control(base, "advance", {"steps": 1})  # four hours of a busy mailbox: ~1-3% of letters move
@@ -73,7 +75,7 @@ def main() -> None:
             incr_s, incr_mib, _ = timed(harvest, {**env, "HARVESTER_RECHECK_AFTER_HOURS": "0"})
             incr = run_counts(db_url)
     figures = {
-        "letters": args.letters, "public_letters": public,
+        "letters": args.letters, "public_letters": public, "concurrency_per_site": args.concurrency,
         "baseline": {"seconds": round(base_s, 1), "messages_per_s": round(public / base_s, 1),
                      "peak_rss_mib": round(base_mib), "output": base_out.strip()},
         "full": {"seconds": round(full_s, 1), "messages_per_s": round(full["items"] / full_s, 1),

@@ -27,6 +27,9 @@ ITEM_PIPELINES = {
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOADER = "harvester.downloader.PoliteDownloader"  # a site's concurrency limit that holds (see the module)
+# Items processed at once per response. Scrapy 2.19 starts this many worker tasks for every response however
+# few items it yields; ours yield one message (a detail page) or a page of requests, so 100 was pure overhead.
+CONCURRENT_ITEMS = 16
 COOKIES_ENABLED = True
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
