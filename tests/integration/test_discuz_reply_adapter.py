@@ -32,6 +32,7 @@ from harvester.timeutil import utcnow
 from harvester.vocab import Status
 from spiders.discuz.options import thread_url
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
+from tests.localserver import serve_locally
 from tests.replicahost import control, replica_process
 
 SITE = {"threads_per_board": 20, "boards": "27", "flood_seconds": 2, "moderate_new": "true"}
@@ -269,13 +270,8 @@ class CookieDropper:
 
     async def start(self) -> str:
         self.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self.runner, url = await serve_locally(self.handle)
+        return url
 
     async def close(self) -> None:
         await self.client.close()

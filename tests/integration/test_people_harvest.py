@@ -25,6 +25,7 @@ from harvester.registry import BUILTIN_DIR
 from harvester.store.db import Store
 from harvester.timeutil import from_unix
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
+from tests.localserver import serve_locally
 from tests.replicahost import control, replica_process
 
 SLUG = "people_demo"
@@ -370,13 +371,8 @@ class BrowserOnlyProxy:
 
     async def _start(self) -> str:
         self.client = aiohttp.ClientSession()
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._forward)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        tcp = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await tcp.start()
-        return f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self.runner, url = await serve_locally(self._forward)
+        return url
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         if request.path.startswith(("/v1/", "/v2/")):

@@ -42,6 +42,7 @@ from harvester.vocab import Status
 from spiders.discuz.options import thread_url
 from spiders.jact.pages import detail_url
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
+from tests.localserver import serve_locally
 from tests.loopthread import LoopThread
 from tests.replicahost import control, replica_process
 
@@ -69,13 +70,8 @@ class FaultProxy:
 
     async def _start(self) -> str:
         self.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.runner = runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self.runner, url = await serve_locally(self.handle)
+        return url
 
     async def close(self) -> None:
         await self.client.close()
