@@ -71,8 +71,10 @@ class PlaywrightFetchAdapter:
 
     def __init__(self, max_contexts: int = 2, max_pages: int = 4, timeout_s: float = 30.0,
                  headless: bool = True, block_resources: Collection[str] = HEAVY_RESOURCES,
-                 launch_options: Mapping[str, Any] | None = None) -> None:
+                 launch_options: Mapping[str, Any] | None = None, user_agent: str | None = None) -> None:
         self.timeout_s = timeout_s
+        # None: Chromium's own, which says "HeadlessChrome" when headless (a WAF may hold that against us)
+        self.user_agent = user_agent
         self.max_pages = max_pages
         self.block_resources = frozenset(block_resources)
         self.launch_options = dict(launch_options or chromium_launch_options(headless=headless))
@@ -154,7 +156,9 @@ class PlaywrightFetchAdapter:
         async with self._lock:
             slot = self._slots[index]
             if slot is None:
-                context = await (await self._ensure_browser()).new_context()
+                browser = await self._ensure_browser()
+                context = await (browser.new_context(user_agent=self.user_agent) if self.user_agent
+                                 else browser.new_context())
                 slot = self._slots[index] = _Slot(context, asyncio.Semaphore(self.max_pages))
             return slot
 

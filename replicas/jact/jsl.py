@@ -83,10 +83,12 @@ class JslGate:
         self.visitors_issued = 0
         self.counts: Counter[str] = Counter()
         self.solved: set[str] = set()
+        self.user_agents: set[str] = set()  # every User-Agent that came to the gated pages (the access log's)
 
     # --- what a request gets -------------------------------------------------------------------
     def answer(self, cookies: Mapping[str, str], user_agent: str) -> Challenge | None:
         """None when the request carries a valid clearance for its visitor cookie and User-Agent."""
+        self.user_agents.add(user_agent)
         visitor = cookies.get(VISITOR, "")
         new_visitor = None
         if not self._visitor_ok(visitor):
@@ -108,7 +110,7 @@ class JslGate:
         return {"challenges_served": served, "stage1_served": self.counts["stage1_served"],
                 "stage2_served": self.counts["stage2_served"], "challenges_solved": len(self.solved),
                 "passed": self.counts["valid"], "expired": self.counts["expired"],
-                "rejected": self.counts["rejected"], "ttl_s": self.ttl_s}
+                "rejected": self.counts["rejected"], "ttl_s": self.ttl_s, "user_agents": sorted(self.user_agents)}
 
     # --- cookies -------------------------------------------------------------------------------
     def _mac(self, *parts: str) -> bytes:

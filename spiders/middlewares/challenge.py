@@ -178,8 +178,11 @@ class ChallengeMiddleware:
         if self.browser is None:
             from adapters.browser import PlaywrightFetchAdapter
 
+            # The crawl's own User-Agent, so the clearance is bound to what the crawl sends anyway (and the
+            # WAF does not see "HeadlessChrome").
             self.browser = PlaywrightFetchAdapter(max_contexts=1, max_pages=2, timeout_s=self.timeout_s,
-                                                  block_resources=())
+                                                  block_resources=(),
+                                                  user_agent=self.crawler.settings.get("USER_AGENT") or None)
         return self.browser
 
     async def close_browser(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from harvester.settings import USER_AGENT
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
@@ -75,6 +76,7 @@ def test_a_jsl_challenge_is_solved_once_and_every_public_letter_is_stored(tmp_pa
     assert jsl["challenges_served"] <= 4  # the crawler's first request, then the browser's two stages
     assert result.stderr.count("passed a JavaScript cookie challenge") == 1
     assert "__jsl_clearance_s=" not in result.stderr  # no cookie values in the log
+    assert jsl["user_agents"] == [USER_AGENT]  # the browser solved it as the crawler, not as "HeadlessChrome"
 
 
 def test_an_expiring_clearance_is_solved_again_and_nothing_is_lost(tmp_path: Path, sqlite_url: str) -> None:
