@@ -89,6 +89,8 @@ def _check_paging(definition: Definition, where: Where) -> None:
     for dotted, value in urls.items():
         if value is not None and not value.startswith(("/", "http://", "https://")):
             _fail(where, dotted, f"must start with / (relative to base_url) or http(s)://, got {value!r}")
+    if spec.paging.first_url is not None:
+        _placeholders(where, "options.list.paging.first_url", spec.paging.first_url, LIST_PLACEHOLDERS)
     if definition.detail.url is not None:
         _placeholders(where, "options.detail.url", definition.detail.url, DETAIL_PLACEHOLDERS)
 

@@ -165,6 +165,15 @@ def test_a_mistake_in_a_postback_form_names_file_line_and_field(tmp_path: Path, 
     assert error.line == line_of(path, marker) and f"{path}:{error.line}:" in message
 
 
+def test_a_mistyped_placeholder_in_the_first_page_url_names_that_field(tmp_path: Path) -> None:
+    good = (BUILTIN_DIR / "trs_xjgk.toml").read_text(encoding="utf-8")
+    path = tmp_path / "trs_xjgk.toml"
+    path.write_text(good.replace('first_url = "/col/col{board}/', 'first_url = "/col/col{bord}/'), encoding="utf-8")
+    error = error_for(path)
+    assert error.field == "options.list.paging.first_url" and "unknown placeholder" in error.problem
+    assert error.line == line_of(path, "first_url =") and str(path) in str(error)
+
+
 def test_a_postback_without_method_points_at_the_list_table(tmp_path: Path) -> None:
     path = broken_postback(tmp_path, 'method = "POST"\n', "")
     error = error_for(path)
