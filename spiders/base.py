@@ -31,6 +31,12 @@ from spiders.scan import BoardScan
 BLOCKED_STATUSES = (403, 429)
 
 
+def request_of(failure: Failure) -> scrapy.Request:
+    """The request an errback's failure belongs to (Scrapy attaches it to the failure)."""
+    request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+    return request
+
+
 class HarvestSpider(scrapy.Spider):
     """Subclassed per family; the spider loader binds `platform` and names the class by the platform slug."""
 

@@ -28,7 +28,7 @@ from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from harvester.schema import BoardCursor, Message
 from harvester.store.repository import KnownState
-from spiders.base import HarvestSpider
+from spiders.base import HarvestSpider, request_of
 from spiders.discuz import pages
 from spiders.discuz.messages import ThreadContext, locked_posts, thread_message
 from spiders.discuz.options import DiscuzOptions, board_url, parse_options, thread_url
@@ -155,7 +155,7 @@ class DiscuzSpider(HarvestSpider):
         return Resume(page, scan.hidden_floors(row.tid)) if page > 1 else None
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        request = request_of(failure)
         board: Board = request.cb_kwargs["board"]
         self.board_scans[board.id].list_broken = True
         self.record_failure(request.url, *self.classify(failure))
@@ -215,7 +215,7 @@ class DiscuzSpider(HarvestSpider):
         return message
 
     def thread_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        request = request_of(failure)
         kwargs = request.cb_kwargs
         self.record_failure(request.url, *self.classify(failure))
         return self.thread_done(kwargs["board"], kwargs["tid"], ok=False)

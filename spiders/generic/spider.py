@@ -18,7 +18,7 @@ from harvester.registry import Board
 from harvester.runs import EMPTY_BY_DESIGN
 from harvester.schema import BoardCursor, MessageWithdrawn
 from harvester.timeutil import utcnow
-from spiders.base import HarvestSpider
+from spiders.base import HarvestSpider, request_of
 from spiders.generic.listing import Row, parse_list, require_complete
 from spiders.generic.message import LetterContext, read_letter, to_message
 from spiders.generic.paging import detail_url, list_request
@@ -26,12 +26,6 @@ from spiders.generic.scan import KeyScan, oldest
 from spiders.generic.stored import recheck_row, row_fields, stored_cursor, stored_records, withdrawn_rows
 
 MAX_REDIRECT_STATUS = 399
-
-
-def request_of(failure: Failure) -> scrapy.Request:
-    """The request an errback's failure belongs to (Scrapy attaches it)."""
-    request: scrapy.Request = failure.request  # type: ignore[attr-defined]
-    return request
 
 
 class GenericSpider(HarvestSpider):

@@ -14,7 +14,7 @@ from harvester.extract.errors import LayoutChanged
 from harvester.registry import Board
 from harvester.schema import MessageWithdrawn
 from harvester.timeutil import utcnow
-from spiders.base import HarvestSpider
+from spiders.base import HarvestSpider, request_of
 from spiders.jact import pages
 from spiders.scan import BoardScan
 
@@ -105,7 +105,7 @@ class JactSpider(HarvestSpider):
                                        reason="listed without a link (不公开)")
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        request = request_of(failure)
         board: Board = request.cb_kwargs["board"]
         self.scans[board.id].list_broken = True
         self.record_failure(request.url, *self.classify(failure))
@@ -132,7 +132,7 @@ class JactSpider(HarvestSpider):
         yield from self.detail_done(board, transact_id, from_list, ok)
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        request = request_of(failure)
         kwargs = request.cb_kwargs
         self.record_failure(request.url, *self.classify(failure))
         return self.detail_done(kwargs["board"], kwargs["transact_id"], kwargs["from_list"], ok=False)

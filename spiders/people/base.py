@@ -17,7 +17,7 @@ from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from harvester.schema import MessageWithdrawn
 from harvester.timeutil import utcnow
-from spiders.base import HarvestSpider
+from spiders.base import HarvestSpider, request_of
 from spiders.people import api
 from spiders.people.api import Answer, ListPage
 from spiders.people.content import ContentContext, parse_content
@@ -126,9 +126,9 @@ class PeopleBase(HarvestSpider):
                 yield self.content_request(tid, board.id)
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
-        board: Board = failure.request.cb_kwargs["board"]
+        board: Board = request_of(failure).cb_kwargs["board"]
         self.scans[board.id].list_broken = True
-        self.record_failure(failure.request.url, *self.classify(failure))
+        self.record_failure(request_of(failure).url, *self.classify(failure))
         return iter(())
 
     # --- messages ------------------------------------------------------------------------------------
@@ -151,8 +151,8 @@ class PeopleBase(HarvestSpider):
         yield from self.content_done(tid, board_id, ok)
 
     def content_failed(self, failure: Failure) -> Iterator[Any]:
-        kwargs = failure.request.cb_kwargs
-        self.record_failure(failure.request.url, *self.classify(failure))
+        kwargs = request_of(failure).cb_kwargs
+        self.record_failure(request_of(failure).url, *self.classify(failure))
         return self.content_done(kwargs["tid"], kwargs["board_id"], ok=False)
 
     def content_done(self, tid: str, board_id: str | None, ok: bool) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from harvester.registry import Board
+from spiders.base import request_of
 from spiders.people.base import PeopleBase
 from spiders.people.browser import CONTENT_CALLS, LIST_CALLS, BrowserGaveUp, PageDriver, browser_meta, throttled
 from spiders.people.content import detail_url
@@ -85,7 +86,7 @@ class BrowserPath(PeopleBase):
 
 
 async def _close_page(failure: Failure) -> None:
-    page = failure.request.meta.get("playwright_page")
+    page = request_of(failure).meta.get("playwright_page")
     if page is not None:
         try:
             await page.close()

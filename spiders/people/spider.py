@@ -16,6 +16,7 @@ from harvester.extract.errors import LayoutChanged
 from harvester.registry import Board
 from harvester.store.repository import RecheckTarget
 from harvester.timeutil import utcnow
+from spiders.base import request_of
 from spiders.people import api, guard
 from spiders.people.api import Answer
 from spiders.people.browser_path import BrowserPath
@@ -104,7 +105,7 @@ class PeopleSpider(BrowserPath):
         yield from self.opening_requests()
 
     def shell_failed(self, failure: Failure) -> Iterator[Any]:
-        self.record_failure(failure.request.url, *self.classify(failure))
+        self.record_failure(request_of(failure).url, *self.classify(failure))
         self.stop_boards()
         return iter(())
 
