@@ -85,6 +85,55 @@ def check(slug: Annotated[str, typer.Argument(help="platform slug")],
     console.print("[green]every declared field was read[/green]")
 
 
+def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-family platform)")],
+           province: Annotated[str, typer.Option(help="fid of the province whose forum tree is read, "
+                                                      "e.g. 14 for 浙江省")],
+           region: Annotated[str | None, typer.Option(help="only the boards under this region of the province "
+                                                          "(a city's or county's fid in the tree)")] = None,
+           base_url: Annotated[str | None, typer.Option(help="read a relative forum_tree_url from here")] = None,
+           toml_only: Annotated[bool, typer.Option("--toml", help="print only the [[boards]] tables of the "
+                                                   "boards not yet configured")] = False) -> None:
+    """List the leader boards of a province from the 领导留言板 forum tree, and print the ones the platform does
+    not watch yet as [[boards]] tables for its definition. Nothing is changed."""
+    from urllib.parse import urljoin
+
+    from harvester.definition import find_spec
+    from harvester.extract.errors import LayoutChanged
+    from spiders.generic.probe import fetch
+    from spiders.people.forum_tree import boards_toml, leader_boards, parse_forum_tree
+    from spiders.people.options import parse_options
+
+    spec = find_spec(slug)
+    if spec.family != "people":
+        console.print(f"[red]{slug} is a {escape(spec.family)} platform: board discovery reads the 领导留言板 "
+                      f"forum tree (family people)[/red]")
+        raise typer.Exit(2)
+    template = parse_options(spec.options, spec.source).forum_tree_url
+    url = urljoin((base_url or spec.base_url).rstrip("/") + "/", template.format(province=province))
+    try:
+        snapshot = fetch(url)
+        if snapshot.status != 200:
+            raise LayoutChanged(f"HTTP {snapshot.status}" + (" (is it a province's fid?)" if snapshot.status == 404
+                                                             else ""))
+        found = leader_boards(parse_forum_tree(snapshot.body.decode("utf-8", "replace")), region or province)
+    except (OSError, LayoutChanged) as error:
+        reason = error.reason if isinstance(error, LayoutChanged) else str(error)
+        console.print(f"[red]cannot read the forum tree at {escape(url)}: {escape(reason)}[/red]")
+        raise typer.Exit(1) from error
+    configured = {board.id for board in spec.boards}
+    new_boards = [board for board in found if board.fid not in configured]
+    if not toml_only:
+        table = Table("fid", "addressee", "region", "watched",
+                      title=f"{len(found)} leader boards under {region or province}")
+        for board in found:
+            table.add_row(board.fid, escape(board.addressee), escape(" / ".join(board.regions)),
+                          "yes" if board.fid in configured else "[yellow]no[/yellow]")
+        console.print(table)
+        console.print(f"{len(new_boards)} not watched yet" + (f"; add to {spec.source}:" if new_boards else ""))
+    if new_boards:
+        print(boards_toml(new_boards), end="")
+
+
 def _render(table: object) -> Table:
     from spiders.generic.checkup import Table as CheckTable
 
@@ -163,6 +212,7 @@ def _short(value: object, width: int = 120) -> str:
 
 
 def register_platform_commands(platforms_app: typer.Typer) -> None:
-    """Add `new` and `check` to the `harvester platforms` group (next to `list`)."""
+    """Add `new`, `check` and `boards` to the `harvester platforms` group (next to `list`)."""
     platforms_app.command("new")(new)
     platforms_app.command("check")(check)
+    platforms_app.command("boards")(boards)

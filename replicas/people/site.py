@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from replicas.framework import CONTROL_PREFIX
-from replicas.people import api, boards, control, shell, signing
+from replicas.people import api, boards, control, forums, shell, signing
 from replicas.people.accounts import Sessions, make_accounts
 from replicas.people.antibot import Waf, middleware
 from replicas.people.backoffice import BackOffice
@@ -49,8 +49,9 @@ class Options:
 
 
 def _is_site_path(path: str) -> bool:
-    """Paths behind the WAF: the public site, not the control API nor the back office (another host)."""
-    return not path.startswith((CONTROL_PREFIX, "/backoffice/"))
+    """Paths behind the WAF: the public site, not the control API, the back office or the forum-tree cache
+    (other hosts)."""
+    return not path.startswith((CONTROL_PREFIX, "/backoffice/", "/forum_data_"))
 
 
 def _is_api_path(path: str) -> bool:
@@ -64,6 +65,7 @@ class PeopleReplica:
         self.name = name
         self.options = options
         chosen = boards.pick(options.boards)
+        self.boards = chosen
         world = World(seed, chosen, options.per_board, Lateness(options.late_share, options.late_hours))
         self.state = SiteState(seed, world, Waf(options.rate_per_s), signing.release(seed, 0))
         self.sessions = Sessions(make_accounts(seed, chosen, options.totp_secret))
@@ -72,6 +74,7 @@ class PeopleReplica:
         app.middlewares.append(middleware(self.state.waf, _is_site_path, _is_api_path))
         shell.add_routes(app, self.state)
         api.add_routes(app, self.state)
+        forums.add_routes(app, self.boards)
         BackOffice(self.state, self.sessions).add_routes(app)
         control.add_routes(app, self.state, self.sessions)
 

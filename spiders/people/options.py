@@ -15,7 +15,8 @@ from harvester.vocab import Kind, Status, Topic
 PATHS = ("api", "browser")
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
          "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours",
-         *CHALLENGE_OPTIONS}
+         "forum_tree_url", *CHALLENGE_OPTIONS}
+FORUM_TREE_URL = "https://messageboard.people.cn/forum_data_{province}.jsonp"  # API family C (§1.5)
 PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~2 days), plus a night between runs
 
 
@@ -28,7 +29,8 @@ class PeopleOptions:
     `backoff_s` doubled per attempt (with jitter, at most `max_backoff_s`). Label tables add platform labels
     the vocabulary does not know (e.g. typeName 两会). `publication_lag`: how far back (in publication time)
     the list is read below the board's cursor for messages approved late (spiders/people/lookback.py); 0 stops
-    at the cursor."""
+    at the cursor. `forum_tree_url`: the province forum tree `harvester platforms boards` reads ({province} is
+    the province's fid; a path is read from base_url)."""
 
     ministry_boards: frozenset[str] = frozenset()
     rows: int = 10
@@ -42,6 +44,7 @@ class PeopleOptions:
     topic_labels: Mapping[str, Topic] = field(default_factory=dict)
     status_labels: Mapping[str, Status] = field(default_factory=dict)
     publication_lag: timedelta = timedelta(hours=PUBLICATION_LAG_HOURS)
+    forum_tree_url: str = FORUM_TREE_URL
 
     def list_kind(self, fid: str) -> str:
         return "bw" if fid in self.ministry_boards else "df"
@@ -91,4 +94,12 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
         kind_labels=_labels(options.get("kind_labels", {}), Kind, "kind_labels", source),
         topic_labels=_labels(options.get("topic_labels", {}), Topic, "topic_labels", source),
         status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source),
-        publication_lag=_hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source))
+        publication_lag=_hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source),
+        forum_tree_url=_tree_url(options.get("forum_tree_url", FORUM_TREE_URL), source))
+
+
+def _tree_url(value: Any, source: str) -> str:
+    if not isinstance(value, str) or "{province}" not in value or not value.startswith(("/", "http://", "https://")):
+        raise ConfigError(f"{source}: options.forum_tree_url must be an http(s) URL or a path from base_url, with "
+                          f"{{province}} where the province's fid goes, got {value!r}")
+    return value
