@@ -28,6 +28,8 @@ def thread_truth(forum: Forum, thread: Thread) -> dict[str, Any]:
             "type": board.types.get(thread.typeid) if thread.typeid else None, "author": thread.author.username,
             "author_uid": thread.author.uid, "posted_at": iso(thread.dateline), "pinned": thread.pinned,
             "closed": thread.closed, "readperm": thread.readperm, "views": thread.views,
+            "last_mod": None if thread.last_mod is None else {
+                "moderator": thread.last_mod.moderator, "action": thread.last_mod.action, "at": iso(thread.last_mod.at)},
             "replies": thread.replies, "last_post_at": iso(thread.last_post.dateline),
             "posts": [post_truth(post) for post in thread.posts]}
 
@@ -50,6 +52,15 @@ def add_routes(app: web.Application, forum: Forum) -> None:
         payload = await request.json() if request.can_read_body else {}
         pids = payload.get("pids")
         return web.json_response({"approved": forum.world.approve([int(p) for p in pids] if pids else None)})
+
+    async def moderate(request: web.Request) -> web.Response:
+        """Body {"tid": T, "closed": true|false}: a moderator closes or reopens the thread (no post, no bump)."""
+        payload = await request.json()
+        thread = forum.world.threads.get(int(payload["tid"]))
+        if thread is None:
+            return web.json_response({"error": f"no thread {payload['tid']}"}, status=404)
+        thread.moderate(bool(payload["closed"]), forum.world.clock)
+        return web.json_response(thread_truth(forum, thread))
 
     async def expire(_: web.Request) -> web.Response:
         return web.json_response({"expired": forum.sessions.expire_all()})
@@ -84,5 +95,6 @@ def add_routes(app: web.Application, forum: Forum) -> None:
     app.router.add_get(PREFIX + "accounts", accounts)
     app.router.add_get(PREFIX + "threads", threads)
     app.router.add_post(PREFIX + "approve", approve)
+    app.router.add_post(PREFIX + "moderate", moderate)
     app.router.add_post(PREFIX + "expire-sessions", expire)
     app.router.add_route("*", PREFIX + "waf", waf)

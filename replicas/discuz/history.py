@@ -111,7 +111,8 @@ def decorate(thread: Thread, rng: random.Random, readperm: bool) -> None:
     for post in thread.posts[1:]:
         roll = rng.random()
         post.locked = LOCK_SINGLE if roll < 0.03 else LOCK_AUTHOR if roll < 0.04 else None
-    thread.closed = rng.random() < 0.03
+    if rng.random() < 0.03:
+        thread.moderate(True, max(post.dateline for post in thread.posts) + timedelta(minutes=10))
     thread.readperm = 30 if readperm else 0
     if rng.random() < 0.08:
         thread.posts[0].edited_at = thread.dateline + timedelta(minutes=rng.randint(2, 90))
@@ -124,10 +125,11 @@ def notices(world: World, board: Board, rng: random.Random) -> list[Thread]:
     threads = []
     for subject, body in content.NOTICES[board.kind]:
         posted = world.anchor - timedelta(days=rng.uniform(60, 120))
-        thread = Thread(0, board.fid, subject, None, staff, posted, pinned=True, closed=True)
+        thread = Thread(0, board.fid, subject, None, staff, posted, pinned=True)
         thread.posts.append(Post(0, 0, staff, posted, body, first=True))
         for moment in reply_times(rng, posted, posted + timedelta(days=5), rng.randint(0, 3), timedelta(hours=12)):
             thread.posts.append(Post(0, 0, rng.choice(world.citizens()), moment, rng.choice(NOTICE_REPLIES)))
+        thread.moderate(True, posted + timedelta(days=6), staff.username)
         thread.views = rng.randint(2000, 9000)
         threads.append(thread)
     return threads

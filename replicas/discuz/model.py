@@ -44,6 +44,19 @@ class Board:
     types: dict[int, str]
 
 
+@dataclass(frozen=True)
+class ModAction:
+    """The latest moderation of a thread, as Discuz X shows it on the opening post (div.modact: 本主题由 X 于 T 关闭)."""
+
+    moderator: str
+    action: str  # 关闭, 打开, …
+    at: datetime
+
+
+MODERATOR = "网络问政版主"
+CLOSE, REOPEN = "关闭", "打开"
+
+
 @dataclass
 class Post:
     """One floor of a thread. `position` is fixed at insertion, so hidden posts leave gaps."""
@@ -79,6 +92,7 @@ class Thread:
     readperm: int = 0
     topic: str = ""
     posts: list[Post] = field(default_factory=list)
+    last_mod: ModAction | None = None
 
     def __post_init__(self) -> None:
         self.dateline = self.dateline.replace(microsecond=0)
@@ -103,6 +117,11 @@ class Thread:
     @property
     def last_post(self) -> Post:
         return next(post for post in reversed(self.posts) if not post.moderated)
+
+    def moderate(self, closed: bool, at: datetime, moderator: str = MODERATOR) -> None:
+        """Close (关闭主题) or reopen a thread: nothing is posted, so its last post stays where it was."""
+        self.closed = closed
+        self.last_mod = ModAction(moderator, CLOSE if closed else REOPEN, at.replace(microsecond=0))
 
     @property
     def answered(self) -> bool:

@@ -18,7 +18,7 @@ Event = tuple[float, int, Callable[[datetime], None]]
 def advance(world: World, steps: int) -> dict[str, Any]:
     """Run `steps` steps; each is a pure function of (seed, step number, current state)."""
     summary: dict[str, Any] = {"new_threads": [], "bumped": [], "new_pids": [], "official_replies": [],
-                               "locked": []}
+                               "locked": [], "closed": []}
     for _ in range(steps):
         _step(world, summary)
     summary["bumped"] = list(dict.fromkeys(summary["bumped"]))
@@ -41,6 +41,24 @@ def _step(world: World, summary: dict[str, Any]) -> None:
         _maybe_lock(rng, pool, summary)
     for offset, _, apply in sorted(events, key=lambda event: event[:2]):
         apply(start + timedelta(seconds=offset))
+    for board in world.boards.values():
+        _maybe_close(world, board, summary)
+
+
+def _maybe_close(world: World, board: Board, summary: dict[str, Any]) -> None:
+    """Now and then a moderator closes a 问政 thread answered before this step (关闭主题): no new post, so its
+    last post and its place in the list stay where they were; the list shows it as th.lock. A stream of its
+    own, so closing leaves every other draw of the step as it was."""
+    rng = random.Random(f"discuz/{world.seed}/{world.step_no}/close/{board.fid}")
+    if board.kind != "wenzheng" or rng.random() >= 0.5:
+        return
+    settled = world.clock - STEP
+    answered = sorted((t for t in world.board_threads(board.fid) if not t.pinned and not t.closed and t.answered
+                       and t.last_post.dateline < settled), key=lambda t: t.tid)
+    if answered:
+        thread = rng.choice(answered)
+        thread.moderate(True, world.clock)
+        summary["closed"].append(thread.tid)
 
 
 def _when(rng: random.Random) -> float:

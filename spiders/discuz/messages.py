@@ -15,8 +15,9 @@ from harvester.vocab import Status, UnknownLabel, kind_of, topic_of
 from spiders.discuz.options import DiscuzOptions
 from spiders.discuz.pages import PostView, ThreadPage
 
-# A forum shows no handling status; it is derived: answered once an official account has posted.
-ANSWERED, WAITING = "已回复", "待回复"
+# A forum shows no handling status; it is derived: answered once an official account has posted, closed once a
+# moderator has closed the thread (the board list shows it as th.lock).
+ANSWERED, WAITING, CLOSED = "已回复", "待回复", "已关闭"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class ThreadContext:
     tid: str
     url: str
     options: DiscuzOptions
+    closed: bool = False  # the board list showed the thread closed (or, read without the list, the store had it so)
 
 
 def merged_posts(pages: Sequence[ThreadPage]) -> list[PostView]:
@@ -93,10 +95,12 @@ def build_message(pages: Sequence[ThreadPage], opening: Opening, replies: Sequen
     except UnknownLabel as error:
         raise LayoutChanged(f"thread: {error}") from error
     answered = any(reply.official for reply in replies)
+    status, status_raw = ((Status.CLOSED, CLOSED) if context.closed else
+                          (Status.REPLIED, ANSWERED) if answered else (Status.PENDING, WAITING))
     return Message(
         platform=context.platform, external_id=context.tid, url=context.url, board_id=context.board.id,
         addressee=context.board.addressee, title=head.subject, body=opening.text,
-        status=Status.REPLIED if answered else Status.PENDING, status_raw=ANSWERED if answered else WAITING,
+        status=status, status_raw=status_raw,
         posted_at=opening.posted_at, fetched_at=source.fetched_at, kind=kind, kind_raw=head.type_label,
         topic=topic, topic_raw=topic_raw, author=opening.author, updated_at=updated_at, views=pages[-1].views,
         replies=tuple(replies), source=source)

@@ -18,6 +18,10 @@ ROW_ID = re.compile(r"(stickthread|normalthread)_(\d+)$")
 FLOOR_LABELS = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}  # Discuz's default `postno` setting
 EDIT_NOTE = re.compile(r'<i class="pstatus">.*?</i>', re.DOTALL)  # 本帖最后由 X 于 … 编辑
 PENDING = "待审核"  # footer mark of a reply awaiting approval, shown only to its author and to moderators
+# The thread's latest moderation above the opening post: 本主题由 网络问政版主 于 2026-11-13 16:44 关闭 (inferred)
+MOD_ACTION = re.compile(r"本主题由\s*(?P<who>.+?)\s*于\s*(?P<when>\d{4}-\d{1,2}-\d{1,2}(?:\s+[\d:]+)?)\s*"
+                        r"(?P<action>\S+)\s*$")
+CLOSING_ACTIONS = {"关闭": True, "打开": False}  # other actions (高亮, 精华, 置顶 …) say nothing of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class ThreadRow:
     last_poster: str
     pinned: bool
     readperm: int  # 0 = anyone may read
+    closed: bool = False  # 关闭的主题: th.lock (a moderator closed it; closing posts nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,7 @@ class ThreadPage:
     page: int
     posts: tuple[PostView, ...]
     next_url: str | None
+    closed: bool | None = None  # the opening post's latest moderation closed (or reopened) it; None: not said
 
 
 def _text(node: Selector) -> str:
@@ -113,7 +119,8 @@ def _row(body: Selector, kind: str, tid: str, now: datetime) -> ThreadRow:
         replies=_int(_text(_one(body, "td.num a.xi2", what)), what),
         views=_int(_text(_one(body, "td.num em", what)), what),
         last_post_at=_when(_one(by[1], "em", what), now, what), last_poster=_text(_one(by[1], "cite", what)),
-        pinned=kind == "stickthread", readperm=int(readperm) if readperm and readperm.isdigit() else 0)
+        pinned=kind == "stickthread", readperm=int(readperm) if readperm and readperm.isdigit() else 0,
+        closed="lock" in head.attrib.get("class", "").split())
 
 
 def parse_board(snapshot: Snapshot) -> BoardPage:
@@ -164,6 +171,15 @@ def _pending(post: Selector) -> bool:
     return any(PENDING in mark for mark in post.css("div.pob em span.xg1::text").getall())
 
 
+def _closed(postlist: Selector) -> bool | None:
+    """Closed or reopened, when the latest moderation shown on the opening post (div.modact) says so."""
+    shown = postlist.css("div.pct div.modact")
+    if not shown:
+        return None
+    found = MOD_ACTION.search(_text(shown[0]))
+    return CLOSING_ACTIONS.get(found.group("action")) if found else None
+
+
 def _refusal(page: Selector) -> str | None:
     """The full-page notice Discuz shows instead of a thread (read permission, deleted thread)."""
     notice = page.css("div#messagetext p")
@@ -194,4 +210,4 @@ def parse_thread(snapshot: Snapshot) -> ThreadPage:
         page=int(current) if current and current.isdigit() else 1,
         posts=tuple(_post(post, snapshot.fetched_at) for post in postlist[0].css("div[id^=post_]")
                     if post.attrib["id"].removeprefix("post_").isdigit() and not _pending(post)),
-        next_url=_next_url(page, snapshot))
+        next_url=_next_url(page, snapshot), closed=_closed(postlist[0]))

@@ -45,9 +45,11 @@ def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, A
     options = parse_options(context.get("options", {}), "recorded case")
     tid = context["external_id"]
     url = thread_url(context["base_url"], tid, 1, options.url_style)
-    thread = ThreadContext(context["platform"], Board(**context["board"]), tid, url, options)
     try:
-        message = thread_message([pages.parse_thread(snapshot)], thread, snapshot)
+        read = pages.parse_thread(snapshot)  # no board list here: closed as the opening post's moderation says
+        thread = ThreadContext(context["platform"], Board(**context["board"]), tid, url, options,
+                               closed=bool(read.closed))
+        message = thread_message([read], thread, snapshot)
     except NotPublic as refusal:
         return {"error": "NotPublic", "reason": refusal.reason}
     return message_expectation(normalise_message(message))

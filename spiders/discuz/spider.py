@@ -28,6 +28,7 @@ from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from harvester.schema import BoardCursor, Message
 from harvester.store.repository import KnownState
+from harvester.vocab import Status
 from spiders.base import HarvestSpider, request_of
 from spiders.discuz import pages
 from spiders.discuz.messages import ThreadContext, locked_posts, thread_message
@@ -50,6 +51,7 @@ class DiscuzSpider(HarvestSpider):
     name = "discuz"
     options: DiscuzOptions
     board_scans: dict[str, LastPostScan]
+    closed_in_list: dict[str, bool]  # tid -> shown closed (th.lock) by a board list page read this run
     requested: set[str]  # set up by HarvestSpider.from_crawler
 
     @classmethod
@@ -58,16 +60,19 @@ class DiscuzSpider(HarvestSpider):
         assert isinstance(spider, DiscuzSpider)
         spider.options = parse_options(cls.platform.options, cls.platform.source)
         spider.board_scans = {}
+        spider.closed_in_list = {}
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        # Threads holding a reply of ours that waits to be confirmed are read after their board's list (which
-        # reads them anyway when they moved): a queued reply does not bump its thread, nor does an old one sink
-        # back into view.
+        # Threads read again after their board's list (which reads them anyway when they moved): those holding a
+        # reply of ours that waits to be confirmed (a queued reply does not bump its thread, nor does an old one
+        # sink back into view), and open threads due for a re-check when the definition asks for them
+        # (recheck_statuses): a moderator closing a thread posts nothing, so a closed thread below the first list
+        # page is found only so.
         self.confirming: dict[str, list[str]] = {}
-        awaiting = [t.external_id for t in self.recheck_targets() if t.awaiting_reply]
+        due = [t.external_id for t in self.recheck_targets()]
         with self.store.transaction() as repo:
-            for tid in awaiting:
+            for tid in due:
                 record = repo.get_message(self.name, tid)
                 if record is not None:
                     self.confirming.setdefault(record["board_id"], []).append(tid)
@@ -76,7 +81,8 @@ class DiscuzSpider(HarvestSpider):
             yield self.list_request(board, board_url(self.platform.base_url, board.id, 1, self.options.url_style))
 
     def confirmation_reads(self, board: Board) -> Iterator[scrapy.Request]:
-        """Whole reads of the board's threads awaiting a reply's confirmation that the list did not read."""
+        """Whole reads of the board's threads due again (a reply to confirm, or a re-check) that the list did not
+        read."""
         for tid in self.confirming.pop(board.id, []):
             if tid not in self.requested:
                 self.requested.add(tid)
@@ -117,6 +123,7 @@ class DiscuzSpider(HarvestSpider):
         self.count("listed", len(listing.rows))
         known = self.known_states(row.tid for row in listing.rows)
         for row in listing.rows:
+            self.closed_in_list[row.tid] = row.closed
             if not row.pinned:
                 scan.seen[row.tid] = row.last_post_at
             if (row.pinned and not self.options.harvest_pinned) or row.readperm:
@@ -140,6 +147,9 @@ class DiscuzSpider(HarvestSpider):
         """A new last post, or (for a thread already stored) a reply count the store does not account for:
         a reply released by a moderator after a newer one was posted leaves the last post where it was."""
         if scan.wants(row.last_post_at):
+            return True
+        if state is not None and row.closed != (state.status == Status.CLOSED):
+            self.count("closed_moved")  # closed (or reopened) by a moderator: nothing was posted
             return True
         if state is None or not scan.recount(row.tid, row.replies, state.replies):
             return False
@@ -175,7 +185,7 @@ class DiscuzSpider(HarvestSpider):
                 yield self.thread_request(board, tid, page.next_url, read, first, resume)
                 return
             url = thread_url(self.platform.base_url, tid, 1, self.options.url_style)
-            context = ThreadContext(self.name, board, tid, url, self.options)
+            context = ThreadContext(self.name, board, tid, url, self.options, closed=self.thread_closed(tid, read))
             message = (thread_message(read, context, first) if resume is None
                        else self.resumed(read, context, first, resume))
             if message is None:  # the partial read cannot be trusted: read the thread whole
@@ -195,6 +205,17 @@ class DiscuzSpider(HarvestSpider):
             self.board_scans[board.id].learn(tid, read[0].replies, len(message.replies))
             yield message
         yield from self.thread_done(board, tid, ok=True)
+
+    def thread_closed(self, tid: str, read: tuple[pages.ThreadPage, ...]) -> bool:
+        """As the board list showed the thread this run (th.lock); else as its opening post's latest moderation
+        says (关闭 / 打开; another action says nothing); else as the store has it."""
+        if tid in self.closed_in_list:
+            return self.closed_in_list[tid]
+        said = next((page.closed for page in read if page.page == 1 and page.closed is not None), None)
+        if said is not None:
+            return said
+        state = self.known_states([tid]).get(tid)
+        return state is not None and state.status == Status.CLOSED
 
     def resumed(self, read: tuple[pages.ThreadPage, ...], context: ThreadContext, first: Snapshot,
                 resume: Resume) -> Message | None:

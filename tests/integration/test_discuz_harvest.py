@@ -76,7 +76,14 @@ def assert_matches_truth(messages: dict[str, dict[str, Any]], truth: list[dict[s
         assert [(r["external_id"], r["author"], r["text"], r["official"], r["replied_at"])
                 for r in message["replies"]] == [
             (str(p["pid"]), p["author"], p["message"], p["official"], when(p["dateline"])) for p in posts]
-        assert message["status"] == ("replied" if any(p["official"] for p in posts) else "pending")
+        answered = "replied" if any(p["official"] for p in posts) else "pending"
+        if thread["closed"] and message["status"] != "closed":
+            # closing posts nothing: a thread closed below the first list page after it was last read is seen
+            # by its next re-check, not sooner
+            assert when(thread["last_mod"]["at"]) > message["last_seen_at"], tid
+            assert message["status"] == answered
+        else:
+            assert message["status"] == ("closed" if thread["closed"] else answered)
         assert [r["organisation"] for r in message["replies"]] == [
             (units.get(p["author"], p["author"]) if p["official"] else None) for p in posts]
 
@@ -138,14 +145,18 @@ def test_after_advance_only_threads_with_new_posts_are_read_and_become_events(
         threads = readable(truth)
         new = {str(t) for t in moved[name]["new_threads"]} & set(threads)
         bumped = {str(t) for t in moved[name]["bumped"]} & set(threads) - new
+        # closed by a moderator (nothing posted) on the first list page, where the incremental read looks
+        page_one = {str(t) for t in bump_order(truth)[:5]}
+        closed = {str(t) for t in moved[name]["closed"]} & page_one - new - bumped
         assert new and bumped
         kinds: dict[str, set[str]] = {}
         for event in (e for e in fresh if e["platform"] == slug):
             kinds.setdefault(event["external_id"], set()).add(event["kind"])
         # Nothing for threads without new posts. A thread re-read only because its last post shares the old
         # cursor's minute may at most show a post a moderator has hidden meanwhile.
-        assert new | bumped <= set(kinds)
-        assert all(kinds[t] == {"reply_removed"} for t in set(kinds) - new - bumped)
+        assert new | bumped | closed <= set(kinds)
+        assert all(kinds[t] == {"status_changed"} for t in closed)
+        assert all(kinds[t] == {"reply_removed"} for t in set(kinds) - new - bumped - closed)
         assert set(kinds) - new - bumped <= cursor_minute_threads(before[name])
         assert all("created" in kinds[t] for t in new) and all("reply_added" in kinds[t] for t in bumped)
         answered = {str(t) for t in moved[name]["official_replies"]} & bumped
@@ -153,7 +164,7 @@ def test_after_advance_only_threads_with_new_posts_are_read_and_become_events(
         assert all("status_changed" in kinds[t] for t in answered & was_open)
         assert_matches_truth(stored(sqlite_url, slug), truth, units=UNITS[name])
     reads = thread_reads(forums["discuz"])
-    touched = {str(t) for t in moved["discuz"]["new_threads"] + moved["discuz"]["bumped"]}
+    touched = {str(t) for t in moved["discuz"]["new_threads"] + moved["discuz"]["bumped"] + moved["discuz"]["closed"]}
     assert touched & set(readable(control(forums["discuz"], "discuz/threads?fid=27"))) <= reads
     assert reads - touched <= cursor_minute_threads(before["discuz"])
 
@@ -206,6 +217,54 @@ def test_a_waf_interstitial_fails_the_run_as_blocked_and_the_next_run_loses_noth
     assert latest_run(sqlite_url, slug)["outcome"] == "succeeded"
     assert_matches_truth(stored(sqlite_url, slug), control(base, "discuz/threads?fid=27"), units=UNITS[name])
     assert quarantined(sqlite_url) == 0
+
+
+# --- a moderator closes a thread: nothing is posted, the thread does not move -----------------------------------
+def test_a_thread_closed_or_reopened_on_the_first_list_page_is_read_again_for_its_status(
+        tmp_path: Path, sqlite_url: str) -> None:
+    with replica_process(tmp_path, ["discuz"], options={"discuz": SITE}) as urls:
+        base = urls["discuz"]
+        config = write_config(tmp_path, sqlite_url, {"discuz_demo": base})
+        assert harvest(config).returncode == 0
+        truth = control(base, "discuz/threads?fid=27")
+        candidates = {str(x["tid"]) for x in truth if not x["closed"] and not x["readperm"]}
+        tid = next(str(t) for t in bump_order(truth)[:5]  # on the first list page, not re-read for its minute
+                   if str(t) in candidates - cursor_minute_threads(truth))
+        was = stored(sqlite_url, "discuz_demo")[tid]["status"]
+        for closed, status in ((True, "closed"), (False, was)):
+            before = control(base, f"discuz/threads?tid={tid}")[0]
+            after = control(base, "discuz/moderate", {"tid": int(tid), "closed": closed})
+            assert (after["last_post_at"], after["replies"]) == (before["last_post_at"], before["replies"])
+            seq = events(sqlite_url)[-1]["seq"]
+            control(base, "stats/reset", {})
+            result = harvest(config)
+            assert result.returncode == 0, result.stdout + result.stderr
+            message = stored(sqlite_url, "discuz_demo")[tid]
+            assert (message["status"], message["status_raw"] == "已关闭") == (status, closed)
+            assert [(e["kind"], e["external_id"]) for e in events(sqlite_url, seq)] == [("status_changed", tid)]
+            assert thread_reads(base) == {tid} | cursor_minute_threads(truth)
+
+
+def test_a_sunk_thread_closed_by_a_moderator_is_found_by_its_re_check(tmp_path: Path, sqlite_url: str) -> None:
+    with replica_process(tmp_path, ["discuz"], options={"discuz": SITE}) as urls:
+        base = urls["discuz"]
+        config = write_config(tmp_path, sqlite_url, {"discuz_demo": base})
+        assert harvest(config).returncode == 0
+        truth = control(base, "discuz/threads?fid=27")
+        sunk = next(str(t) for t in reversed(bump_order(truth)) if t in {x["tid"] for x in truth if not x["closed"]
+                                                                         and not x["readperm"]})
+        control(base, "discuz/moderate", {"tid": int(sunk), "closed": True})
+        control(base, "stats/reset", {})
+        assert harvest(config).returncode == 0  # the list's first page does not show it, no re-check is due
+        assert stored(sqlite_url, "discuz_demo")[sunk]["status"] != "closed"
+        assert sunk not in thread_reads(base)
+
+        result = harvest(config, HARVESTER_RECHECK_AFTER_HOURS="0")  # every open thread is due
+        assert result.returncode == 0, result.stdout + result.stderr
+        message = stored(sqlite_url, "discuz_demo")[sunk]
+        assert (message["status"], message["status_raw"]) == ("closed", "已关闭")
+        assert sunk in thread_reads(base)
+        assert_matches_truth(stored(sqlite_url, "discuz_demo"), control(base, "discuz/threads?fid=27"), units={})
 
 
 # --- a reply released by a moderator, below the cursor -------------------------------------------------------

@@ -86,7 +86,7 @@ def _post(chrome: Chrome, view: ThreadPage, post: Post) -> str:
 <span class="pipe">|</span><a href="forum.php?mod=viewthread&amp;tid={post.tid}&amp;page={view.page}&amp;authorid={author.uid}" rel="nofollow">只看该作者</a>
 </div></div>
 </div>
-<div class="pct"><div class="pcb">
+<div class="pct">{_modact(view.thread) if post.first else ""}<div class="pcb">
 {_body(post)}
 </div></div>
 </td></tr>
@@ -120,6 +120,16 @@ def _footer_links(chrome: Chrome, view: ThreadPage, post: Post) -> str:
                      f"'misc.php?mod=report&amp;rtype=post&amp;rid={pid}&amp;tid={thread.tid}&amp;fid={fid}', "
                      "'get', -1);return false;\">举报</a>")
     return "\n".join(links)
+
+
+def _modact(thread: Thread) -> str:
+    """The latest moderation of the thread, above the opening post (Discuz X's thread_mod_by; inferred)."""
+    mod = thread.last_mod
+    if mod is None:
+        return ""
+    return (f'<div class="modact"><a href="forum.php?mod=misc&amp;action=viewthreadmod&amp;tid={thread.tid}" '
+            f"title=\"帖子模式\" onclick=\"showWindow('viewthreadmod', this.href)\">本主题由 {escape(mod.moderator)} 于 "
+            f"{absolute(mod.at, DAY_MINUTE)} {mod.action}</a></div>")
 
 
 def _body(post: Post) -> str:
