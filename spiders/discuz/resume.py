@@ -34,7 +34,8 @@ does not add up means a floor appeared or vanished before the pages read.
 Not seen by a partial read (a full read would see them): an edit of a reply on a page not read, an edit of the
 opening post, and a moderator hiding or releasing a floor on a page not read (the count does not change). A
 deleted floor or an approved reply on such a page changes the count and so falls back to a full read, unless
-both happen between two harvests and cancel out.
+both happen between two harvests and cancel out. Re-checks of open threads (recheck_statuses) read whole, so
+such changes, and a moderator closing the thread, are caught at the thread's next re-check.
 """
 
 from __future__ import annotations
