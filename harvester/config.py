@@ -36,6 +36,7 @@ class HarvesterConfig:
     recheck_after_hours: float = 3.0
     recheck_limit: int = 2000
     batch_size: int = 200
+    link_copies: bool = False  # link copies of one citizen message across platforms (harvester/store/links.py)
     log_level: str = "INFO"
     secrets_file: Path | None = None
     state_dir: Path = field(default_factory=default_state_dir)
@@ -49,9 +50,22 @@ class HarvesterConfig:
             "HARVESTER_RECHECK_AFTER_HOURS": self.recheck_after_hours,
             "HARVESTER_RECHECK_LIMIT": self.recheck_limit,
             "HARVESTER_BATCH_SIZE": self.batch_size,
+            "HARVESTER_LINK_COPIES": self.link_copies,
             "LOG_LEVEL": self.log_level,
             "HARVESTER_STATE_DIR": str(self.state_dir),
         }
+
+
+def _flag(value: Any, name: str, source: str) -> bool:
+    """A switch from the file (a boolean) or the environment (1/0, true/false, yes/no, on/off)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -95,6 +109,7 @@ def load_config(env: Mapping[str, str] | None = None, cwd: Path | None = None) -
                                             data.get("recheck_after_hours", 3.0)), "recheck_after_hours", source),
         recheck_limit=int(_number(data.get("recheck_limit", 2000), "recheck_limit", source)),
         batch_size=int(_number(env.get("HARVESTER_BATCH_SIZE", data.get("batch_size", 200)), "batch_size", source)),
+        link_copies=_flag(env.get("HARVESTER_LINK_COPIES", data.get("link_copies", False)), "link_copies", source),
         log_level=env.get("HARVESTER_LOG_LEVEL", data.get("log_level", "INFO")).upper(),
         secrets_file=Path(secrets) if secrets else None,
         state_dir=Path(state_dir) if state_dir else default_state_dir(env),

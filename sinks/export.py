@@ -16,8 +16,8 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     "platform", "external_id", "url", "letter_no", "title", "body", "author", "kind", "topic", "status",
     "status_raw", "addressee", "region", "posted_at", "updated_at", "views", "likes", "satisfaction",
-    "overdue", "handling_unit", "reply_count", "last_reply_organisation", "last_reply_title", "last_reply_text",
-    "last_replied_at",
+    "overdue", "handling_unit", "link_group", "reply_count", "last_reply_organisation", "last_reply_title",
+    "last_reply_text", "last_replied_at",
 )
 BOM = "\ufeff"
 # Excel runs a cell starting with these as a formula (CSV injection); a citizen can type any title.

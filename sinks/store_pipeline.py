@@ -35,6 +35,7 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.batch_size = crawler.settings.getint("HARVESTER_BATCH_SIZE", 200)
+        self.link_copies = crawler.settings.getbool("HARVESTER_LINK_COPIES", False)
         self.store = store_for(crawler.settings["HARVESTER_DB_URL"])
         self.run_id: int | None = None
         self.buffer: list[Any] = []
@@ -99,7 +100,8 @@ class StorePipeline:
         seen_at = utcnow()
         with self.store.transaction() as repo:
             messages = [i for i in batch if isinstance(i, Message)]
-            results = repo.upsert_messages(messages, self.run_id, seen_at) if messages else []
+            results = (repo.upsert_messages(messages, self.run_id, seen_at, link_copies=self.link_copies)
+                       if messages else [])
             # Posted replies this batch shows on their messages become verified, in the same transaction.
             self.stats.inc_value(STAT_PREFIX + "replies_verified",
                                  confirm_posted_replies(repo.session, messages, self.run_id, seen_at))

@@ -22,6 +22,7 @@ from harvester.store.changes import (
     sync_replies,
 )
 from harvester.store.feed import append_events
+from harvester.store.links import link_messages
 from harvester.store.models import MessageRow, ReplyRow
 from harvester.timeutil import require_aware
 from harvester.vocab import Status
@@ -39,7 +40,7 @@ class UpsertResult:
 
 
 def upsert_messages(session: Session, messages: Sequence[Message], run_id: int,
-                    seen_at: datetime) -> list[UpsertResult]:
+                    seen_at: datetime, link_copies: bool = False) -> list[UpsertResult]:
     """Store a batch: insert new messages, update changed ones with one event per kind of change, and only
     touch `last_seen_at` (and refresh views/likes) of unchanged ones. A message repeated in the batch
     counts once, as its last version.
@@ -67,6 +68,13 @@ def upsert_messages(session: Session, messages: Sequence[Message], run_id: int,
     session.flush()
     _touch(session, unchanged, run_id, seen_at)
     _append(session, pending, run_id, seen_at)
+    if not link_copies:
+        return results
+    # new and re-worded messages are sketched and linked to their copies (一稿多投), events after their own
+    to_link = {message_id: message for message_id, message, change in pending
+               if change.kind in ("created", "text_edited")}
+    reworded = {message_id for message_id, _, change in pending if change.kind == "text_edited"}
+    append_events(session, link_messages(session, list(to_link.items()), reworded, run_id, seen_at))
     return results
 
 

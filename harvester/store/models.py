@@ -121,9 +121,22 @@ class MessageRow(Base):
     last_changed_at: Mapped[datetime]
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_runs.id"))
+    # The same citizen message on several platforms (一稿多投) or twice on one: the group's id (the row id of
+    # the copy it formed around), on every member (harvester/store/links.py); None while it has no copy.
+    link_group: Mapped[int | None] = mapped_column(index=True)
 
     replies: Mapped[list[ReplyRow]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="ReplyRow.position")
+
+
+class SketchRow(Base):
+    """A message body's bottom-k sketch (harvester/textsim.py): one row per kept shingle hash, so messages that
+    share several are found through the index on `hash`."""
+
+    __tablename__ = "message_sketches"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
 
 
 class ReplyRow(Base):

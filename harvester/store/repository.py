@@ -41,12 +41,14 @@ class Repository:
         self.session = session
 
     # --- messages ------------------------------------------------------------------------------------
-    def upsert_messages(self, messages: Sequence[Message], run_id: int, seen_at: datetime) -> list[UpsertResult]:
+    def upsert_messages(self, messages: Sequence[Message], run_id: int, seen_at: datetime,
+                        link_copies: bool = False) -> list[UpsertResult]:
         """Store a batch: insert new messages, update changed ones with one event per kind of change, and only
         touch `last_seen_at` (and refresh views/likes) of unchanged ones. A message repeated in the batch
-        counts once, as its last version.
+        counts once, as its last version. `link_copies`: link new and re-worded messages to their copies on
+        other platforms or the same one (一稿多投; harvester/store/links.py).
         """
-        return upsert_messages(self.session, messages, run_id, seen_at)
+        return upsert_messages(self.session, messages, run_id, seen_at, link_copies)
 
     def withdraw_message(self, item: MessageWithdrawn, run_id: int) -> str:
         """Mark a message the platform no longer shows as hidden: "withdrawn", "unchanged" or "unknown"."""
