@@ -1,7 +1,7 @@
 """Benchmark: harvest a 10,000-letter jact replica twice (full, then incremental after ~1% changed) and compare
 with a plain Scrapy spider that fetches and parses the same pages and stores nothing.
 
-Usage: python bench/harvest.py [--letters 10000] [--db-url URL]
+Usage: python bench/harvest.py [--letters 10000] [--db-url URL] [--link-copies]
 Prints messages/s, requests per run, peak RSS of each crawl process, and the ratio to the baseline.
 """
 
@@ -53,6 +53,8 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=10_000)
     parser.add_argument("--db-url", default=None)
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight to the site, both crawls")
+    parser.add_argument("--link-copies", action="store_true",
+                        help="harvest with link_copies on (the replica's look-alike letters are a worst case)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -61,7 +63,8 @@ def main() -> None:
             base = urls["jact"]
             public = control(base, "stats")["public"]
             config = tmp / "harvester.toml"
-            config.write_text(f'db_url = "{db_url}"\nenabled = ["jact_demo"]\n[platforms.jact_demo]\n'
+            config.write_text(f'db_url = "{db_url}"\nenabled = ["jact_demo"]\n'
+                              f'link_copies = {"true" if args.link_copies else "false"}\n[platforms.jact_demo]\n'
                               f'base_url = "{base}"\nconcurrency = {args.concurrency}\n', encoding="utf-8")
             env = {**os.environ, "HARVESTER_CONFIG": str(config), "HARVESTER_LOG_LEVEL": "WARNING"}
             harvest = [sys.executable, "-m", "harvester", "harvest", "jact_demo"]
@@ -76,6 +79,7 @@ def main() -> None:
             incr = run_counts(db_url)
     figures = {
         "letters": args.letters, "public_letters": public, "concurrency_per_site": args.concurrency,
+        "link_copies": args.link_copies,
         "baseline": {"seconds": round(base_s, 1), "messages_per_s": round(public / base_s, 1),
                      "peak_rss_mib": round(base_mib), "output": base_out.strip()},
         "full": {"seconds": round(full_s, 1), "messages_per_s": round(full["items"] / full_s, 1),
