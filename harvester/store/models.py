@@ -139,6 +139,16 @@ class SketchRow(Base):
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
 
 
+class SketchCountRow(Base):
+    """How many message sketches hold a hash: a hash in very many is a stock phrase (尊敬的领导您好) or a
+    template's, and says nothing about which message is a copy of which (harvester/store/links.py)."""
+
+    __tablename__ = "sketch_counts"
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int]
+
+
 class ReplyRow(Base):
     """A reply under a message, keyed within it by `Reply.identity`."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from harvester.store.db import MIGRATIONS, Store, alembic_config, check, make_engine, upgrade
 from harvester.store.models import Base
 
-TABLES = {"messages", "message_replies", "message_sketches", "message_events", "harvest_runs", "board_cursors", "quarantine",
+TABLES = {"messages", "message_replies", "message_sketches", "sketch_counts", "message_events", "harvest_runs", "board_cursors", "quarantine",
           "reply_outbox", "reply_outbox_events"}
 
 

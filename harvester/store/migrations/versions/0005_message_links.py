@@ -1,5 +1,5 @@
 """Links between copies of one citizen message (一稿多投): messages.link_group and the body sketches that find
-them (message_sketches).
+them (message_sketches, and sketch_counts: how common each sketch hash is).
 
 Messages stored before this revision have no sketch: they are sketched, and linked, when their text next
 changes; copies arriving later link to each other.
@@ -34,9 +34,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("message_id", "hash", name="pk_message_sketches"),
     )
     op.create_index("ix_message_sketches_hash", "message_sketches", ["hash"])
+    op.create_table(
+        "sketch_counts",
+        sa.Column("hash", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("messages", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("hash", name="pk_sketch_counts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sketch_counts")
     op.drop_index("ix_message_sketches_hash", table_name="message_sketches")
     op.drop_table("message_sketches")
     op.drop_index("ix_messages_link_group", table_name="messages")
