@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from harvester.schema import Message
+from harvester.store import links
 from harvester.store.db import Store
 from tests.store.builders import POSTED, letter, store_batch
 from tests.unit.test_textsim import COPY, LETTER, OTHER, PATTERN
@@ -87,3 +90,16 @@ def test_a_message_edited_into_a_copy_is_linked_at_the_edit(store: Store, run_id
 def test_without_the_switch_nothing_is_linked(store: Store, run_id: int) -> None:
     store_batch(store, [letter("48212", body=LETTER, **MAYOR), letter("25445483", body=COPY, **PEOPLE)], run_id)
     assert set(groups(store).values()) == {None} and link_events(store) == []
+
+
+def test_hashes_held_by_too_many_sketches_are_not_looked_up(store: Store, run_id: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound on work per message: a stock phrase's hash finds nothing, so a copy made only of such hashes
+    is not linked (here every hash counts as one once two sketches hold it)."""
+    monkeypatch.setattr(links, "COMMON", 1)
+    store_linking(store, [letter("48212", body=LETTER, **MAYOR)], run_id)
+    store_linking(store, [letter("25445483", body=COPY, **PEOPLE)], run_id)
+    assert set(groups(store).values()) == {None}
+    monkeypatch.setattr(links, "COMMON", 100)
+    store_linking(store, [letter("25445484", body=COPY + "盼复", **PEOPLE)], run_id)
+    assert len({g for g in groups(store).values() if g is not None}) == 1
