@@ -77,7 +77,8 @@ class PeopleBase(HarvestSpider):
 
     def new_scan(self, board: Board) -> LookbackScan:
         """The board's scan from its stored cursor, reading on below it for late publications."""
-        return LookbackScan(board.id, self.stored_cursor(board.id), lag=self.options.publication_lag)
+        return LookbackScan(board.id, self.stored_cursor(board.id), lag=self.options.publication_lag,
+                            backfill=self.options.backfill)
 
     def board_scan(self, board_id: str) -> LookbackScan:
         scan = self.scans[board_id]
@@ -116,12 +117,18 @@ class PeopleBase(HarvestSpider):
         """Read whole every message the store lacks or holds in another state; one the store lacks below the old
         cursor was published late (counted)."""
         scan = self.board_scan(board.id)
+        scan.note(listing)
         known = self.known_states(str(item.tid) for item in listing.items)
         for item in listing.items:
             scan.seen.add(item.tid)
+            if scan.before_backfill(item):
+                self.count("before_backfill")
+                continue
             tid, state = str(item.tid), known.get(str(item.tid))
             if tid not in self.requested and (state is None or state.status_raw != item.state):
                 if state is None and scan.below_cursor(item.tid):
+                    if not scan.published_within_lag(item):
+                        continue  # older than any late publication: left out by a first harvest's backfill window
                     self.count("late_publications")
                 yield self.content_request(tid, board.id)
 

@@ -15,7 +15,7 @@ from harvester.vocab import Kind, Status, Topic
 PATHS = ("api", "browser")
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
          "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours",
-         "forum_tree_url", *CHALLENGE_OPTIONS}
+         "forum_tree_url", "backfill_days", *CHALLENGE_OPTIONS}
 FORUM_TREE_URL = "https://messageboard.people.cn/forum_data_{province}.jsonp"  # API family C (§1.5)
 PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~2 days), plus a night between runs
 
@@ -30,7 +30,8 @@ class PeopleOptions:
     the vocabulary does not know (e.g. typeName 两会). `publication_lag`: how far back (in publication time)
     the list is read below the board's cursor for messages approved late (spiders/people/lookback.py); 0 stops
     at the cursor. `forum_tree_url`: the province forum tree `harvester platforms boards` reads ({province} is
-    the province's fid; a path is read from base_url)."""
+    the province's fid; a path is read from base_url). `backfill`: how far back from a board's newest message its
+    first harvest reads (`backfill_days`; absent: the whole history)."""
 
     ministry_boards: frozenset[str] = frozenset()
     rows: int = 10
@@ -45,6 +46,7 @@ class PeopleOptions:
     status_labels: Mapping[str, Status] = field(default_factory=dict)
     publication_lag: timedelta = timedelta(hours=PUBLICATION_LAG_HOURS)
     forum_tree_url: str = FORUM_TREE_URL
+    backfill: timedelta | None = None
 
     def list_kind(self, fid: str) -> str:
         return "bw" if fid in self.ministry_boards else "df"
@@ -84,6 +86,11 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
     rows = options.get("rows", 10)
     if not isinstance(rows, int) or not 1 <= rows <= 50:
         raise ConfigError(f"{source}: options.rows must be an integer from 1 to 50, got {rows!r}")
+    lag = _hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source)
+    if "backfill_days" in options and timedelta(days=_positive(options, "backfill_days", 1, source)) < lag:
+        raise ConfigError(f"{source}: options.backfill_days must reach back at least publication_lag_hours "
+                          f"({lag.total_seconds() / 3600:g} h), or the look-back takes the messages it leaves out "
+                          f"for late publications")
     return PeopleOptions(
         ministry_boards=frozenset(str(fid) for fid in options.get("ministry_boards", [])), rows=rows, path=path,
         browser_fallback=bool(options.get("browser_fallback", True)),
@@ -94,8 +101,10 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
         kind_labels=_labels(options.get("kind_labels", {}), Kind, "kind_labels", source),
         topic_labels=_labels(options.get("topic_labels", {}), Topic, "topic_labels", source),
         status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source),
-        publication_lag=_hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source),
-        forum_tree_url=_tree_url(options.get("forum_tree_url", FORUM_TREE_URL), source))
+        publication_lag=lag,
+        forum_tree_url=_tree_url(options.get("forum_tree_url", FORUM_TREE_URL), source),
+        backfill=timedelta(days=_positive(options, "backfill_days", 1, source)) if "backfill_days" in options
+        else None)
 
 
 def _tree_url(value: Any, source: str) -> str:

@@ -204,6 +204,33 @@ def test_throttled_calls_that_fail_for_good_hold_the_cursor_and_the_next_run_los
     assert cursors(sqlite_url, slug) == newest_per_board(site_truth)
 
 
+def test_a_first_harvest_with_a_backfill_window_reads_only_that_far_back_then_goes_on_incrementally(
+        tmp_path: Path, sqlite_url: str) -> None:
+    slug = "people_recent"
+    folder = definition(tmp_path, slug, backfill_days=10)
+    with site(tmp_path, per_board=60) as urls:  # 60 days of history per board
+        base = urls["people"]
+        config = write_config(tmp_path, sqlite_url, {slug: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
+                              overrides={slug: FAST})
+        control(base, "stats/reset", {})
+        first = harvest(config)
+        site_truth, made, first_stored = listed(truth(base)), requests_made(base), set(stored(sqlite_url, slug))
+        control(base, "advance", {"steps": 1})
+        second = harvest(config)
+        after = listed(truth(base))
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    recent: set[str] = set()
+    for fid in BOARDS:
+        board = {tid: m for tid, m in site_truth.items() if str(m["fid"]) == fid}
+        newest = max(m["threadsCheckTime"] for m in board.values())
+        recent |= {tid for tid, m in board.items() if m["threadsCheckTime"] >= newest - 10 * 86400}
+    assert 0 < len(recent) < len(site_truth) / 2  # the window leaves most of the history out
+    assert first_stored == recent and made["/v1/threads/content"] == len(recent)  # nothing older fetched
+    # then incremental from the newest, as usual: what was listed since, and nothing from before the window
+    assert set(stored(sqlite_url, slug)) == recent | (set(after) - set(site_truth))
+    assert cursors(sqlite_url, slug) == newest_per_board(after)
+
+
 def test_an_app_code_rotation_mid_harvest_is_survived(tmp_path: Path, sqlite_url: str) -> None:
     with site(tmp_path, per_board=30) as urls:
         base = urls["people"]

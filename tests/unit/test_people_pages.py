@@ -238,10 +238,19 @@ def test_an_unknown_board_takes_its_addressee_from_the_answer() -> None:
     ({"path": "chrome"}, "options.path"), ({"rows": 0}, "options.rows"), ({"backoff_s": -1}, "backoff_s"),
     ({"kind_labels": {"两会": "lobbying"}}, "kind_labels"), ({"referer": "x"}, "unknown people option"),
     ({"publication_lag_hours": -1}, "publication_lag_hours"), ({"publication_lag_hours": "3d"}, "hours"),
+    ({"backfill_days": 0}, "backfill_days must be a positive number"),
+    ({"backfill_days": 2}, "backfill_days must reach back at least publication_lag_hours"),
+    ({"forum_tree_url": "/forum_data.jsonp"}, "forum_tree_url"),
 ])
 def test_bad_options_name_the_key(options: dict[str, Any], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         parse_options(options, "people_x.toml")
+
+
+def test_a_backfill_window_is_off_unless_set() -> None:
+    assert parse_options({}, "test").backfill is None
+    assert parse_options({"backfill_days": 90}, "test").backfill == timedelta(days=90)
+    assert parse_options({"backfill_days": 1, "publication_lag_hours": 12}, "test").backfill == timedelta(days=1)
 
 
 def test_ministry_boards_are_listed_by_the_bw_api() -> None:
