@@ -44,6 +44,7 @@ class HarvestSpider(scrapy.Spider):
     store: Store
     recheck_after: timedelta
     recheck_limit: int
+    revisits: dict[str, list[str]]  # board id -> re-checks read after its list (families that do so)
     failures: list[FetchFailure]
     scans: dict[str, BoardScan]
     requested: set[str]
@@ -160,6 +161,24 @@ class HarvestSpider(scrapy.Spider):
     def known_states(self, external_ids: Iterable[str]) -> dict[str, Any]:
         with self.store.transaction() as repo:
             return repo.known_states(self.name, list(external_ids))
+
+    def rechecks_by_board(self) -> dict[str, list[str]]:
+        """This run's re-checks (`recheck_targets`) by the configured board that holds them, for families that
+        read them after that board's list scan (`rechecks_after_list`)."""
+        boards = {board.id for board in self.platform.boards}
+        grouped: dict[str, list[str]] = {}
+        for target in self.recheck_targets():
+            if target.board_id in boards:
+                grouped.setdefault(target.board_id, []).append(target.external_id)
+        return grouped
+
+    def rechecks_after_list(self, board_id: str) -> list[str]:
+        """The board's re-checks its list scan did not already read: once, when the scan ends either way (a
+        letter the list shows is read from its row, which may carry more than its page, and not twice)."""
+        due = [external_id for external_id in self.revisits.pop(board_id, []) if external_id not in self.requested]
+        if due:
+            self.count("rechecks", len(due))
+        return due
 
     def recheck_targets(self) -> list[RecheckTarget]:
         """Messages to read again this run: every one with a posted reply awaiting confirmation (whatever its

@@ -27,6 +27,7 @@ class RecheckTarget:
     url: str
     last_seen_at: datetime
     last_changed_at: datetime
+    board_id: str
     awaiting_reply: bool = False  # a posted reply waits for a harvest to see it: read whatever else holds
 
 
@@ -50,7 +51,8 @@ def revisit_due(last_seen: datetime, last_changed: datetime, now: datetime, back
     return backoff <= 0 or (now - last_seen) * backoff >= (now - last_changed)
 
 
-COLUMNS = (MessageRow.external_id, MessageRow.url, MessageRow.last_seen_at, MessageRow.last_changed_at)
+COLUMNS = (MessageRow.external_id, MessageRow.url, MessageRow.last_seen_at, MessageRow.last_changed_at,
+           MessageRow.board_id)
 
 
 def awaiting_reply(session: Session, platform: str) -> list[RecheckTarget]:

@@ -9,8 +9,8 @@ and for when the merge is refused and the thread read whole instead.
 What a partial read cannot see: an edit of a reply on a page it skips, an edit of the opening post (title, type
 and views are re-read; the body is not), and a moderator hiding or releasing a floor on a skipped page (the reply
 count stays the same). The store keeps those floors as they were until the thread is next read whole: a refused
-merge, or a read triggered by the reply count alone (a queued reply approved lands in the middle of the thread,
-so such a thread is always read whole).
+merge, a read triggered by the reply count alone (a queued reply approved lands in the middle of the thread,
+so such a thread is always read whole), or its next re-check (recheck_statuses).
 """
 
 from __future__ import annotations
@@ -69,25 +69,17 @@ class DiscuzSpider(HarvestSpider):
         # sink back into view), and open threads due for a re-check when the definition asks for them
         # (recheck_statuses): a moderator closing a thread posts nothing, so a closed thread below the first list
         # page is found only so.
-        self.confirming: dict[str, list[str]] = {}
-        due = [t.external_id for t in self.recheck_targets()]
-        with self.store.transaction() as repo:
-            for tid in due:
-                record = repo.get_message(self.name, tid)
-                if record is not None:
-                    self.confirming.setdefault(record["board_id"], []).append(tid)
+        self.revisits = self.rechecks_by_board()
         for board in self.platform.boards:
             self.board_scans[board.id] = self.board_scan(board.id)
             yield self.list_request(board, board_url(self.platform.base_url, board.id, 1, self.options.url_style))
 
-    def confirmation_reads(self, board: Board) -> Iterator[scrapy.Request]:
+    def recheck_reads(self, board: Board) -> Iterator[scrapy.Request]:
         """Whole reads of the board's threads due again (a reply to confirm, or a re-check) that the list did not
         read."""
-        for tid in self.confirming.pop(board.id, []):
-            if tid not in self.requested:
-                self.requested.add(tid)
-                self.count("rechecks")
-                yield self.first_thread_request(board, tid, None)
+        for tid in self.rechecks_after_list(board.id):
+            self.requested.add(tid)
+            yield self.first_thread_request(board, tid, None)
 
     def board_scan(self, board_id: str) -> LastPostScan:
         with self.store.transaction() as repo:
@@ -118,7 +110,7 @@ class DiscuzSpider(HarvestSpider):
         scan = self.board_scans[board.id]
         listing = yield from self.checked_listing(response, scan, pages.parse_board)
         if listing is None:
-            yield from self.confirmation_reads(board)
+            yield from self.recheck_reads(board)
             return
         self.count("listed", len(listing.rows))
         known = self.known_states(row.tid for row in listing.rows)
@@ -140,7 +132,7 @@ class DiscuzSpider(HarvestSpider):
             yield self.list_request(board, listing.next_url)
         else:
             scan.list_complete = True
-            yield from self.confirmation_reads(board)
+            yield from self.recheck_reads(board)
             yield from self.emit_cursor(board.id)
 
     def changed(self, scan: LastPostScan, row: pages.ThreadRow, state: KnownState | None) -> bool:
@@ -169,7 +161,7 @@ class DiscuzSpider(HarvestSpider):
         board: Board = request.cb_kwargs["board"]
         self.board_scans[board.id].list_broken = True
         self.record_failure(request.url, *self.classify(failure))
-        return self.confirmation_reads(board)
+        return self.recheck_reads(board)
 
     # --- threads -------------------------------------------------------------------------------------
     def parse_thread(self, response: Response, board: Board, tid: str, read: tuple[pages.ThreadPage, ...],
@@ -243,7 +235,7 @@ class DiscuzSpider(HarvestSpider):
 
     def thread_done(self, board: Board, tid: str, ok: bool) -> Iterator[Any]:
         scan = self.board_scans[board.id]
-        if tid in scan.pending:  # not so for a confirmation read, which the list did not start
+        if tid in scan.pending:  # not so for a re-check read, which the list did not start
             scan.handled(tid, ok)
         yield from self.emit_cursor(board.id)
 

@@ -27,28 +27,17 @@ class JactSpider(HarvestSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         # Re-checks wait for their board's list scan: a letter the list shows is read from its row, which
-        # carries what the detail page may not show yet (the unit handling it), and is not read twice.
-        self.rechecks: dict[str, list[str]] = {}
-        for target in self.recheck_targets():
-            owner = self.board_of(target.url)
-            if owner is not None:
-                self.rechecks.setdefault(owner.id, []).append(target.external_id)
+        # carries what the detail page may not show yet (the unit handling it).
+        self.revisits = self.rechecks_by_board()
         for board in self.platform.boards:
             self.scans[board.id] = BoardScan(board.id, self.stored_cursor(board.id))
             yield self.list_request(board, 1)
 
-    def rechecks_after_list(self, board: Board) -> Iterator[scrapy.Request]:
-        """The board's re-checks the list scan did not already read (once, when the scan ends either way)."""
-        for transact_id in self.rechecks.pop(board.id, []):
-            if transact_id not in self.requested:
-                self.count("rechecks")
-                yield self.detail_request(board, transact_id, from_list=False)
+    def recheck_reads(self, board: Board) -> Iterator[scrapy.Request]:
+        for transact_id in self.rechecks_after_list(board.id):
+            yield self.detail_request(board, transact_id, from_list=False)
 
     # --- requests ------------------------------------------------------------------------------------
-    def board_of(self, url: str) -> Board | None:
-        sysid = pages.query_value(url, "sysid")
-        return next((b for b in self.platform.boards if b.id == sysid), None)
-
     def list_request(self, board: Board, page: int) -> scrapy.Request:
         return scrapy.Request(pages.list_url(self.platform.base_url, board.id, page), callback=self.parse_list,
                               errback=self.list_failed, cb_kwargs={"board": board, "page": page},
@@ -71,7 +60,7 @@ class JactSpider(HarvestSpider):
         scan = self.scans[board.id]
         listing = yield from self.checked_listing(response, scan, pages.parse_list)
         if listing is None:
-            yield from self.rechecks_after_list(board)
+            yield from self.recheck_reads(board)
             return
         self.count("listed", len(listing.rows))
         public = [row for row in listing.rows if row.transact_id]
@@ -90,7 +79,7 @@ class JactSpider(HarvestSpider):
             yield self.list_request(board, page + 1)
         else:
             scan.list_complete = True
-            yield from self.rechecks_after_list(board)
+            yield from self.recheck_reads(board)
             yield from self.cursor_if_ready(board.id)
 
     def withdrawn_rows(self, rows: list[pages.ListRow]) -> Iterator[MessageWithdrawn]:
@@ -109,7 +98,7 @@ class JactSpider(HarvestSpider):
         board: Board = request.cb_kwargs["board"]
         self.scans[board.id].list_broken = True
         self.record_failure(request.url, *self.classify(failure))
-        return self.rechecks_after_list(board)
+        return self.recheck_reads(board)
 
     # --- detail pages --------------------------------------------------------------------------------
     def parse_detail(self, response: Response, board: Board, transact_id: str, from_list: bool,
