@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harvester.definition import Definition
+from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
 from harvester.fixtures import message_expectation, plain
 from harvester.pipelines.normalise import normalise_message
@@ -14,8 +16,10 @@ from spiders.jact import pages as jact_pages
 from spiders.people import recorded as people_recorded
 
 
-def parse_recorded(family: str, page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, Any]:
-    """Parse a recorded page the way the family's spider and the normalise step would, as JSON data."""
+def parse_recorded(family: str, page: str, snapshot: Snapshot, context: dict[str, Any],
+                   definition: Definition | None = None) -> dict[str, Any]:
+    """Parse a recorded page the way the family's spider and the normalise step would, as JSON data
+    (`definition`: a generic platform's, when not the registry's). LayoutChanged propagates."""
     if family == "jact" and page == "list":
         return plain(jact_pages.parse_list(snapshot))
     if family == "jact" and page == "detail":
@@ -26,7 +30,17 @@ def parse_recorded(family: str, page: str, snapshot: Snapshot, context: dict[str
     if family == "discuz":
         return discuz_recorded.parse(page, snapshot, context)
     if family == "generic":
-        return generic_recorded.parse(page, snapshot, context)
+        return generic_recorded.parse(page, snapshot, context, definition)
     if family == "people":
         return people_recorded.parse(page, snapshot, context)
     raise KeyError(f"no page object for family {family!r} page {page!r}")
+
+
+def recorded_outcome(family: str, page: str, snapshot: Snapshot, context: dict[str, Any],
+                     definition: Definition | None = None) -> dict[str, Any]:
+    """What a recorded page parses to, or {"error": "LayoutChanged", "reason": …} when it no longer parses:
+    what conformance compares with a case's expectation, field by field."""
+    try:
+        return parse_recorded(family, page, snapshot, context, definition)
+    except LayoutChanged as error:
+        return {"error": "LayoutChanged", "reason": error.reason}

@@ -12,8 +12,8 @@ from harvester.definition import Definition
 from harvester.fixtures import Case
 from harvester.registry import PlatformSpec
 from spiders.generic.probe import Fetched, fetch, list_pages
-from spiders.generic.recorded import parse
 from spiders.generic.stored import row_fields
+from spiders.pageindex import recorded_outcome
 
 
 def _rebased(url: str, old_base: str | None, base_url: str) -> str:
@@ -53,7 +53,7 @@ def refetch(spec: PlatformSpec, definition: Definition, base_url: str, cases: li
 
 def differences(case: Case, definition: Definition) -> dict[str, tuple[Any, Any]]:
     """Field -> (expected, parsed now) for every field that no longer matches, unexpected fields included."""
-    parsed = parse(case.page, case.snapshot, case.context, definition)
+    parsed = recorded_outcome(case.family, case.page, case.snapshot, case.context, definition)
     names = list(case.expected) + sorted(set(parsed) - set(case.expected))
     return {name: (case.expected.get(name), parsed.get(name)) for name in names
             if parsed.get(name) != case.expected.get(name) or name not in case.expected}

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from harvester.extract.errors import LayoutChanged
 from harvester.fixtures import Case, all_cases
-from spiders.pageindex import parse_recorded
+from spiders.pageindex import parse_recorded, recorded_outcome
 
 COMMITTED_ROOT = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = Path(os.environ.get("HARVESTER_FIXTURES_DIR") or COMMITTED_ROOT).resolve()  # read once, at collection
@@ -28,10 +27,7 @@ _parsed: dict[tuple[str, str], Any] = {}
 def parsed(case: Case) -> dict[str, Any]:
     key = (case.slug, case.name)
     if key not in _parsed:
-        try:
-            _parsed[key] = parse_recorded(case.family, case.page, case.snapshot, case.context)
-        except LayoutChanged as error:
-            _parsed[key] = {"error": "LayoutChanged", "reason": error.reason}
+        _parsed[key] = recorded_outcome(case.family, case.page, case.snapshot, case.context)
     return _parsed[key]
 
 
