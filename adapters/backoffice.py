@@ -16,11 +16,6 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-def first_line(error: Exception) -> str:
-    """The first line of an error, for receipts and reasons (Playwright errors carry long call logs)."""
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
 def receipt(outcome: ReplyOutcome, message: str, status: int, reply_id: str | None = None,
             retry_after_s: float | None = None) -> ReplyReceipt:
     """A receipt carrying the platform's own words; `raw` is a short excerpt, never credentials."""

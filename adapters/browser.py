@@ -58,8 +58,10 @@ class _Captures:
                                headers=dict(r.headers)) for r in self.responses])
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+def first_line(error: BaseException, limit: int = 300) -> str:
+    """The first line of an error (Playwright errors carry long call logs), or its type when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
 
 
 class PlaywrightFetchAdapter:
@@ -147,7 +149,7 @@ class PlaywrightFetchAdapter:
             except PlaywrightError as error:
                 path = self.launch_options.get("executable_path")
                 raise FetchError(f"cannot start chromium at {path} (set {CHROMIUM_ENV}): "
-                                 f"{_first_line(error)}") from error
+                                 f"{first_line(error)}") from error
         return self._browser
 
     async def _slot_for(self, url: str) -> _Slot:
@@ -187,7 +189,7 @@ class PlaywrightFetchAdapter:
         except PlaywrightTimeout as error:
             raise FetchTimeout(f"{request.url}: page did not load within {timeout_s:g}s") from error
         except PlaywrightError as error:
-            raise FetchError(f"{request.url}: {_first_line(error)}") from error
+            raise FetchError(f"{request.url}: {first_line(error)}") from error
         # goto answers None only for same-document navigations; the document was served, so 200.
         return response.status if response is not None else 200
 

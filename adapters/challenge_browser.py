@@ -9,7 +9,7 @@ from collections.abc import Callable
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Request, Route
 
-from adapters.browser import PlaywrightFetchAdapter
+from adapters.browser import PlaywrightFetchAdapter, first_line
 from adapters.protocols import FetchError, FetchTimeout
 from harvester.challenge import Clearance
 
@@ -63,7 +63,7 @@ async def pass_challenge(adapter: PlaywrightFetchAdapter, url: str, is_challenge
         except TimeoutError as error:
             raise FetchTimeout(f"{url}: still a challenge after {timeout_s:g}s") from error
         except PlaywrightError as error:
-            raise FetchError(f"{url}: {str(error).strip().splitlines()[0]}") from error
+            raise FetchError(f"{url}: {first_line(error)}") from error
 
 
 async def _clearance(page: Page, url: str) -> Clearance:

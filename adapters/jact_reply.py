@@ -8,7 +8,8 @@ import pyotp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response, Route
 
-from adapters.backoffice import BrowserBackOffice, first_line, normalised, receipt
+from adapters.backoffice import BrowserBackOffice, normalised, receipt
+from adapters.browser import first_line
 from adapters.protocols import OutcomeUnknown, OutgoingReply, ReplyOutcome, ReplyReceipt
 from adapters.retry_after import TOO_MANY_REQUESTS, retry_after_s
 

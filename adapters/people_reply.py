@@ -12,7 +12,8 @@ import pyotp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, Route
 
-from adapters.backoffice import BrowserBackOffice, first_line, normalised, receipt
+from adapters.backoffice import BrowserBackOffice, normalised, receipt
+from adapters.browser import first_line
 from adapters.protocols import OutcomeUnknown, OutgoingReply, ReplyOutcome, ReplyReceipt
 
 LOGIN_PATH, LOGOUT_PATH, WORKLIST_PATH = "/backoffice/login", "/backoffice/logout", "/backoffice/"

@@ -11,6 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from adapters.browser import first_line
 from harvester.registry import Board
 from spiders.base import request_of
 from spiders.people.base import PeopleBase
@@ -53,7 +54,7 @@ class BrowserPath(PeopleBase):
         except BROWSER_ERRORS as error:
             scan.list_broken = True
             self.record_failure(response.url, "blocked" if isinstance(error, BrowserGaveUp) else "network",
-                                _first_line(error))
+                                first_line(error))
         finally:
             self.count("throttled", driver.throttled)
             await driver.close()
@@ -65,7 +66,7 @@ class BrowserPath(PeopleBase):
             snapshot, verdict = await driver.next_answer()
         except BROWSER_ERRORS as error:
             self.record_failure(response.url, "blocked" if isinstance(error, BrowserGaveUp) else "network",
-                                _first_line(error))
+                                first_line(error))
             outcome = self.content_done(tid, board_id, ok=False)
         else:
             outcome = self.take_content(snapshot, verdict, tid, board_id)
@@ -92,9 +93,4 @@ async def _close_page(failure: Failure) -> None:
             await page.close()
         except PlaywrightError:
             pass
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
 
