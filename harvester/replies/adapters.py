@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,14 +43,25 @@ ADAPTER_ENTRY_POINTS = "liuyan_harvester.reply_adapters"
 
 
 @cache
-def reply_families() -> dict[str, Factory]:
-    """Every family that can post replies: the built-in ones, then those installed packages register under
-    the `liuyan_harvester.reply_adapters` entry point group (a built-in name cannot be taken)."""
-    found: dict[str, Factory] = dict(FAMILIES)
-    for point in entry_points(group=ADAPTER_ENTRY_POINTS):
-        if point.name not in found:
-            found[point.name] = point.load()
-    return found
+def _plugins() -> dict[str, EntryPoint]:
+    """Reply adapters installed packages register under `liuyan_harvester.reply_adapters`, not yet imported
+    (a built-in name cannot be taken)."""
+    return {point.name: point for point in entry_points(group=ADAPTER_ENTRY_POINTS) if point.name not in FAMILIES}
+
+
+def has_reply_family(family: str) -> bool:
+    """Whether replies can be posted for this family: built in, or registered by an installed package."""
+    return family in FAMILIES or family in _plugins()
+
+
+def reply_factory(family: str) -> Factory:
+    """The family's adapter factory. A plugin is imported only when its family's adapter is first made, so a
+    broken plugin package fails its own platforms' pushes, not everybody's."""
+    builtin = FAMILIES.get(family)
+    if builtin is not None:
+        return builtin
+    factory: Factory = _plugins()[family].load()
+    return factory
 
 
 def rebase(url: str, production_base: str, target_base: str) -> str:
@@ -86,7 +97,7 @@ class AdapterPool:
         spec = self.specs.get(platform)
         if spec is None:
             return f"platform {platform!r} is not configured"
-        if spec.family not in reply_families():
+        if not has_reply_family(spec.family):
             return f"no reply adapter for the {spec.family} family ({platform})"
         if self.base_url(platform) is None:
             return f"staging is on and {platform} has no staging URL (HARVESTER_STAGING_URLS)"
@@ -105,7 +116,7 @@ class AdapterPool:
         if platform not in self._adapters:
             spec, target = self.specs[platform], self.base_url(platform)
             assert target is not None
-            self._adapters[platform] = reply_families()[spec.family](self, target, spec)
+            self._adapters[platform] = reply_factory(spec.family)(self, target, spec)
         return self._adapters[platform]
 
     async def reset(self, platform: str) -> None:

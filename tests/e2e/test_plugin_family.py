@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
         result = harvest(config, "acme_town", PYTHONPATH=pythonpath, ACME_MARKS=str(marks))
         public = control(urls["jact"], "stats")["public"]
         unregistered = harvest(config, "acme_town")  # the same definition without the package installed
-    assert listed.returncode == 0 and "acme_town" in listed.stdout and "acme" in listed.stdout
+    assert listed.returncode == 0 and re.search(r"acme_town\b.*\bacme\b", listed.stdout), listed.stdout
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     with Store.open(db_url).transaction() as repo:
         [run] = repo.latest_runs(limit=1, platform="acme_town")
@@ -77,12 +78,26 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
 
 def test_a_reply_adapter_registered_by_an_entry_point_serves_its_family(tmp_path: Path) -> None:
     plugin = installed_plugin(tmp_path / "site")
-    probe = ("from harvester.replies.adapters import reply_families; "
-             "factory = reply_families().get('acme'); print(factory.__module__ + '.' + factory.__name__ "
-             "if factory else 'none')")
+    probe = ("from harvester.replies.adapters import has_reply_family, reply_factory; "
+             "factory = reply_factory('acme') if has_reply_family('acme') else None; "
+             "print(factory.__module__ + '.' + factory.__name__ if factory else 'none')")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
     found = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, env=env, timeout=60)
     assert found.stdout.strip() == "acme_mailbox.make_adapter", found.stderr
     bare = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert bare.stdout.strip() == "none", bare.stderr
+
+
+def test_a_broken_reply_plugin_fails_only_its_own_family(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site")
+    entry_points = plugin / "acme_mailbox-0.1.dist-info" / "entry_points.txt"
+    entry_points.write_text(entry_points.read_text(encoding="utf-8")
+                            + "[liuyan_harvester.reply_adapters]\nbroken = acme_mailbox.missing:make_adapter\n",
+                            encoding="utf-8")
+    probe = ("from harvester.replies.adapters import has_reply_family, reply_factory\n"
+             "print(has_reply_family('broken'), reply_factory('jact').__name__, reply_factory('acme').__name__)\n"
+             "try:\n    reply_factory('broken')\nexcept ModuleNotFoundError as error:\n    print('broken:', error.name)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
+    found = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, env=env, timeout=60)
+    assert found.stdout.splitlines() == ["True _jact make_adapter", "broken: acme_mailbox.missing"], found.stderr
