@@ -95,10 +95,9 @@ def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-fam
                                                    "boards not yet configured")] = False) -> None:
     """List the leader boards of a province from the 领导留言板 forum tree, and print the ones the platform does
     not watch yet as [[boards]] tables for its definition. Nothing is changed."""
-    from urllib.parse import urljoin
-
     from harvester.definition import find_spec
     from harvester.extract.errors import LayoutChanged
+    from spiders.generic.paging import absolute
     from spiders.generic.probe import fetch
     from spiders.people.forum_tree import boards_toml, leader_boards, parse_forum_tree
     from spiders.people.options import parse_options
@@ -109,13 +108,13 @@ def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-fam
                       f"forum tree (family people)[/red]")
         raise typer.Exit(2)
     template = parse_options(spec.options, spec.source).forum_tree_url
-    url = urljoin((base_url or spec.base_url).rstrip("/") + "/", template.format(province=province))
+    url = absolute((base_url or spec.base_url).rstrip("/"), template.format(province=province))
     try:
         snapshot = fetch(url)
         if snapshot.status != 200:
             raise LayoutChanged(f"HTTP {snapshot.status}" + (" (is it a province's fid?)" if snapshot.status == 404
                                                              else ""))
-        found = leader_boards(parse_forum_tree(snapshot.body.decode("utf-8", "replace")), region or province)
+        found = leader_boards(parse_forum_tree(snapshot.text), region or province)
     except (OSError, LayoutChanged) as error:
         reason = error.reason if isinstance(error, LayoutChanged) else str(error)
         console.print(f"[red]cannot read the forum tree at {escape(url)}: {escape(reason)}[/red]")
