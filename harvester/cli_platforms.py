@@ -91,10 +91,10 @@ def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-fam
            region: Annotated[str | None, typer.Option(help="only the boards under this region of the province "
                                                           "(a city's or county's fid in the tree)")] = None,
            base_url: Annotated[str | None, typer.Option(help="read a relative forum_tree_url from here")] = None,
-           toml_only: Annotated[bool, typer.Option("--toml", help="print only the [[boards]] tables of the "
+           toml_only: Annotated[bool, typer.Option("--toml", help="print only the [\\[boards]] tables of the "
                                                    "boards not yet configured")] = False) -> None:
     """List the leader boards of a province from the 领导留言板 forum tree, and print the ones the platform does
-    not watch yet as [[boards]] tables for its definition. Nothing is changed."""
+    not watch yet as [\\[boards]] tables for its definition. Nothing is changed."""
     from harvester.definition import find_spec
     from harvester.extract.errors import LayoutChanged
     from spiders.generic.paging import absolute

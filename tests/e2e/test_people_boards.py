@@ -78,3 +78,9 @@ def test_only_a_people_platform_has_a_forum_tree(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'unused.db'}", {})
     result = cli(config, "platforms", "boards", "jact_demo", "--province", "14")
     assert result.returncode == 2 and "forum tree (family people)" in result.stdout
+
+
+def test_the_help_names_the_tables_it_prints(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'unused.db'}", {})
+    shown = cli(config, "platforms", "boards", "--help", COLUMNS="200")
+    assert shown.returncode == 0 and shown.stdout.count("[[boards]] tables") == 2, shown.stdout  # not eaten as markup
