@@ -31,6 +31,14 @@ from spiders.scan import BoardScan
 BLOCKED_STATUSES = (403, 429)
 
 
+def snapshot_of(response: Response, charset: str | None) -> Snapshot:
+    """A response as a recorded page, decoded with `charset` (a platform's), else what the page declares.
+    scrapy-playwright re-encodes the rendered DOM in the charset the page declares, so both paths decode alike."""
+    headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+    return Snapshot(url=response.url, status=response.status, body=response.body, fetched_at=utcnow(),
+                    headers=headers, encoding=charset)
+
+
 def request_of(failure: Failure) -> scrapy.Request:
     """The request an errback's failure belongs to (Scrapy attaches it to the failure)."""
     request: scrapy.Request = failure.request  # type: ignore[attr-defined]
@@ -76,12 +84,7 @@ class HarvestSpider(scrapy.Spider):
     # --- pages -----------------------------------------------------------------------------------
     def snapshot(self, response: Response) -> Snapshot:
         """The response as a recorded page (what page objects parse)."""
-        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1")
-                   for k, v in response.headers.items() if v}
-        # scrapy-playwright re-encodes the rendered DOM in the charset the page declares, so both paths
-        # are decoded the same way: the platform's configured charset, else what the page declares.
-        return Snapshot(url=response.url, status=response.status, body=response.body, fetched_at=utcnow(),
-                        headers=headers, encoding=self.platform.charset)
+        return snapshot_of(response, self.platform.charset)
 
     def request_meta(self, **extra: Any) -> dict[str, Any]:
         """Meta for every request: browser rendering when the platform asks for it."""

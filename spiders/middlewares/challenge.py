@@ -41,6 +41,7 @@ from harvester.extract.snapshot import Snapshot
 from harvester.extract.softblock import SoftBlock, detect_soft_block
 from harvester.runs import STAT_PREFIX
 from harvester.timeutil import utcnow
+from spiders.base import snapshot_of
 
 if TYPE_CHECKING:
     from adapters.browser import PlaywrightFetchAdapter
@@ -196,9 +197,7 @@ class ChallengeMiddleware:
     # --- helpers ---------------------------------------------------------------------------------
     def _snapshot(self, response: Response) -> Snapshot:
         spec = getattr(self.crawler.spider, "platform", None)
-        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
-        return Snapshot(url=response.url, status=response.status, body=response.body, fetched_at=utcnow(),
-                        headers=headers, encoding=spec.charset if spec is not None else None)
+        return snapshot_of(response, spec.charset if spec is not None else None)
 
     @staticmethod
     def _still_challenged(html: str) -> bool:
