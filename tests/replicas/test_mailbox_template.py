@@ -65,7 +65,10 @@ def test_a_renamed_class_reaches_the_xml_list_and_the_article(sites: dict[str, s
     assert 'class="bt-date"' in listing and "bt-data-time" not in listing
     article = body(base + letter["detail_path"]).decode()
     assert '<td class="label">来信时间</td>' in article and "td_label" not in article
-    assert '<td class="td_value">' in article  # only whole class names are renamed
+    assert '<td class="td_value">' in article
+    control(base, "hanweb_proxy/template", {"reset": True, "class": {"bt-data": "bt-x"}})  # a prefix of a class
+    listing = body(base + HANWEB_PROXY, form).decode()
+    assert 'class="bt-data-time"' in listing and "bt-x" not in listing  # only whole class names are renamed
 
 
 def test_the_json_list_api_is_not_a_template(sites: dict[str, str], reset: None) -> None:
