@@ -87,7 +87,8 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
     if not isinstance(rows, int) or not 1 <= rows <= 50:
         raise ConfigError(f"{source}: options.rows must be an integer from 1 to 50, got {rows!r}")
     lag = _hours(options, "publication_lag_hours", PUBLICATION_LAG_HOURS, source)
-    if "backfill_days" in options and timedelta(days=_positive(options, "backfill_days", 1, source)) < lag:
+    backfill = timedelta(days=_positive(options, "backfill_days", 1, source)) if "backfill_days" in options else None
+    if backfill is not None and backfill < lag:
         raise ConfigError(f"{source}: options.backfill_days must reach back at least publication_lag_hours "
                           f"({lag.total_seconds() / 3600:g} h), or the look-back takes the messages it leaves out "
                           f"for late publications")
@@ -103,8 +104,7 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
         status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source),
         publication_lag=lag,
         forum_tree_url=_tree_url(options.get("forum_tree_url", FORUM_TREE_URL), source),
-        backfill=timedelta(days=_positive(options, "backfill_days", 1, source)) if "backfill_days" in options
-        else None)
+        backfill=backfill)
 
 
 def _tree_url(value: Any, source: str) -> str:
