@@ -22,6 +22,11 @@ from harvester.store.runlog import process_alive
 from harvester.timeutil import utcnow
 
 VOIDED_NOTE = "approval voided: content changed after approval; not sent"
+# A reply changed while a push held it: the approved text may already be on the platform (the dead push was
+# sending it), and the store keeps only the approval's hash, not the approved text. So nothing is posted or
+# looked up; the reply ends dead and a person checks the platform.
+VOIDED_IN_FLIGHT = ("approval voided: content changed while a push was sending it; nothing more is sent "
+                    "(the approved text may be on the platform already: check it there)")
 
 
 def claimer_id() -> str:
@@ -91,7 +96,7 @@ def claim(store: Store, reply_id: int, claimer: str) -> Claim | str:
             return f"now {row.state}"
         if row.not_before is not None and row.not_before > utcnow():
             return "not due yet"
-        if row.approved_hash != current_hash(row):
+        if not approval_holds(row):
             void_changed(repo.session, row, f"push {claimer}")
             return VOIDED_NOTE
         message = repo.session.get(MessageRow, row.message_id)
@@ -101,12 +106,27 @@ def claim(store: Store, reply_id: int, claimer: str) -> Claim | str:
         return Claim(row.id, outgoing(row, message), row.attempts, look_first=row.must_look, last_reason=row.reason)
 
 
-def take_over(store: Store, reply_id: int, claimer: str, lease: timedelta) -> Claim | None:
-    """Claim a reply a dead push left in `sending`; it may already be on the platform, so look first."""
+def approval_holds(row: OutboxRow) -> bool:
+    """Whether the row carries an approval and its content still hashes to it (a row approved by writing the
+    table without `approved_hash` has none)."""
+    return row.approved_hash is not None and row.approved_hash == current_hash(row)
+
+
+def take_over(store: Store, reply_id: int, claimer: str, lease: timedelta) -> Claim | str | None:
+    """Claim a reply a dead push left in `sending`; it may already be on the platform, so look first.
+
+    None when it is not abandoned (any more). Its approval is checked as a first claim checks it: content
+    changed since the approval makes it dead (VOIDED_IN_FLIGHT, returned), never posted.
+    """
     with store.transaction() as repo:
         row = load(repo.session, reply_id)
         if row.state != State.SENDING.value or not is_abandoned(row, lease):
             return None
+        if not approval_holds(row):
+            record(repo.session, row, State.DEAD, f"push {claimer}",
+                   f"taken over from {row.claimed_by}: {VOIDED_IN_FLIGHT}", reason=VOIDED_IN_FLIGHT,
+                   claimed_by=None, claimed_at=None)
+            return VOIDED_IN_FLIGHT
         message = repo.session.get(MessageRow, row.message_id)
         assert message is not None
         detail = f"taken over from {row.claimed_by}, which died mid-send: looking on the platform before posting"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from harvester.replies import claims
 from harvester.replies.adapters import AdapterPool
-from harvester.replies.views import current_hash
 from harvester.store.db import Store
 from harvester.store.models import MessageRow
 from harvester.store.outbox_models import OutboxRow
@@ -23,7 +22,7 @@ class PlannedReply:
     organisation: str
     account: str
     text: str
-    action: str  # post | look first, then post if absent | void (content changed) | skip: <why>
+    action: str  # post | look first, then post if absent | void / dead (content changed) | skip: <why>
     target_url: str | None
 
 
@@ -31,8 +30,9 @@ def _action(pool: AdapterPool, row: OutboxRow, recovering: bool) -> str:
     problem = pool.problem(row.platform, row.account)
     if problem:
         return f"skip: {problem}"
-    if not recovering and row.approved_hash != current_hash(row):
-        return "void: content changed after approval"
+    if not claims.approval_holds(row):
+        return ("dead: content changed while being sent, nothing sent" if recovering
+                else "void: content changed after approval")
     if recovering or row.must_look:
         return "look on the platform first, then post if absent"
     return "post"

@@ -65,8 +65,11 @@ class Pusher:
         for row in claims.sending(self.store, platforms):
             if claims.is_abandoned(row, self.config.lease) and not self._skipped(row, results):
                 held = claims.take_over(self.store, row.id, self.claimer, self.config.lease)
-                if held is not None:
+                if isinstance(held, Claim):
                     results.append(await self._deliver(held))
+                elif held == claims.VOIDED_IN_FLIGHT:
+                    logger.error("reply %s (%s/%s): %s", row.id, row.platform, row.external_id, held)
+                    results.append(PushResult(row.id, row.platform, row.external_id, State.DEAD.value, held))
         for row in claims.due(self.store, platforms):
             if limit is not None and len(results) >= limit:
                 break

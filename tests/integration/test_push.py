@@ -496,6 +496,51 @@ def test_a_push_killed_after_the_post_leaves_one_reply_after_the_rerun(backoffic
     assert account["password"] not in rerun.stdout + rerun.stderr
 
 
+def until(condition: Callable[[], Any], process: subprocess.Popen[bytes], log: Path, what: str) -> Any:
+    """Poll `condition` while the process runs; its first truthy value (the process still running)."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not seen; push exit {process.poll()}:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+def test_a_reply_changed_while_its_post_was_in_flight_is_never_posted(backoffice: dict[str, Any], store: Store,
+                                                                      tmp_path: Path, sqlite_url: str) -> None:
+    base = backoffice["base"]
+    account, (letter,) = jact_setup(store, backoffice, 1)
+    text, changed = "已核实，施工单位将于本周内整改。", "未经审核的文字：此答复不应出现在平台上。"
+    reply_id = approved(store, letter_message(base, letter), text, account["username"], account["unit"])
+    config = write_config(tmp_path, sqlite_url, {JACT: base})
+    secrets = {env_name(JACT, account["username"], name): account[key] for name, key in
+               (("username", "username"), ("password", "password"), ("totp_secret", "totp_secret"))}
+    command = [sys.executable, "-m", "harvester.cli_replies", "push"]
+    # the back office sits on the POST before storing anything; the push is killed while it waits
+    control(base, "jact/faults", {"before_store": "hold", "hold_s": 300})
+    log = tmp_path / "doomed-push.log"
+    with log.open("wb") as output:
+        doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets), stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        until(lambda: control(base, "jact/faults")["before_store"] == [], doomed, log, "the POST in flight")
+    finally:
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+        control(base, "jact/faults", {"disarm": True})  # the held POST ends in a 504, nothing stored
+    assert Outbox(store).get(reply_id).state == "sending"
+    with store.engine.begin() as connection:  # changed behind the approval's back while the push was dead
+        connection.execute(update(OutboxRow).where(OutboxRow.id == reply_id).values(text=changed))
+
+    rerun = subprocess.run(command, cwd=ROOT, env=harvester_env(config, **secrets), capture_output=True, text=True,
+                           timeout=90)
+    assert rerun.returncode == 1, rerun.stdout + rerun.stderr  # a reply went dead: somebody must look
+    assert texts_on(base, letter) == []
+    view = Outbox(store).get(reply_id)
+    assert (view.state, view.approval_valid, view.posted_at) == ("dead", False, None)
+    assert "content changed while a push was sending it" in (view.reason or "")
+
+
 def test_a_429_during_a_post_is_waited_out_or_deferred_as_the_back_office_says(backoffice: dict[str, Any],
                                                                                 store: Store, loop: LoopThread) -> None:
     base = backoffice["base"]

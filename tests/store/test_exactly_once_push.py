@@ -1,0 +1,153 @@
+"""Exactly once at the push's decisions (SQLite and PostgreSQL), with a platform in memory that records every
+call: a taken-over reply whose text changed is never sent, a row approved without a hash is never sent, and a
+reply whose earlier outcome was unknown is looked up before any later post."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from adapters.protocols import OutgoingReply, ReplyOutcome, ReplyReceipt
+from harvester.replies import Outbox, State, claims
+from harvester.replies.plan import plan
+from harvester.replies.push import Pusher, PushResult
+from harvester.replies.retry import RetryPolicy
+from harvester.replies.settings import ReplyConfig
+from harvester.store.db import Store
+from harvester.store.outbox_models import OutboxRow
+from harvester.timeutil import utcnow
+from tests.store.builders import PLATFORM, letter, store_batch
+
+TEXT = "您好，经核查，该工地已停止夜间施工。\n感谢您的监督。"
+CHANGED = "被改过的文字：请忽略此前的答复。"
+
+
+@dataclass
+class Platform:
+    """A platform in memory: the replies it shows per message, and every call made to it, in order."""
+
+    shown: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def find_existing(self, reply: OutgoingReply) -> ReplyReceipt | None:
+        self.calls.append(("find", reply.text))
+        if reply.text in self.shown.get(reply.external_id, []):
+            return ReplyReceipt(ReplyOutcome.POSTED, f"p-{reply.reply_id}", "已在信件下显示")
+        return None
+
+    async def post(self, reply: OutgoingReply) -> ReplyReceipt:
+        self.calls.append(("post", reply.text))
+        self.shown.setdefault(reply.external_id, []).append(reply.text)
+        return ReplyReceipt(ReplyOutcome.POSTED, f"p-{reply.reply_id}", "回复成功")
+
+    async def close(self) -> None:
+        return None
+
+
+class Pool:
+    """What the push needs of an AdapterPool: one platform, credentials present, no staging."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.config = ReplyConfig(retry=RetryPolicy(backoff_initial_s=0.01, backoff_max_s=0.01))
+
+    def problem(self, platform: str, account: str) -> str | None:
+        return None
+
+    def adapter(self, platform: str) -> Platform:
+        return self.platform
+
+    def outgoing(self, reply: OutgoingReply) -> OutgoingReply:
+        return reply
+
+    async def reset(self, platform: str) -> None:
+        return None
+
+
+def push(store: Store, platform: Platform) -> list[PushResult]:
+    pool: Any = Pool(platform)
+    return asyncio.run(Pusher(store, pool, pool.config, claimer="me:1").push())
+
+
+@pytest.fixture
+def box(store: Store, run_id: int) -> Outbox:
+    store_batch(store, [letter("25445483")], run_id)
+    return Outbox(store)
+
+
+def approved(box: Outbox) -> int:
+    reply = box.add(PLATFORM, "25445483", TEXT, "市住建局", "zjj", "oa-system")
+    return box.approve(reply.id, "张科长", content_hash=reply.content_hash).id
+
+
+def set_row(store: Store, reply_id: int, **values: Any) -> None:
+    """Write the row as another system (or a dead push) left it, straight in the table."""
+    with store.engine.begin() as connection:
+        connection.execute(update(OutboxRow).where(OutboxRow.id == reply_id).values(**values))
+
+
+def in_flight_when_the_push_died(store: Store, reply_id: int) -> None:
+    """A push claimed the reply, counted its attempt, handed it to the adapter and died (lease long gone)."""
+    held = claims.claim(store, reply_id, "elsewhere:4242")
+    assert isinstance(held, claims.Claim)
+    claims.begin_attempt(store, held)
+    set_row(store, reply_id, claimed_at=utcnow() - timedelta(hours=2))
+
+
+def test_a_reply_taken_over_after_its_text_changed_is_never_posted(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+    set_row(store, reply_id, text=CHANGED)
+    pool: Any = Pool(Platform())
+    assert [p.action for p in plan(store, pool)] == ["dead: content changed while being sent, nothing sent"]
+
+    platform = Platform()
+    (result,) = push(store, platform)
+    assert platform.calls == []  # neither posted nor looked up under the changed text
+    view = box.get(reply_id)
+    assert (result.state, view.state, view.reason) == ("dead", "dead", claims.VOIDED_IN_FLIGHT)
+    assert not view.approval_valid and view.posted_at is None
+    assert [e.to_state for e in box.history(reply_id)][-1] == "dead"
+    assert push(store, platform) == [] and platform.calls == []  # dead stays dead
+
+
+def test_a_reply_taken_over_unchanged_is_looked_up_then_posted_once(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+    platform = Platform()
+    (result,) = push(store, platform)
+    assert platform.calls == [("find", TEXT), ("post", TEXT)]
+    assert (result.state, box.get(reply_id).attempts) == ("posted", 2)
+
+
+def test_a_row_approved_in_the_table_without_an_approval_hash_is_voided_never_sent(box: Outbox,
+                                                                                   store: Store) -> None:
+    reply_id = box.add(PLATFORM, "25445483", TEXT, "市住建局", "zjj", "oa-system").id
+    set_row(store, reply_id, state=State.APPROVED.value, approved_by="下游系统", approved_at=utcnow(),
+            approved_hash=None)
+    platform = Platform()
+    (result,) = push(store, platform)
+    assert platform.calls == []
+    view = box.get(reply_id)
+    assert (result.state, view.state) == ("draft", "draft") and "approval voided" in (view.reason or "")
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["landed", "not-landed"])
+def test_a_reply_whose_earlier_outcome_was_unknown_is_looked_up_before_a_later_push_posts(
+        box: Outbox, store: Store, landed: bool) -> None:
+    reply_id = approved(box)
+    held = claims.claim(store, reply_id, "earlier:1")
+    assert isinstance(held, claims.Claim)
+    claims.begin_attempt(store, held)  # handed to the adapter; the answer never came (timeout, reset)
+    claims.finish(store, held, State.APPROVED, "push earlier:1", "deferred after attempt 1: outcome unknown")
+    platform = Platform(shown={"25445483": [TEXT]} if landed else {})
+    (result,) = push(store, platform)
+    assert platform.calls == ([("find", TEXT)] if landed else [("find", TEXT), ("post", TEXT)])
+    assert platform.shown["25445483"] == [TEXT]
+    view = box.get(reply_id)
+    assert (result.state, view.attempts) == ("posted", 1 if landed else 2)
