@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from harvester.cli_ops import check_command, run_command
+from harvester.cli_parse import parse as parse_command
 from harvester.cli_platforms import fixtures_app, register_platform_commands
 from harvester.cli_replies import push as push_command
 from harvester.cli_replies import replies_app
@@ -31,6 +32,7 @@ app.add_typer(fixtures_app, name="fixtures")
 register_platform_commands(platforms_app)
 app.command("run")(run_command)
 app.command("check")(check_command)
+app.command("parse")(parse_command)
 app.add_typer(replies_app, name="replies")
 app.command("push")(push_command)
 console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
