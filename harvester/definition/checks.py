@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from harvester.definition.model import REQUIRED_FIELDS, Definition
+from harvester.definition.model import CURSOR_FIELDS, REQUIRED_FIELDS, Definition
 from harvester.definition.rules import Rule
 from harvester.definition.sections import Where
 
@@ -13,9 +13,10 @@ LIST_PLACEHOLDERS = ("page", "offset", "start", "end", "size", "board")
 DETAIL_PLACEHOLDERS = ("id", "board")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _NEEDS = {"page": ("page",), "offset": ("offset",), "records": ("start", "end"), "index": ("page",)}
-ROW_SOURCES = {"html": ("css", "xpath", "regex", "exists", "const"), "hanweb_xml": ("css", "xpath", "regex", "exists",
-               "const"), "json": ("json", "regex", "const")}
-DETAIL_SOURCES = ("css", "xpath", "label", "regex", "exists", "const")
+ROW_SOURCES = {"html": ("css", "xpath", "id", "regex", "exists", "const"), "hanweb_xml": ("css", "xpath", "id", "regex",
+               "exists", "const"), "json": ("json", "regex", "const")}
+DETAIL_SOURCES = ("css", "xpath", "id", "label", "regex", "exists", "const")
+_SCRIPT_ATTRIBUTE = re.compile(r"(?:^|/)@(on[a-z]+)\s*$", re.IGNORECASE)
 
 
 def _path(dotted: str) -> list[str]:
@@ -108,9 +109,37 @@ def _check_fields(definition: Definition, where: Where) -> None:
     if "status" not in detail and definition.list.recheck != "list":
         _fail(where, "options.list.recheck", "the status is read on the list only: set recheck = \"list\" so open "
                                              "letters are re-checked through the list")
-    cursor = definition.list.cursor
-    if cursor != "id" and (cursor not in rows or rows[cursor].optional):
-        _fail(where, "options.list.cursor", f"{cursor!r} must be 'id' or a required list field")
+    _check_cursor(definition, where)
+
+
+def _check_cursor(definition: Definition, where: Where) -> None:
+    """Every part a required list field the store keeps; anything but the id alone ends with the id, because
+    letter numbers, dates and titles repeat (大连 gave two different letters the number G20180321-0036)."""
+    cursor, rows = definition.list.cursor, definition.list.fields
+    for part in cursor:
+        if part != "id" and (part not in rows or rows[part].optional):
+            _fail(where, "options.list.cursor", f"{part!r} must be 'id' or a required list field")
+        if part not in CURSOR_FIELDS:
+            _fail(where, "options.list.cursor", f"{part!r} cannot be part of the cursor: use fields the store keeps "
+                                                f"as the site shows them, {list(CURSOR_FIELDS)}")
+    if len(set(cursor)) != len(cursor):
+        _fail(where, "options.list.cursor", f"{list(cursor)} names a field twice")
+    if cursor[-1] != "id":
+        _fail(where, "options.list.cursor", f"{list(cursor)} can name two letters with one key (letter numbers "
+                                            f"repeat on real sites): end it with the id, e.g. "
+                                            f"{[*[p for p in cursor if p != 'id'], 'id']}")
+
+
+def _script_attributes(definition: Definition, where: Where) -> None:
+    """An onclick (or any on*) attribute holds script such as `window.open('../detail.aspx?id=7')`: a rule
+    reading one needs a regex to take the value out of it."""
+    for rule in (*_list_rules(definition), *_detail_rules(definition)):
+        attribute = rule.attr if rule.attr and rule.attr.lower().startswith("on") else None
+        found = _SCRIPT_ATTRIBUTE.search(rule.query) if rule.source == "xpath" else None
+        name = attribute or (found.group(1) if found else None)
+        if name and rule.regex is None:
+            _fail(where, rule.path, f"the {name} attribute is script, not a value: add a regex that takes the URL or "
+                                    f"id out of it, e.g. regex = \"window\\\\.open\\\\(['\\\"]([^'\\\"]+)\"")
 
 
 def _check_postback(definition: Definition, where: Where) -> None:
@@ -131,5 +160,6 @@ def check_definition(definition: Definition, where: Where) -> None:
     """Raise DefinitionError for the first inconsistency between sections."""
     _check_fields(definition, where)
     _check_sources(definition, where)
+    _script_attributes(definition, where)
     _check_postback(definition, where)
     _check_paging(definition, where)

@@ -19,6 +19,10 @@ MESSAGE_FIELDS = ("title", "body", "status", "kind", "topic", "author", "letter_
 REQUIRED_FIELDS = ("title", "body", "status", "posted_at")
 ROW_FIELDS = ("id", "link", *MESSAGE_FIELDS)
 REPLY_FIELDS = ("text", "organisation", "replied_at", "title")
+# List fields a cursor may be built from: the id, and fields the store keeps as the site wrote them (a re-check
+# rebuilds a stored letter's cursor key from them).
+CURSOR_FIELDS = ("id", "title", "status", "kind", "topic", "author", "letter_no", "region")
+CURSOR_SEPARATOR = "|"
 BLOCK_FIELDS = ("body", "reply.text")  # read as paragraphs (one line per <p>/<br>), not one line
 DATE_FIELDS = ("posted_at", "reply.replied_at")
 DEFAULT_SATISFACTION = {"满意": 5, "基本满意": 3, "不满意": 1}
@@ -56,8 +60,10 @@ class ListSpec:
     the previous list page (ASP.NET `__VIEWSTATE`, `__EVENTVALIDATION` …). With any `carried` value the list
     pages by postback: page 1 is a GET of `url`, page n+1 a POST of the static values and those read from
     page n — so list pages are fetched one after another.
-    `cursor` names the row field whose highest stored value is the board's cursor (numbers compare as
-    numbers, other values as text). `recheck` says how open letters are re-checked: by fetching their detail
+    `cursor` names the row field(s) whose highest stored value is the board's cursor: "id" alone, or fields
+    ending with "id" (`("letter_no", "id")`: letter numbers order the list but two letters may share one, so
+    the id breaks ties). Keys join the values with "|" and compare part by part (numbers as numbers, other
+    values as text). `recheck` says how open letters are re-checked: by fetching their detail
     pages, or (for sites that show the status only on the list) by paging the list down to the oldest one.
     """
 
@@ -70,7 +76,7 @@ class ListSpec:
     carried: Mapping[str, Rule] = field(default_factory=dict)
     format: str = "html"
     not_public: Rule | None = None
-    cursor: str = "id"
+    cursor: tuple[str, ...] = ("id",)
     recheck: str = "detail"
     may_be_empty: bool = False
 

@@ -57,10 +57,20 @@ def _list(section: Section) -> ListSpec:
     spec = ListSpec(url=section.get("url", str), paging=_paging(paging), rows=_required(section, "rows"),
                     fields=fields.rules(ROW_FIELDS), method=method, form=form, carried=carried,
                     format=section.choice("format", FORMATS, "html"), not_public=section.rule("not_public"),
-                    cursor=section.get("cursor", str, "id"), recheck=section.choice("recheck", RECHECK_VIA, "detail"),
+                    cursor=_cursor(section), recheck=section.choice("recheck", RECHECK_VIA, "detail"),
                     may_be_empty=section.get("may_be_empty", bool, False))
     section.done()
     return spec
+
+
+def _cursor(section: Section) -> tuple[str, ...]:
+    """`cursor = "id"` or a list of row field names such as `["letter_no", "id"]`."""
+    value = section.get("cursor", object, "id")
+    parts = [value] if isinstance(value, str) else value
+    if not isinstance(parts, list) or not parts or not all(isinstance(p, str) and p for p in parts):
+        raise section.error("cursor", f"must be a row field name or a list of them such as [\"letter_no\", \"id\"], "
+                                      f"got {value!r}")
+    return tuple(parts)
 
 
 def _form(section: Section | None) -> tuple[dict[str, str], dict[str, Rule]]:

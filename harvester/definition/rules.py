@@ -10,7 +10,7 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel import Selector
 
-SOURCES = ("css", "xpath", "json", "label", "regex", "exists", "const")
+SOURCES = ("css", "xpath", "id", "json", "label", "regex", "exists", "const")
 NODE_SOURCES = ("css", "xpath")
 MODIFIERS = ("regex", "attr", "optional", "absent", "all", "format", "yes", "no")
 _JSON_PATH = re.compile(r"^(\$\.)?[^.\[\]]+(\[\d+\])?(\.[^.\[\]]+(\[\d+\])?)*$")
@@ -25,7 +25,8 @@ class RuleError(ValueError):
 class Rule:
     """How to read one value.
 
-    `source` says where: a CSS or XPath selector (relative to a list row or the whole detail page), a JSON
+    `source` says where: a CSS or XPath selector (relative to a list row or the whole detail page), an
+    element by its id attribute (`id:CaseDetail_lbl_title`, exact; ASP.NET ids may hold `$`), a JSON
     path, a label of the detail page's label/value table, a regular expression over the page text, whether
     a selector matches at all (`exists`, giving `yes` or `no`), or a constant. `regex` then keeps the first
     group of its first match; `attr` reads an attribute instead of the text; `absent` lists values that mean
@@ -68,6 +69,8 @@ def check_query(source: str, query: str) -> None:
             re.compile(query)
     except (SelectorError, etree.XPathSyntaxError, re.error, ValueError) as error:
         raise RuleError(f"invalid {source} expression {query!r}: {error}") from error
+    if source == "id" and (not query or any(c.isspace() for c in query) or query.startswith("#")):
+        raise RuleError(f"invalid element id {query!r} (write the id attribute as it is, without # or spaces)")
     if source == "json" and not _JSON_PATH.match(query):
         raise RuleError(f"invalid JSON path {query!r} (write a.b[0].c)")
 
@@ -75,7 +78,7 @@ def check_query(source: str, query: str) -> None:
 def _split(text: str) -> tuple[str, str]:
     source, sep, query = text.partition(":")
     if not sep or source not in SOURCES or source in ("exists", "const"):
-        raise RuleError(f"{text!r} must start with one of css:, xpath:, json:, label:, regex:")
+        raise RuleError(f"{text!r} must start with one of css:, xpath:, id:, json:, label:, regex:")
     return source, query.strip()
 
 
@@ -123,7 +126,8 @@ def _table(data: dict[str, Any], path: str) -> Rule:
 
 
 def parse_rule(value: Any, path: str) -> Rule:
-    """A rule from its definition form: `"css:…"`/`"xpath:…"`/`"json:…"`/`"label:…"`/`"regex:…"` or a table."""
+    """A rule from its definition form: `"css:…"`/`"xpath:…"`/`"id:…"`/`"json:…"`/`"label:…"`/`"regex:…"` or a
+    table."""
     if isinstance(value, str):
         source, query = _split(value)
         check_query(source, query)

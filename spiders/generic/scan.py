@@ -1,13 +1,30 @@
-"""A board's list scan when the cursor is any ordered value (serial ids, G20181227-0026, AH26111500001)."""
+"""A board's list scan when the cursor is any ordered value (serial ids, G20181227-0026, AH26111500001), or
+several joined by "|" (G20180321-0036|ff80…: a letter number that two letters share, then the id)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from harvester.definition.model import CURSOR_SEPARATOR
 
-def order_key(value: str) -> tuple[int, int, str]:
-    """Numbers compare as numbers, anything else as text (letter numbers that start with a date sort right)."""
+PartKey = tuple[int, int, str]
+
+
+def _part_key(value: str) -> PartKey:
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def order_key(value: str) -> tuple[PartKey, ...]:
+    """Numbers compare as numbers, anything else as text (letter numbers that start with a date sort right);
+    a joined key compares part by part, so a key of the number alone (a cursor stored before the id was
+    added) sorts before every key that starts with that number."""
+    return tuple(_part_key(part) for part in value.split(CURSOR_SEPARATOR))
+
+
+def join_key(parts: Iterable[str]) -> str:
+    """One key from the cursor fields' values."""
+    return CURSOR_SEPARATOR.join(parts)
 
 
 def oldest(values: list[str]) -> str | None:
@@ -20,14 +37,15 @@ class KeyScan:
 
     The cursor (highest key known stored) moves only when the list was scanned down to the old cursor and
     every detail started for it was handled; it never moves past a letter whose detail failed. `floor` is the
-    oldest open letter due for a re-check through the list: paging goes on down to it.
+    oldest open letter due for a re-check through the list: paging goes on down to it. Letters in flight are
+    tracked by their id, not their key: two letters may share a key when the cursor is not unique.
     """
 
     board_id: str
     old_cursor: str | None
     floor: str | None = None
     seen: set[str] = field(default_factory=set)
-    pending: set[str] = field(default_factory=set)
+    pending: dict[str, str] = field(default_factory=dict)  # letter id -> its key
     failed: set[str] = field(default_factory=set)
     list_complete: bool = False
     list_broken: bool = False
@@ -39,16 +57,22 @@ class KeyScan:
             return None
         return oldest([k for k in (self.old_cursor, self.floor) if k is not None])
 
-    def reached(self, oldest_on_page: str | None) -> bool:
+    def reached(self, oldest_on_page: str | None, unknown: Iterable[str] = ()) -> bool:
+        """Whether paging may stop after this page: it reaches the stop key, and no letter on it that the store
+        does not know sorts at or below that key. Such a letter means the list is not in key order here (a
+        letter published late, 大连's lists ordered by gdId with older numbers among newer ones), so the next
+        page may hold more letters the store lacks."""
         stop = self.stop_at()
-        return stop is not None and oldest_on_page is not None and order_key(oldest_on_page) <= order_key(stop)
+        if stop is None or oldest_on_page is None or order_key(oldest_on_page) > order_key(stop):
+            return False
+        return all(order_key(key) > order_key(stop) for key in unknown)
 
-    def requested(self, key: str) -> None:
-        self.pending.add(key)
+    def requested(self, letter_id: str, key: str) -> None:
+        self.pending[letter_id] = key
 
-    def handled(self, key: str, ok: bool) -> None:
-        self.pending.discard(key)
-        if not ok:
+    def handled(self, letter_id: str, ok: bool) -> None:
+        key = self.pending.pop(letter_id, None)
+        if not ok and key is not None:
             self.failed.add(key)
 
     def ready(self) -> bool:

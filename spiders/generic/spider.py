@@ -22,7 +22,7 @@ from spiders.base import HarvestSpider, request_of
 from spiders.generic.listing import Row, parse_list, require_complete
 from spiders.generic.message import LetterContext, read_letter, to_message
 from spiders.generic.paging import detail_url, list_request
-from spiders.generic.scan import KeyScan, oldest
+from spiders.generic.scan import KeyScan, join_key, oldest
 from spiders.generic.stored import recheck_row, row_fields, stored_cursor, stored_records, withdrawn_rows
 
 MAX_REDIRECT_STATUS = 399
@@ -85,7 +85,7 @@ class GenericSpider(HarvestSpider):
                        key: str | None) -> scrapy.Request:
         self.requested.add(external_id)
         if key is not None:
-            self.key_scans[board.id].requested(key)
+            self.key_scans[board.id].requested(external_id, key)
         statuses = list(self.definition.detail.not_public_statuses)
         meta = self.request_meta(handle_httpstatus_list=statuses,
                                  dont_redirect=any(s <= MAX_REDIRECT_STATUS for s in statuses))
@@ -106,21 +106,22 @@ class GenericSpider(HarvestSpider):
         public = [row for row in listing.public if row.id]
         self.count("skipped", len(listing.rows) - len(public))  # not public: nothing to read
         yield from withdrawn_rows(self.store, self.name, [row for row in listing.rows if not row.public])
-        yield from self.changed_letters(board, scan, public)
+        known = self.known_states(str(row.id) for row in public)
+        yield from self.changed_letters(board, scan, public, known)
         keys = [self.key_of(row) for row in public]
-        if listing.more and not scan.reached(oldest(keys)):
+        unknown = [self.key_of(row) for row in public if str(row.id) not in known]
+        if listing.more and not scan.reached(oldest(keys), unknown):
             yield self.list_request(board, page + 1, listing.carried)
         else:
             scan.list_complete = True
             yield from self.cursor_ready(board.id)
 
     def key_of(self, row: Row) -> str:
-        cursor = self.definition.list.cursor
-        return str(row.id if cursor == "id" else row.values[cursor])
+        return join_key(str(row.id if part == "id" else row.values[part]) for part in self.definition.list.cursor)
 
-    def changed_letters(self, board: Board, scan: KeyScan, rows: list[Row]) -> Iterator[scrapy.Request]:
+    def changed_letters(self, board: Board, scan: KeyScan, rows: list[Row],
+                        known: Mapping[str, Any]) -> Iterator[scrapy.Request]:
         """Detail requests for letters not stored yet, or whose status on the list differs from the stored one."""
-        known = self.known_states(str(row.id) for row in rows)
         for row in rows:
             external_id, key = str(row.id), self.key_of(row)
             scan.seen.add(key)
@@ -153,17 +154,17 @@ class GenericSpider(HarvestSpider):
                 ok = False
                 if not self.soft_blocked(snapshot, unparsed=True):
                     yield self.quarantine(snapshot, error.reason, external_id=external_id)
-        yield from self.detail_done(board, key, ok)
+        yield from self.detail_done(board, external_id, key, ok)
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
         request = request_of(failure)
         kwargs = request.cb_kwargs
         self.record_failure(request.url, *self.classify(failure))
-        return self.detail_done(kwargs["board"], kwargs["key"], ok=False)
+        return self.detail_done(kwargs["board"], kwargs["external_id"], kwargs["key"], ok=False)
 
-    def detail_done(self, board: Board, key: str | None, ok: bool) -> Iterator[Any]:
+    def detail_done(self, board: Board, external_id: str, key: str | None, ok: bool) -> Iterator[Any]:
         if key is not None:
-            self.key_scans[board.id].handled(key, ok)
+            self.key_scans[board.id].handled(external_id, ok)
             yield from self.cursor_ready(board.id)
 
     def cursor_ready(self, board_id: str) -> Iterator[BoardCursor]:

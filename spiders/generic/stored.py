@@ -10,6 +10,7 @@ from harvester.schema import MessageWithdrawn
 from harvester.store.db import Store
 from harvester.timeutil import utcnow
 from spiders.generic.listing import Row
+from spiders.generic.scan import join_key
 
 # Message fields a list may show, and the stored column holding each as the site wrote it.
 STORED_RAW = {"title": "title", "status": "status_raw", "kind": "kind_raw", "topic": "topic_raw",
@@ -25,9 +26,10 @@ def recheck_row(definition: Definition, record: dict[str, Any]) -> dict[str, Any
     """For a stored letter: the raw values of list-only fields (a re-check reads no list row) and its cursor key."""
     list_only = [n for n in definition.list.fields if n in STORED_RAW and n not in definition.detail.fields]
     row = {name: record[STORED_RAW[name]] for name in list_only if record.get(STORED_RAW[name])}
-    cursor = definition.list.cursor
-    key = record["external_id"] if cursor == "id" else record.get(STORED_RAW.get(cursor, cursor))
-    return {"row": row, "key": str(key) if key is not None else record["external_id"]}
+    parts = [record["external_id"] if part == "id" else record.get(STORED_RAW.get(part, part))
+             for part in definition.list.cursor]
+    key = join_key(str(part) for part in parts) if all(p is not None for p in parts) else record["external_id"]
+    return {"row": row, "key": key}
 
 
 def stored_cursor(store: Store, platform: str, board_id: str) -> str | None:

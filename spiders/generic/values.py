@@ -62,6 +62,8 @@ def select(source: str, query: str, scope: Scope) -> list[Any]:
         if scope.node is None:
             return []
         return list(scope.node.css(query) if source == "css" else scope.node.xpath(query))
+    if source == "id":  # by attribute, so ids CSS cannot spell unescaped (ASP.NET `$`, `:`) still work
+        return [] if scope.node is None else list(scope.node.xpath("descendant-or-self::*[@id=$id]", id=query))
     if source == "json":
         found = json_path(scope.data, query)
         if found is None:

@@ -84,8 +84,33 @@ def test_json_paths() -> None:
     ({"css": "h2", "optional": "yes"}, "true or false"),
     ({"json": "a..b"}, "invalid JSON path"),
     ({"exists": "css:div[", "yes": "x"}, "invalid css"),
+    ("id:#CaseDetail_lbl_title", "without # or spaces"),
+    ({"id": "CaseDetail lbl"}, "without # or spaces"),
     (5, "must be a string"),
 ])
 def test_malformed_rules_say_what_is_wrong(value: object, words: str) -> None:
     with pytest.raises(RuleError, match=words):
         rule(value)
+
+
+XUZHOU_ROW = """<table><tr class="HeadStyleOfDataGridItemStyle">
+<td><font>1</font></td><td><font>2019010300123</font></td>
+<td><font><a onclick="window.open('../ywxx/CaseDetail.aspx?caseid=88123')" style="cursor:hand">关于路灯</a></font></td>
+</tr></table>
+<span id="CaseDetail_lbl_title">关于路灯不亮</span><span id="Pager$input">3</span>"""
+
+
+def test_an_element_by_id_even_one_css_cannot_spell_and_a_link_taken_from_onclick() -> None:
+    """徐州 12345 (jamesfyp/WaiBaoSpider xuzhou.py): detail fields are span#CaseDetail_lbl_*, and a row's
+    link is only `window.open('…')` in an onclick, resolved against the list page like a browser does."""
+    page = Selector(text=XUZHOU_ROW)
+    url = "http://12345.xz.gov.cn/xzbmweb/ywxxtemplate/ggfw_slgs.aspx"
+    where = Scope(url=url, text=XUZHOU_ROW, node=page)
+    assert read(rule("id:CaseDetail_lbl_title"), where) == "关于路灯不亮"
+    assert read(rule({"id": "Pager$input"}), where) == "3"
+    assert read(rule({"id": "CaseDetail_lbl_gone", "optional": True}), where) is None
+    with pytest.raises(Missing, match="id:CaseDetail_lbl_gone matched nothing"):
+        read(rule("id:CaseDetail_lbl_gone"), where)
+    row = Scope(url=url, node=page.css("tr")[0])
+    onclick = rule({"xpath": "./td[3]/font/a/@onclick", "regex": "window\\.open\\(['\"]([^'\"]+)"})
+    assert read(onclick, row) == "../ywxx/CaseDetail.aspx?caseid=88123"

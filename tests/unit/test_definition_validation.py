@@ -30,6 +30,10 @@ def error_for(path: Path) -> DefinitionError:
     return caught.value
 
 
+def error_path(tmp_path: Path) -> Path:
+    return tmp_path / "hanweb_szxx.toml"
+
+
 def line_of(path: Path, text: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(text))
 
@@ -101,6 +105,44 @@ def test_a_label_rule_needs_a_label_table(tmp_path: Path) -> None:
 def test_the_cursor_must_be_a_required_list_field(tmp_path: Path) -> None:
     error = error_for(broken(tmp_path, 'rows = "css:li"', 'rows = "css:li"\ncursor = "letter_no"'))
     assert error.field == "options.list.cursor"
+
+
+@pytest.mark.parametrize(("cursor", "words"), [
+    ('"title"', "end it with the id, e.g. ['title', 'id']"),  # titles (and letter numbers) repeat
+    ('["id", "title"]', "end it with the id"),
+    ('["title", "title", "id"]', "names a field twice"),
+    ("[]", "must be a row field name or a list of them"),
+    ('["title", 3]', "must be a row field name or a list of them"),
+    ('["link", "id"]', "cannot be part of the cursor"),
+])
+def test_a_cursor_that_could_name_two_letters_alike_is_refused(tmp_path: Path, cursor: str, words: str) -> None:
+    error = error_for(broken(tmp_path, 'rows = "css:li"', f'rows = "css:li"\ncursor = {cursor}'))
+    assert error.field == "options.list.cursor" and words in error.problem, error.problem
+    assert error.line == line_of(error_path(tmp_path), "cursor =")
+
+
+def test_a_cursor_of_a_list_field_and_the_id_is_read_in_order(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'rows = "css:li"', 'rows = "css:li"\ncursor = ["title", "id"]')
+    assert definition_of(load_definition(path)).list.cursor == ("title", "id")
+
+
+@pytest.mark.parametrize("rule", ['{ xpath = "./a/@onclick" }', '"xpath:./a/@onClick"',
+                                  '{ css = "a", attr = "onclick" }'])
+def test_an_onclick_link_without_a_regex_is_refused_with_the_regex_to_add(tmp_path: Path, rule: str) -> None:
+    """徐州's title links carry no href, only onclick="window.open('…')": the script is not a URL."""
+    error = error_for(broken(tmp_path, 'link = "xpath:./a/@href"', f"link = {rule}"))
+    assert error.field == "options.list.fields.link" and "attribute is script" in error.problem
+    assert "regex = " in error.problem and error.line == line_of(error_path(tmp_path), "link =")
+    fixed = broken(tmp_path, 'link = "xpath:./a/@href"',
+                   'link = { xpath = "./a/@onclick", regex = "window\\\\.open\\\\([\'\\"]([^\'\\"]+)" }')
+    assert definition_of(load_definition(fixed)).list.fields["link"].regex is not None
+
+
+def test_a_field_by_element_id_fits_html_pages_only(tmp_path: Path) -> None:
+    good = broken(tmp_path, 'title = "label:信件标题"', 'title = "id:lblTitle"')
+    assert definition_of(load_definition(good)).detail.fields["title"].source == "id"
+    error = error_for(broken(tmp_path, 'title = "label:信件标题"', 'title = "id:#lblTitle"'))
+    assert error.field == "options.detail.fields.title" and "without #" in error.problem
 
 
 def test_binding_a_broken_definition_to_the_spider_fails_before_any_crawl(tmp_path: Path) -> None:
