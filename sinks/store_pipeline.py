@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from harvester.checks.figures import figures_from_stats
 from harvester.replies.confirm import confirm_posted_replies
 from harvester.runs import STAT_PREFIX, verdict
+from harvester.runs_debug import crash_point
 from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
 from harvester.store_cache import store_for
 from harvester.timeutil import utcnow
@@ -60,11 +61,13 @@ class StorePipeline:
                 logger.warning("%s: %d earlier run(s) died without an outcome", self.platform, abandoned)
             self.run_id = repo.start_run(self.platform, os.getpid())
         self.stats.set_value(STAT_PREFIX + "run_id", self.run_id)
+        crash_point("harvest.run_started")
 
     def process_item(self, item: Any) -> Any:
         self.buffer.append(item)
         self.stats.inc_value(STAT_PREFIX + "items_buffered")
         if self.flush_error is None and (isinstance(item, BoardCursor) or len(self.buffer) >= self.batch_size):
+            crash_point("harvest.cursor_buffered" if isinstance(item, BoardCursor) else "harvest.flush_due")
             try:
                 self.flush()
             except Exception as error:
@@ -113,6 +116,8 @@ class StorePipeline:
                     outcomes.append(repo.withdraw_message(item, self.run_id))  # withdrawn | unchanged | unknown
                 elif isinstance(item, BoardCursor):
                     repo.set_cursor(item, self.run_id)
+            crash_point("harvest.in_transaction")
+        crash_point("harvest.committed")
         del self.buffer[:len(batch)]
         self._count(batch, outcomes)
 
@@ -132,6 +137,7 @@ class StorePipeline:
         result = verdict(reason, failures, self.stats.get_stats())
         if self.flush_error:
             result.outcome, result.failure_class, result.error = "failed", "store", self.flush_error
+        crash_point("harvest.before_run_record")
         with self.store.transaction() as repo:
             repo.finish_run(self.run_id, result.outcome, result.counts, error=result.error,
                             failure_class=result.failure_class, figures=figures_from_stats(self.stats.get_stats()))

@@ -25,6 +25,7 @@ from harvester.replies.claims import Claim
 from harvester.replies.retry import Deferred, Transient
 from harvester.replies.settings import ReplyConfig
 from harvester.replies.states import State
+from harvester.runs_debug import crash_point
 from harvester.store.db import Store
 from harvester.timeutil import utcnow
 
@@ -66,6 +67,7 @@ class Pusher:
             if claims.is_abandoned(row, self.config.lease) and not self._skipped(row, results):
                 held = claims.take_over(self.store, row.id, self.claimer, self.config.lease)
                 if isinstance(held, Claim):
+                    crash_point("push.claimed")
                     results.append(await self._deliver(held))
                 elif held == claims.VOIDED_IN_FLIGHT:
                     logger.error("reply %s (%s/%s): %s", row.id, row.platform, row.external_id, held)
@@ -77,6 +79,7 @@ class Pusher:
                 continue
             held_or_why = claims.claim(self.store, row.id, self.claimer)
             if isinstance(held_or_why, Claim):
+                crash_point("push.claimed")
                 results.append(await self._deliver(held_or_why))
             elif held_or_why == claims.VOIDED_NOTE:
                 results.append(PushResult(row.id, row.platform, row.external_id, State.DRAFT.value, held_or_why))
@@ -112,7 +115,9 @@ class Pusher:
             raise Transient(held.last_reason or "attempt cap reached")
         claims.begin_attempt(self.store, held)
         held.look_first = True  # from here on the reply may be on the platform whatever happens
+        crash_point("push.attempt_counted")
         receipt = await self._post(held)
+        crash_point("push.answered")
         if receipt.outcome is ReplyOutcome.AUTH_EXPIRED and not held.relogged:
             held.relogged = True
             claims.note(self.store, held, self.actor, f"session refused ({receipt.platform_message}): logging in again")

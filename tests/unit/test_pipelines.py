@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.normalise import NormalisePipeline, clean_block
 from harvester.pipelines.validate import ValidatePipeline
@@ -49,3 +51,14 @@ def test_normalise_collapses_full_width_spaces_and_blank_lines() -> None:
     assert out.title == "关于 人民路"
     assert out.body == "第一段\n\n第二段"
     assert clean_block("a\u00a0\u00a0b") == "a b"
+
+
+@pytest.mark.parametrize("name", ["external_id", "url", "title", "body", "addressee", "status_raw"])
+def test_gate_fires_on_each_empty_field_alone(name: str) -> None:
+    """Each of these makes a message unusable downstream (no identity, no link, nobody addressed, no status)."""
+    out = ValidatePipeline().process_item(message(**{name: ""}))
+    assert isinstance(out, QuarantinedPage) and out.reason == f"validation failed: {name} is empty"
+    assert out.snapshot.body == PAGE.body
+    spaces = NormalisePipeline().process_item(message(**{name: " \u3000 "}))  # blank once normalised
+    if name not in ("external_id", "url"):  # identity fields are not normalised: blank is not empty there
+        assert isinstance(ValidatePipeline().process_item(spaces), QuarantinedPage)
