@@ -20,7 +20,6 @@ flaky      every third request answers 503, never twice for the same page (a ret
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from replicas.jact.pages import meta_tag
@@ -41,8 +40,6 @@ _MESSAGES = {
               "</form></div>"),
     "busy": '<div class="jact_error">系统繁忙，请稍后再试。</div>',
 }
-_LEAN_ROWS = re.compile(r'<tr class="trbg02"><td class="list_pd1">(?:来信人|信件类型|问题类别)：</td>.*?</tr>\n?')
-_COUNTER = re.compile(r'<div class="jact_count">.*?</div>\n?')
 
 
 def block_page(mode: str, charset: str) -> tuple[str, dict[str, str]] | None:
@@ -55,8 +52,3 @@ def block_page(mode: str, charset: str) -> tuple[str, dict[str, str]] | None:
             f'<div class="jact_head"><h1>{escape("市长信箱")}</h1></div>\n<div class="jact_main">'
             f"{_MESSAGES[mode]}</div>\n</body>\n</html>\n")
     return page, {}
-
-
-def lean(detail_html: str) -> str:
-    """A detail page as the upgraded template renders it: optional rows and the view counter gone."""
-    return _COUNTER.sub("", _LEAN_ROWS.sub("", detail_html))

@@ -1,10 +1,12 @@
-"""HTML of the jact public pages: letter list, letter detail (normal and changed layout), error page."""
+"""HTML of the jact public pages: the letter list (rows, the pageIndex page, the data proxy's host page), the
+letter page (layouts in replicas/jact/detail.py), the error page."""
 
 from __future__ import annotations
 
 import math
 from html import escape
 
+from replicas.jact.detail import changed_layout, detail_content
 from replicas.jact.letters import Letter
 
 TITLE_CHARS = 20
@@ -30,22 +32,29 @@ def _layout(charset: str, sysid: str, title: str, content: str) -> str:
     )
 
 
-def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{escape(line)}</p>" for line in text.split("\n") if line)
-
-
-def _title_cell(letter: Letter, sysid: str) -> str:
+def _title_cell(letter: Letter, sysid: str, q: str) -> str:
     if not letter.public:
-        return f'{escape(letter.title)}<span class="bgk">[不公开]</span>'
+        return f"{escape(letter.title)}<span class={q}bgk{q}>[不公开]</span>"
     shown = letter.title if len(letter.title) <= TITLE_CHARS else letter.title[:TITLE_CHARS] + "…"
-    return (f'<a href="mailpubdetail.do?transactId={letter.transact_id}&sysid={sysid}" target="_blank" '
-            f'title="{escape(letter.title)}">{escape(shown)}</a>')
+    return (f"<a href={q}mailpubdetail.do?transactId={letter.transact_id}&sysid={sysid}{q} target={q}_blank{q} "
+            f"title={q}{escape(letter.title)}{q}>{escape(shown)}</a>")
 
 
-def _list_row(letter: Letter, sysid: str) -> str:
-    cells = (escape(letter.letter_no), _title_cell(letter, sysid), escape(letter.status),
-             f"{letter.posted_at:%Y-%m-%d}", escape(letter.unit), str(letter.views))
-    return '<tr class="tr_css">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+def list_row(letter: Letter, sysid: str, cells: int = 6, q: str = '"', unit_link: bool = False) -> str:
+    """One `tr.tr_css` row: 6 cells (办件编号, 标题, 处理情况, 提交时间, 办理单位, 点击次数) or 5 (no 办理单位).
+    `q` quotes the attributes (the data proxy's row strings use '); `unit_link`: the unit is a link there."""
+    unit = escape(letter.unit)
+    if unit_link and unit:
+        unit = f"<a href={q}javascript:void(0);{q}>{unit}</a>"
+    values = [escape(letter.letter_no), _title_cell(letter, sysid, q), escape(letter.status),
+              f"{letter.posted_at:%Y-%m-%d}", unit, str(letter.views)]
+    if cells == 5:
+        del values[4]
+    return f"<tr class={q}tr_css{q}>" + "".join(f"<td>{value}</td>" for value in values) + "</tr>"
+
+
+def _head(cells: int) -> str:
+    return "".join(f"<td>{label}</td>" for label in LIST_COLUMNS if cells == 6 or label != "办理单位")
 
 
 def _pager(sysid: str, total: int, page: int, per_page: int) -> str:
@@ -62,55 +71,33 @@ def _pager(sysid: str, total: int, page: int, per_page: int) -> str:
     return '<div class="jact_page">' + " ".join(parts) + "</div>"
 
 
-def list_page(charset: str, sysid: str, letters: list[Letter], total: int, page: int, per_page: int) -> str:
-    """mailpublist.do: one page of `tr.tr_css` rows plus the `div.jact_page` pager."""
-    head = "".join(f"<td>{label}</td>" for label in LIST_COLUMNS)
-    rows = "\n".join(_list_row(letter, sysid) for letter in letters)
+def list_page(charset: str, sysid: str, letters: list[Letter], total: int, page: int, per_page: int,
+              cells: int = 6) -> str:
+    """mailpublist.do?pageIndex=N (the old variant): one page of `tr.tr_css` rows plus the `div.jact_page` pager."""
+    rows = "\n".join(list_row(letter, sysid, cells) for letter in letters)
     content = (f'<div class="jact_main"><div class="jact_list">\n<table class="list_table" width="100%">\n'
-               f'<tr class="tr_head">{head}</tr>\n{rows}\n</table>\n{_pager(sysid, total, page, per_page)}\n'
+               f'<tr class="tr_head">{_head(cells)}</tr>\n{rows}\n</table>\n{_pager(sysid, total, page, per_page)}\n'
                "</div></div>")
     return _layout(charset, sysid, "信件公开", content)
 
 
-def _detail_rows(letter: Letter) -> list[tuple[str, str]]:
-    rows = [("信件编号", escape(letter.letter_no)), ("信件标题", escape(letter.title)),
-            ("来信人", escape(letter.author)), ("来信时间", f"{letter.posted_at:%Y-%m-%d %H:%M:%S}"),
-            ("信件类型", escape(letter.kind)), ("问题类别", escape(letter.topic)),
-            ("处理状态", escape(letter.status)), ("信件内容", "" if letter.blank_body else _paragraphs(letter.body))]
-    if letter.attachments:
-        links = (f'<a href="{escape(path)}" target="_blank">附件{n}.{escape(path.rsplit(".", 1)[-1])}</a>'
-                 for n, path in enumerate(letter.attachments, start=1))
-        rows.append(("附件", " ".join(links)))
-    if letter.replied_at is not None:
-        rows += [("办理单位", escape(letter.unit)), ("回复时间", f"{letter.replied_at:%Y-%m-%d %H:%M:%S}"),
-                 ("回复内容", _paragraphs(letter.reply_text))]
-    if letter.satisfaction:
-        rows.append(("满意度", escape(letter.satisfaction)))
-    return rows
+def list_host_page(charset: str, sysid: str, proxy: str, cells: int = 6) -> str:
+    """mailpublist.do where the list loads through the data proxy: the table head and an empty pager; the page's
+    script POSTs startrecord/endrecord to the proxy and writes the `dataStore` rows in (no rows in the HTML)."""
+    script = (f"<script type=\"text/javascript\">var jactList = {{proxy: '{proxy}', sysid: '{sysid}', perpage: 19, "
+              "groupSize: 3};</script>\n<script type=\"text/javascript\" src=\"/jact/front/js/mailpublist.js\"></script>")
+    content = (f'<div class="jact_main"><div class="jact_list">\n<table class="list_table" width="100%" id="maillist">\n'
+               f'<tr class="tr_head">{_head(cells)}</tr>\n</table>\n<div id="jact_page_div"></div>\n'
+               f"</div></div>\n{script}")
+    return _layout(charset, sysid, "信件公开", content)
 
 
-def detail_page(charset: str, sysid: str, letter: Letter) -> str:
-    """mailpubdetail.do: the `tr.trbg02` label table, or the changed layout once the letter is broken."""
+def detail_page(charset: str, sysid: str, letter: Letter, detail: str = "fourcol", reply: str = "padded",
+                lean: bool = False) -> str:
+    """mailpubdetail.do in the chosen layout (replicas/jact/detail.py), or the changed layout once broken."""
     if letter.broken:
-        return _layout(charset, sysid, letter.title, _changed_layout(letter))
-    rows = "\n".join(f'<tr class="trbg02"><td class="list_pd1">{label}：</td>'
-                     f'<td class="list_pd2">{value}</td></tr>' for label, value in _detail_rows(letter))
-    content = ('<div class="jact_main"><div class="jact_box"><div class="jact_box_title">信件详情</div>\n'
-               f'<div class="jact_box_font"><table width="100%" cellspacing="1" cellpadding="0">\n{rows}\n'
-               '</table></div>\n'
-               f'<div class="jact_count">浏览次数：<span id="viewcount">{letter.views}</span></div>\n'
-               "</div></div>")
-    return _layout(charset, sysid, letter.title, content)
-
-
-def _changed_layout(letter: Letter) -> str:
-    """What a template upgrade looks like: same data, no label table (the harvester must quarantine it)."""
-    facts = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in _detail_rows(letter)
-                    if label not in ("信件标题", "信件内容", "回复内容"))
-    reply = f'<div class="xj_reply">{_paragraphs(letter.reply_text)}</div>' if letter.reply_text else ""
-    return (f'<div class="jact_main"><div class="xj_content"><h2 class="xj_title">{escape(letter.title)}</h2>'
-            f'<dl class="xj_info">{facts}</dl><div class="xj_body">{_paragraphs(letter.body)}</div>{reply}'
-            f'<div class="xj_count">浏览次数：{letter.views}</div></div></div>')
+        return _layout(charset, sysid, letter.title, changed_layout(letter))
+    return _layout(charset, sysid, letter.title, detail_content(letter, detail, reply, lean))
 
 
 def error_page(charset: str, sysid: str, message: str) -> str:

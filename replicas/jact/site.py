@@ -9,8 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from replicas.framework import CONTROL_PREFIX
-from replicas.jact import modes, pages
+from replicas.jact import dataproxy, modes, pages
 from replicas.jact.backoffice import BackOffice
+from replicas.jact.detail import DETAILS, REPLIES
 from replicas.jact.jsl import VISITOR, JslGate
 from replicas.jact.world import World
 
@@ -18,15 +19,32 @@ LIST_PATH = "/jact/front/mailpublist.do"
 DETAIL_PATH = "/jact/front/mailpubdetail.do"
 
 
+# The variants a test can pick (README.md says which site each comes from); the defaults are what real sites show.
+CHOICES: dict[str, tuple[str, ...]] = {"list": ("dataproxy", "pageindex"), "list_cells": ("6", "5"),
+                                       "detail": DETAILS, "reply": REPLIES}
+
+
 @dataclass(frozen=True)
 class Options:
-    """Replica options; the CLI hands them over as strings (`--set jact.letters=10000`)."""
+    """Replica options; the CLI hands them over as strings (`--set jact.letters=10000`, `--set jact.list=pageindex`).
+
+    list        "dataproxy": rows come from a POSTed data proxy (mailpublist.do only hosts the script);
+                "pageindex": mailpublist.do?pageIndex=N serves the rows and a pager (the old variant)
+    list_cells  6 (with 办理单位) or 5 cells a row
+    detail      "fourcol": label/value/label/value rows, values in <span>; "labels": tr.trbg02 label rows
+    reply       "padded": the reply in its own table in a padded <div>; "box": in a second div.jact_box_font;
+                "inline": in the letter's table
+    """
 
     letters: int = 120
-    per_page: int = 15
+    per_page: int = 15  # rows of a pageIndex page
     new_per_step: int = 6
     latency_ms: int = 0
     jsl_ttl_s: int = 3600  # how long a `jsl` mode clearance holds (replicas/jact/jsl.py)
+    list: str = "dataproxy"
+    list_cells: int = 6
+    detail: str = "fourcol"
+    reply: str = "padded"
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Options:
@@ -34,10 +52,14 @@ class Options:
         unknown = set(raw) - known
         if unknown:
             raise TypeError(f"jact replica: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
-        values = {key: int(value) for key, value in raw.items()}
-        if values.get("per_page", 1) < 1 or any(v < 0 for v in values.values()):
+        for key, allowed in CHOICES.items():
+            if key in raw and str(raw[key]) not in allowed:
+                raise ValueError(f"jact replica: {key} must be one of {list(allowed)}, got {raw[key]!r}")
+        values = {key: str(value) if key in ("list", "detail", "reply") else int(value) for key, value in raw.items()}
+        numbers = [v for v in values.values() if isinstance(v, int)]
+        if values.get("per_page", 1) == 0 or any(v < 0 for v in numbers):
             raise ValueError(f"jact replica: options must be non-negative, per_page positive: {values}")
-        return cls(**values)
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def _int_param(request: web.Request, key: str) -> int | None:
@@ -63,6 +85,8 @@ class JactReplica:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(LIST_PATH, self.list_page)
+        for path in dataproxy.PATHS:
+            app.router.add_post(path, self.list_proxy)
         app.router.add_get(DETAIL_PATH, self.detail_page)
         app.router.add_post(CONTROL_PREFIX + "jact/break", self.break_letter)
         app.router.add_post(CONTROL_PREFIX + "jact/hide", self.hide_letter)
@@ -75,6 +99,11 @@ class JactReplica:
 
     def stats(self) -> dict[str, Any]:
         return {**self.world.stats(), "jsl": self.jsl.stats(), "most_in_flight": self.most_in_flight}
+
+    def _script(self, text: str) -> web.Response:
+        """The data proxy's answer: a script, its charset in the header (it has no <meta> to carry one)."""
+        return web.Response(body=text.encode(self.charset, errors="xmlcharrefreplace"),
+                            headers={"Content-Type": f"text/javascript; charset={self.charset.upper()}"})
 
     def _html(self, text: str, status: int = 200) -> web.Response:
         # The GBK build is an old deployment: no charset in the header, only in the meta tag.
@@ -115,12 +144,28 @@ class JactReplica:
             return answer
         if request.query.get("sysid") != self.sysid:
             return self._not_found("栏目不存在。")
+        cells = self.options.list_cells
+        if self.options.list == "dataproxy":
+            return self._html(pages.list_host_page(self.charset, self.sysid, dataproxy.PATHS[0], cells))
         page = max(1, _int_param(request, "pageIndex") or 1)
         per_page = self.options.per_page
         emptied = self.mode == "empty"
         letters = [] if emptied else self.world.newest_first(page, per_page)
         total = 0 if emptied else len(self.world.letters)
-        return self._html(pages.list_page(self.charset, self.sysid, letters, total, page, per_page))
+        return self._html(pages.list_page(self.charset, self.sysid, letters, total, page, per_page, cells))
+
+    async def list_proxy(self, request: web.Request) -> web.Response:
+        """POST dataproxy_mailpublist.do?startrecord=S&endrecord=E (form: sysid, ...): records S..E, newest first.
+        A column of another build, or the old pageIndex build, has no records here: an empty dataStore."""
+        if (answer := self._mode_answer(request)) is not None:
+            return answer
+        form = await request.post()
+        start = max(1, _int_param(request, "startrecord") or 1)
+        end = _int_param(request, "endrecord") or start + 56
+        if self.mode == "empty" or form.get("sysid") != self.sysid or self.options.list != "dataproxy":
+            return self._script(dataproxy.answer([], 0, self.sysid, self.options.list_cells))
+        letters = self.world.newest_range(start, end)
+        return self._script(dataproxy.answer(letters, len(self.world.letters), self.sysid, self.options.list_cells))
 
     async def detail_page(self, request: web.Request) -> web.Response:
         if self.options.latency_ms:
@@ -140,8 +185,8 @@ class JactReplica:
             # jact never says "forbidden": it bounces back to the list with a flag.
             location = f"{LIST_PATH}?sysid={self.sysid}&msg=nopublic"
             return web.Response(status=302, headers={"Location": location})
-        html = pages.detail_page(self.charset, self.sysid, letter)
-        return self._html(modes.lean(html) if self.mode == "lean" else html)
+        return self._html(pages.detail_page(self.charset, self.sysid, letter, self.options.detail, self.options.reply,
+                                            lean=self.mode == "lean"))
 
     async def break_letter(self, request: web.Request) -> web.Response:
         """{"transactId": N, "how": "layout" | "blank_body" | "repair"}: the detail page in a changed layout,

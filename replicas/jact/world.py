@@ -133,6 +133,13 @@ class World:
             return []
         return self.letters[max(0, end - per_page):end][::-1]
 
+    def newest_range(self, start: int, end: int) -> list[Letter]:
+        """Records `start`..`end` (1-based, inclusive) counted from the newest transactId; empty beyond the end."""
+        if start < 1 or end < start:
+            return []
+        newest = len(self.letters) - start + 1
+        return self.letters[max(0, len(self.letters) - end):max(0, newest)][::-1]
+
     def stats(self) -> dict[str, Any]:
         by_status = Counter(letter.status for letter in self.letters)
         return {"letters": len(self.letters), "public": sum(letter.public for letter in self.letters),

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -16,6 +17,7 @@ from harvester.schema import MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider, request_of
 from spiders.jact import pages
+from spiders.jact.options import JactOptions, parse_options
 from spiders.scan import BoardScan
 
 # jact answers a letter that is not (or no longer) public with a redirect back to the list.
@@ -24,6 +26,14 @@ WITHDRAWN_STATUSES = (301, 302, 404)
 
 class JactSpider(HarvestSpider):
     name = "jact"
+    options: JactOptions
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> JactSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, JactSpider)
+        spider.options = parse_options(cls.platform.options, cls.platform.source)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
         # Re-checks wait for their board's list scan: a letter the list shows is read from its row, which
@@ -39,9 +49,14 @@ class JactSpider(HarvestSpider):
 
     # --- requests ------------------------------------------------------------------------------------
     def list_request(self, board: Board, page: int) -> scrapy.Request:
-        return scrapy.Request(pages.list_url(self.platform.base_url, board.id, page), callback=self.parse_list,
-                              errback=self.list_failed, cb_kwargs={"board": board, "page": page},
-                              meta=self.request_meta(), dont_filter=True)
+        """List page `page`: a POST to the data proxy for its record range, or a GET of mailpublist.do."""
+        url = pages.list_url(self.platform.base_url, board.id, page, self.options)
+        kwargs: dict[str, Any] = {"callback": self.parse_list, "errback": self.list_failed,
+                                  "cb_kwargs": {"board": board, "page": page}, "meta": self.request_meta(),
+                                  "dont_filter": True}
+        if self.options.list == "pageindex":
+            return scrapy.Request(url, **kwargs)
+        return scrapy.FormRequest(url, formdata=pages.list_form(self.options, board.id), **kwargs)
 
     def detail_request(self, board: Board, transact_id: str, from_list: bool,
                        listed_unit: str | None = None) -> scrapy.Request:
@@ -75,12 +90,19 @@ class JactSpider(HarvestSpider):
             if row.transact_id not in self.requested and (state is None or state.status_raw != row.status_raw):
                 yield self.detail_request(board, row.transact_id, from_list=True, listed_unit=row.unit or None)
         oldest = min((int(r.transact_id) for r in public if r.transact_id), default=None)
-        if listing.rows and listing.next_url and not scan.reached_cursor(oldest):
+        if listing.rows and self.more_after(listing, page) and not scan.reached_cursor(oldest):
             yield self.list_request(board, page + 1)
         else:
             scan.list_complete = True
             yield from self.recheck_reads(board)
             yield from self.cursor_if_ready(board.id)
+
+    def more_after(self, listing: pages.ListPage, page: int) -> bool:
+        """Whether the list goes on after page `page`: the pager's next link, or a full data proxy answer."""
+        if self.options.list == "pageindex":
+            return listing.next_url is not None
+        _, end = pages.record_range(self.options, page)
+        return pages.proxy_has_more(listing, self.options.records_per_request, end)
 
     def withdrawn_rows(self, rows: list[pages.ListRow]) -> Iterator[MessageWithdrawn]:
         """Letters we stored that the list now shows without a link have been made non-public."""

@@ -1,0 +1,95 @@
+"""The jact letter page -> Message, in every layout seen: two-column `tr.trbg02` label rows, four-column rows
+(label, value, label, value) with values in <span>, and the reply in the letter's table or in a table of its own.
+Pure, no fetching."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.labels import cell_text, clean_label, required
+from harvester.extract.snapshot import Snapshot
+from harvester.extract.text import fragment_text
+from harvester.registry import Board
+from harvester.schema import Message, Reply
+from harvester.timeutil import parse_local
+from harvester.vocab import UnknownLabel, kind_of, status_of, topic_of
+
+DETAIL_PATH = "/jact/front/mailpubdetail.do"
+SATISFACTION = {"满意": 5, "基本满意": 3, "不满意": 1}
+# The labels read, each with the spellings that mean it. 答复… spellings are inferred (a 2019 crawler names
+# its reply columns so), the rest are what the pages show.
+LABELS = {
+    "信件编号": ("信件编号",), "信件标题": ("信件标题",), "来信人": ("来信人",), "来信时间": ("来信时间",),
+    "信件类型": ("信件类型",), "问题类别": ("问题类别",), "处理状态": ("处理状态",), "信件内容": ("信件内容",),
+    "附件": ("附件",), "满意度": ("满意度",),
+    "办理单位": ("办理单位", "答复单位"), "回复时间": ("回复时间", "答复时间"), "回复内容": ("回复内容", "答复内容"),
+}
+_CANONICAL = {spelling: label for label, spellings in LABELS.items() for spelling in spellings}
+
+
+def detail_url(base_url: str, board_id: str, transact_id: str) -> str:
+    return f"{base_url}{DETAIL_PATH}?transactId={transact_id}&sysid={board_id}"
+
+
+def label_cells(page: Selector) -> dict[str, Selector]:
+    """Every known label of every table on the page -> its value cell (the cell after it: a row holds one
+    label/value pair or two). The first occurrence wins; unknown labels and layout cells are ignored."""
+    cells: dict[str, Selector] = {}
+    for row in page.xpath("//tr"):
+        tds = row.xpath("./td")
+        for label, value in zip(tds[0::2], tds[1::2], strict=False):
+            name = _CANONICAL.get(clean_label("".join(label.xpath("./text() | ./*[not(self::table)]//text()")
+                                                      .getall())))
+            if name is not None:
+                cells.setdefault(name, value)
+    return cells
+
+
+def _optional(cells: dict[str, Selector], label: str) -> str | None:
+    return cell_text(cells[label]) if label in cells else None
+
+
+def _replies(cells: dict[str, Selector]) -> tuple[Reply, ...]:
+    if "回复内容" not in cells:
+        return ()
+    when = _optional(cells, "回复时间")
+    return (Reply(text=fragment_text(cells["回复内容"].get()), organisation=_optional(cells, "办理单位"),
+                  replied_at=parse_local(when) if when else None, official=True),)
+
+
+def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board, transact_id: str,
+                 listed_unit: str | None = None) -> Message:
+    """The letter on a detail page. LayoutChanged names the missing label or unreadable value.
+
+    The handling unit (办理单位) is on the detail page once the letter is answered; before that only a list
+    with a 办理单位 column shows it, so the list row's `listed_unit` is used (None on a re-check).
+    """
+    page = Selector(text=snapshot.text)
+    cells = label_cells(page)
+    try:
+        posted_at = parse_local(cell_text(required(cells, "来信时间")))
+        status_raw = cell_text(required(cells, "处理状态"))
+        kind_raw, topic_raw = _optional(cells, "信件类型"), _optional(cells, "问题类别")
+        status, kind, topic = status_of(status_raw), kind_of(kind_raw), topic_of(topic_raw)
+        replies = _replies(cells)
+    except (UnknownLabel, ValueError) as error:
+        raise LayoutChanged(f"detail: {error}") from error
+    grade = _optional(cells, "满意度") or ""
+    views = page.css("span#viewcount::text").get()
+    return Message(
+        platform=platform, external_id=transact_id, url=detail_url(base_url, board.id, transact_id),
+        board_id=board.id, addressee=board.addressee, title=cell_text(required(cells, "信件标题")),
+        body=fragment_text(required(cells, "信件内容").get()), status=status, status_raw=status_raw,
+        posted_at=posted_at, fetched_at=snapshot.fetched_at, kind=kind, kind_raw=kind_raw, topic=topic,
+        topic_raw=topic_raw, author=_optional(cells, "来信人"), letter_no=_optional(cells, "信件编号"),
+        updated_at=replies[-1].replied_at if replies else None,
+        satisfaction={"overall": SATISFACTION[grade]} if grade in SATISFACTION else {},
+        views=int(views) if views and views.strip().isdigit() else None,
+        attachments=tuple(urljoin(snapshot.url, h) for h in cells["附件"].css("a::attr(href)").getall())
+        if "附件" in cells else (),
+        handling_unit=_optional(cells, "办理单位") or listed_unit or None,
+        replies=replies, source=snapshot,
+    )

@@ -1,0 +1,119 @@
+"""The jact letter list, both ways sites serve it: the POSTed data proxy answer (`dataStore = [...]` of row
+strings, what real sites serve) and the older mailpublist.do?pageIndex=N page with its pager. Pure, no fetching."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from parsel import Selector
+
+from harvester.extract.errors import LayoutChanged
+from harvester.extract.labels import cell_text
+from harvester.extract.snapshot import Snapshot
+
+_STORE = re.compile(r"dataStore\s*=\s*(\[.*\])\s*;?", re.DOTALL)
+# How the answer states its record count is not in the evidence; these two spellings are read when present.
+_TOTAL = re.compile(r"totalRecord\s*=\s*(\d+)|<totalrecord>\s*(\d+)\s*</totalrecord>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One letter as the list shows it. `transact_id` is None for letters that are not public; `unit` is ""
+    where the list has no 办理单位 column (the 5-cell rows)."""
+
+    letter_no: str
+    title: str
+    status_raw: str
+    submitted_on: str
+    unit: str
+    transact_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """Rows of one list answer; `next_url` is the pager's next page (pageIndex lists only); `total` is the
+    record count a data proxy answer states (None when it states none)."""
+
+    rows: tuple[ListRow, ...]
+    next_url: str | None
+    total: int | None = None
+
+
+def query_value(url: str, key: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(key)
+    return values[0] if values else None
+
+
+def _row(cells: list[Selector]) -> ListRow:
+    """6 cells (办件编号, 标题, 处理情况, 提交时间, 办理单位, 点击次数) or 5 (the same without 办理单位)."""
+    if len(cells) not in (5, 6):
+        raise LayoutChanged(f"list: a letter row has {len(cells)} cells, expected 5 or 6")
+    link = cells[1].css("a")
+    href = link.attrib.get("href") if link else None
+    title = (link.attrib.get("title") if link else None) or cell_text(cells[1]).replace("[不公开]", "").strip()
+    return ListRow(letter_no=cell_text(cells[0]), title=title, status_raw=cell_text(cells[2]),
+                   submitted_on=cell_text(cells[3]), unit=cell_text(cells[4]) if len(cells) == 6 else "",
+                   transact_id=query_value(href, "transactId") if href else None)
+
+
+def _store_text(text: str) -> str | None:
+    """The answer's text holding `dataStore`, also when a browser rendered it as a page (inside <pre>)."""
+    if "dataStore" not in text:
+        return None
+    if _STORE.search(text) is None and "<pre" in text:
+        return Selector(text=text).xpath("string(//pre)").get()
+    return text
+
+
+def _proxy_rows(strings: object) -> tuple[ListRow, ...]:
+    if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
+        raise LayoutChanged("list: dataStore is not an array of row strings")
+    rows = []
+    for markup in strings:
+        found = Selector(text=f"<table>{markup}</table>").xpath("//tr")
+        if len(found) != 1:
+            raise LayoutChanged(f"list: a dataStore entry holds {len(found)} <tr> rows, expected 1")
+        rows.append(_row(found[0].xpath("./td")))
+    return tuple(rows)
+
+
+def parse_proxy(text: str) -> ListPage:
+    """A data proxy answer: rows from `dataStore = [...]`, the record count when stated."""
+    match = _STORE.search(text)
+    if match is None:
+        raise LayoutChanged("list: dataStore = [...] not found in the data proxy answer")
+    try:
+        strings = json.loads(match.group(1), strict=False)
+    except json.JSONDecodeError as error:
+        raise LayoutChanged(f"list: dataStore is not a readable array ({error.msg})") from error
+    total = _TOTAL.search(text[:match.start()]) or _TOTAL.search(text)
+    return ListPage(rows=_proxy_rows(strings), next_url=None,
+                    total=int(total.group(1) or total.group(2)) if total else None)
+
+
+def parse_pageindex(snapshot: Snapshot) -> ListPage:
+    """A mailpublist.do?pageIndex=N page: `table.list_table tr.tr_css` rows and the `div.jact_page` pager."""
+    page = Selector(text=snapshot.text)
+    if not page.css("table.list_table") or not page.css("div.jact_page"):
+        raise LayoutChanged("list: neither a data proxy answer (dataStore = [...]) nor a table.list_table page "
+                            "with a div.jact_page pager")
+    rows = tuple(_row(tr.xpath("./td")) for tr in page.css("table.list_table tr.tr_css"))
+    next_href = page.css("div.jact_page a.next::attr(href)").get()
+    return ListPage(rows=rows, next_url=urljoin(snapshot.url, next_href) if next_href else None)
+
+
+def parse_list(snapshot: Snapshot) -> ListPage:
+    """Either list answer, told apart by what it holds; LayoutChanged when it is neither."""
+    store = _store_text(snapshot.text)
+    return parse_proxy(store) if store is not None else parse_pageindex(snapshot)
+
+
+def proxy_has_more(listing: ListPage, asked: int, end_record: int) -> bool:
+    """Whether records follow this answer's range: it came back full and the stated total (if any) is beyond
+    `end_record`. A short answer ends the list, so a wrong or missing total cannot make us page forever."""
+    if len(listing.rows) < asked:
+        return False
+    return listing.total is None or end_record < listing.total
