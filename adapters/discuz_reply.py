@@ -130,11 +130,17 @@ def posts_by(snapshot: Snapshot, author: str) -> list[OwnPost]:
     found = []
     for post in page.css("div#postlist div[id^=post_]"):
         pid = post.attrib["id"].removeprefix("post_")
-        body = post.css(f"td.t_f#postmessage_{pid}")
-        if body and " ".join(post.css("td.plc div.authi a.xi2::text").getall()).strip() == author:
+        body = post.css(f"td.t_f#postmessage_{pid}, div.t_f#postmessage_{pid}")  # X3.x td, X5-era div
+        if body and _author(post) == author:
             pending = any(PENDING_MARK in mark for mark in post.css("div.pob em span.xg1::text").getall())
             found.append(OwnPost(pid, fragment_text(body[0].get()), pending))
     return found
+
+
+def _author(post: Selector) -> str:
+    """The post's author link: left column with authoronleft on (the install default), post header without."""
+    link = post.css("td.pls div.pi div.authi a.xw1") or post.css("td.plc div.authi a.xi2")
+    return " ".join(link[0].css("::text").getall()).strip() if link else ""
 
 
 def _same_text(a: str, b: str) -> bool:

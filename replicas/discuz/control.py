@@ -27,7 +27,7 @@ def thread_truth(forum: Forum, thread: Thread) -> dict[str, Any]:
     return {"tid": thread.tid, "fid": thread.fid, "subject": thread.subject, "typeid": thread.typeid,
             "type": board.types.get(thread.typeid) if thread.typeid else None, "author": thread.author.username,
             "author_uid": thread.author.uid, "posted_at": iso(thread.dateline), "pinned": thread.pinned,
-            "closed": thread.closed, "readperm": thread.readperm, "views": thread.views,
+            "closed": thread.closed, "readperm": thread.readperm, "price": thread.price, "views": thread.views,
             "last_mod": None if thread.last_mod is None else {
                 "moderator": thread.last_mod.moderator, "action": thread.last_mod.action, "at": iso(thread.last_mod.at)},
             "replies": thread.replies, "last_post_at": iso(thread.last_post.dateline),

@@ -149,8 +149,11 @@ def number(world: World, drafts: list[Thread], rng: random.Random) -> None:
         world.install(thread)
 
 
+PAID_FROM, PRICE = 7, 20  # the 8th thread of a board and the next ones are sold for 20 金钱 (setting paid_threads)
+
+
 def populate(world: World, rng: random.Random, threads_per_board: int,
-             long_replies: int = LONG_THREAD_REPLIES) -> None:
+             long_replies: int = LONG_THREAD_REPLIES, paid_threads: int = 0) -> None:
     """Fill an empty world: members first, then every board's notices and threads (one of them long)."""
     add_members(world, rng)
     drafts: list[Thread] = []
@@ -162,5 +165,7 @@ def populate(world: World, rng: random.Random, threads_per_board: int,
             thread = opening(world, board, rng, world.anchor - age)
             grow(world, board, thread, rng, long_replies if long else None)
             decorate(thread, rng, readperm=index == 5)
+            if PAID_FROM <= index < PAID_FROM + paid_threads and not long:
+                thread.price = PRICE
             drafts.append(thread)
     number(world, drafts, rng)

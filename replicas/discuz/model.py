@@ -90,6 +90,7 @@ class Thread:
     pinned: bool = False
     closed: bool = False
     readperm: int = 0
+    price: int = 0  # 售价 in 金钱: the opening post is shown to buyers, its author and moderators only
     topic: str = ""
     posts: list[Post] = field(default_factory=list)
     last_mod: ModAction | None = None
@@ -122,6 +123,10 @@ class Thread:
         """Close (关闭主题) or reopen a thread: nothing is posted, so its last post stays where it was."""
         self.closed = closed
         self.last_mod = ModAction(moderator, CLOSE if closed else REOPEN, at.replace(microsecond=0))
+
+    def paid_for(self, viewer: User | None) -> bool:
+        """Whether this visitor sees the opening post of a thread sold for a price (nobody buys here)."""
+        return not self.price or (viewer is not None and (viewer.moderator or viewer.uid == self.author.uid))
 
     @property
     def answered(self) -> bool:

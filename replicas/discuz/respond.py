@@ -23,7 +23,8 @@ def visitor(forum: Forum, request: web.Request) -> tuple[Session | None, Chrome,
     saltkey = request.cookies.get(forum.sessions.saltkey_cookie)
     new_salt = None if saltkey else "".join(secrets.choice(SALT_CHARS) for _ in range(8))
     formhash = session.formhash if session else forum.sessions.guest_formhash(saltkey or new_salt or "")
-    chrome = Chrome(forum.settings.charset, session.user if session else None, formhash, forum.now())
+    chrome = Chrome(forum.settings.charset, session.user if session else None, formhash, forum.now(),
+                    forum.settings.display)
     return session, chrome, new_salt
 
 

@@ -38,7 +38,8 @@ class Forum:
     def build(cls, name: str, seed: int, settings: Settings) -> Forum:
         """Generate the forum's past up to the frozen now (or the wall clock at start)."""
         world = World(seed, list(settings.boards), settings.now or wall_clock())
-        populate(world, random.Random(f"discuz/{seed}"), settings.threads_per_board, settings.long_thread_replies)
+        populate(world, random.Random(f"discuz/{seed}"), settings.threads_per_board, settings.long_thread_replies,
+                 settings.paid_threads)
         return cls(name, settings, world)
 
     def now(self) -> datetime:

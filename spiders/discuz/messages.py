@@ -14,6 +14,7 @@ from harvester.schema import Message, Reply
 from harvester.vocab import Status, UnknownLabel, kind_of, topic_of
 from spiders.discuz.options import DiscuzOptions
 from spiders.discuz.pages import PostView, ThreadPage
+from spiders.discuz.posts import PAID
 
 # A forum shows no handling status; it is derived: answered once an official account has posted, closed once a
 # moderator has closed the thread (the board list shows it as th.lock).
@@ -40,8 +41,13 @@ def merged_posts(pages: Sequence[ThreadPage]) -> list[PostView]:
 
 
 def locked_posts(pages: Sequence[ThreadPage]) -> int:
-    """How many floors a moderator hid (they are not replies: no text is shown)."""
+    """How many floors show no text (a moderator hid them, or they are sold): not replies."""
     return sum(post.text is None for post in merged_posts(pages))
+
+
+def thread_views(pages: Sequence[ThreadPage]) -> int | None:
+    """The 查看 counter: shown on page 1 only."""
+    return next((page.views for page in pages if page.views is not None), None)
 
 
 def post_reply(post: PostView, options: DiscuzOptions) -> Reply:
@@ -70,23 +76,26 @@ def thread_message(pages: Sequence[ThreadPage], context: ThreadContext, source: 
     """The thread as a message. `pages` are all its pages from the first; `source` is the first page.
 
     LayoutChanged when page 1 does not start with the opening post (楼主) or the type label is unknown;
-    NotPublic when a moderator hid the opening post.
+    NotPublic when no body of the opening post is shown (hidden by a moderator, or sold for a price).
     """
     posts = merged_posts(pages)
     if not pages or not posts or posts[0].floor != 1:
         raise LayoutChanged("thread: the opening post (楼主) is missing from the first page")
     opening = posts[0]
+    if opening.text is None and opening.locked == PAID:
+        raise NotPublic("thread: the opening post is sold for a price (售价); a guest sees the purchase notice")
     if opening.text is None:
-        raise NotPublic("thread: the opening post is hidden by a moderator")
+        raise NotPublic(f"thread: the opening post is not shown ({opening.locked})")
     replies = [post_reply(post, context.options) for post in posts[1:] if post.text is not None]
     return build_message(pages, Opening(opening.author, opening.posted_at, opening.text), replies,
                          max(post.posted_at for post in posts), context, source)
 
 
 def build_message(pages: Sequence[ThreadPage], opening: Opening, replies: Sequence[Reply], updated_at: datetime,
-                  context: ThreadContext, source: Snapshot) -> Message:
-    """The message of a thread whose pages were read (title, type and views come from them), given its opening
-    post and every readable reply in floor order. LayoutChanged when the type label is unknown."""
+                  context: ThreadContext, source: Snapshot, views: int | None = None) -> Message:
+    """The message of a thread whose pages were read (title and type come from them, views from page 1 or
+    `views`), given its opening post and every readable reply in floor order. LayoutChanged when the type
+    label is unknown."""
     head = pages[0]
     topic_raw = context.options.board_topics.get(context.board.id)
     try:
@@ -102,5 +111,6 @@ def build_message(pages: Sequence[ThreadPage], opening: Opening, replies: Sequen
         addressee=context.board.addressee, title=head.subject, body=opening.text,
         status=status, status_raw=status_raw,
         posted_at=opening.posted_at, fetched_at=source.fetched_at, kind=kind, kind_raw=head.type_label,
-        topic=topic, topic_raw=topic_raw, author=opening.author, updated_at=updated_at, views=pages[-1].views,
+        topic=topic, topic_raw=topic_raw, author=opening.author, updated_at=updated_at,
+        views=thread_views(pages) if thread_views(pages) is not None else views,
         replies=tuple(replies), source=source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,16 +12,19 @@ from parsel import Selector
 
 from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.extract.snapshot import Snapshot
-from harvester.extract.text import fragment_text
 from spiders.discuz.dates import clean, discuz_time
+from spiders.discuz.posts import PostView, read_post
+
+__all__ = ["BoardPage", "PostView", "ThreadPage", "ThreadRow", "parse_board", "parse_thread"]
 
 ROW_ID = re.compile(r"(stickthread|normalthread)_(\d+)$")
-FLOOR_LABELS = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}  # Discuz's default `postno` setting
-EDIT_NOTE = re.compile(r'<i class="pstatus">.*?</i>', re.DOTALL)  # 本帖最后由 X 于 … 编辑
 PENDING = "待审核"  # footer mark of a reply awaiting approval, shown only to its author and to moderators
-# The thread's latest moderation above the opening post: 本主题由 网络问政版主 于 2026-11-13 16:44 关闭 (inferred)
-MOD_ACTION = re.compile(r"本主题由\s*(?P<who>.+?)\s*于\s*(?P<when>\d{4}-\d{1,2}-\d{1,2}(?:\s+[\d:]+)?)\s*"
-                        r"(?P<action>\S+)\s*$")
+# The thread's latest moderation under the opening post (div.modact, thread_mod_by): 本主题由 网络问政版主 于
+# 3&nbsp;小时前 关闭; the date goes through dgmdate 'u', so it is relative for a week like post dates.
+MOD_ACTION = re.compile(r"本主题由\s*(?P<who>.+?)\s*于\s*(?P<when>.+?)\s+(?P<action>\S+)$")
+# The marks after a list row's title, each `[label <span class="xw1">N</span> …]`: only 阅读权限 limits who may
+# read; 售价 is a price (the thread page shows a purchase notice), 悬赏 a reward.
+READPERM, PRICE = "阅读权限", "售价"
 CLOSING_ACTIONS = {"关闭": True, "打开": False}  # other actions (高亮, 精华, 置顶 …) say nothing of it
 
 
@@ -40,6 +44,7 @@ class ThreadRow:
     pinned: bool
     readperm: int  # 0 = anyone may read
     closed: bool = False  # 关闭的主题: th.lock (a moderator closed it; closing posts nothing)
+    price: int = 0  # 售价 in credits: the opening post is for buyers; not a read permission
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +54,11 @@ class BoardPage:
 
 
 @dataclass(frozen=True, slots=True)
-class PostView:
-    """One floor. `text` is None for a locked post (hidden by a moderator: no body is shown)."""
-
-    pid: str
-    floor: int
-    author: str
-    posted_at: datetime
-    text: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class ThreadPage:
     subject: str
     type_label: str | None
-    views: int
-    replies: int
+    views: int | None  # the 查看/回复 counters are on page 1 only (later pages show div#tath: the thread author)
+    replies: int | None
     page: int
     posts: tuple[PostView, ...]
     next_url: str | None
@@ -112,15 +106,21 @@ def _row(body: Selector, kind: str, tid: str, now: datetime) -> ThreadRow:
     by = body.css("td.by")
     if len(by) != 2:
         raise LayoutChanged(f"{what}: {len(by)} td.by cells, expected 2 (author, last post)")
-    readperm = head.css("span.xw1::text").get()
     return ThreadRow(
         tid=tid, title=_text(_one(head, "a.xst", what)), type_label=head.css("em > a::text").get(),
         author=_text(_one(by[0], "cite", what)), posted_on=_when(_one(by[0], "em", what), now, what),
         replies=_int(_text(_one(body, "td.num a.xi2", what)), what),
         views=_int(_text(_one(body, "td.num em", what)), what),
         last_post_at=_when(_one(by[1], "em", what), now, what), last_poster=_text(_one(by[1], "cite", what)),
-        pinned=kind == "stickthread", readperm=int(readperm) if readperm and readperm.isdigit() else 0,
+        pinned=kind == "stickthread", readperm=_mark(head, READPERM, what), price=_mark(head, PRICE, what),
         closed="lock" in head.attrib.get("class", "").split())
+
+
+def _mark(head: Selector, label: str, what: str) -> int:
+    """The number in `[label <span class="xw1">N</span>]` after the title, 0 without that mark."""
+    for number in head.xpath(f"./span[@class='xw1'][contains(preceding-sibling::text()[1], '{label}')]"):
+        return _int(_text(number), f"{what} {label}")
+    return 0
 
 
 def parse_board(snapshot: Snapshot) -> BoardPage:
@@ -135,49 +135,25 @@ def parse_board(snapshot: Snapshot) -> BoardPage:
     return BoardPage(rows=tuple(rows), next_url=_next_url(page, snapshot))
 
 
-def _floor(label: str, what: str) -> int:
-    text = clean(label).rstrip("#")
-    if text in FLOOR_LABELS:
-        return FLOOR_LABELS[text]
-    return _int(text, f"{what} floor")
-
-
-def _body(post: Selector, pid: str, what: str) -> str | None:
-    cell = post.css(f"td.t_f#postmessage_{pid}")
-    if cell:
-        return fragment_text(EDIT_NOTE.sub("", cell[0].get()))
-    if post.css("div.locked"):
-        return None
-    raise LayoutChanged(f"{what}: neither td.t_f#postmessage_{pid} nor div.locked")
-
-
-def _post(post: Selector, now: datetime) -> PostView:
-    pid = post.attrib["id"].removeprefix("post_")
-    what = f"post {pid}"
-    author = _one(post, "td.plc div.authi a.xi2", what)
-    posted = _text(_one(post, f"em#authorposton{pid}", what))
-    titled = post.css(f"em#authorposton{pid} span[title]")
-    try:
-        posted_at = discuz_time(posted.removeprefix("发表于").strip(),
-                                titled[0].attrib["title"] if titled else None, now)
-    except ValueError as error:
-        raise LayoutChanged(f"{what}: {error}") from error
-    return PostView(pid=pid, floor=_floor(_text(_one(post, f"a#postnum{pid}", what)), what),
-                    author=_text(author), posted_at=posted_at, text=_body(post, pid, what))
-
-
 def _pending(post: Selector) -> bool:
     """A reply still in the moderation queue (invisible = -2): not public, so not part of the thread."""
     return any(PENDING in mark for mark in post.css("div.pob em span.xg1::text").getall())
 
 
-def _closed(postlist: Selector) -> bool | None:
+def _closed(postlist: Selector, now: datetime) -> bool | None:
     """Closed or reopened, when the latest moderation shown on the opening post (div.modact) says so."""
     shown = postlist.css("div.pct div.modact")
     if not shown:
         return None
     found = MOD_ACTION.search(_text(shown[0]))
-    return CLOSING_ACTIONS.get(found.group("action")) if found else None
+    if not found:
+        raise LayoutChanged(f"thread: moderation line {_text(shown[0])[:60]!r} is not 本主题由 … 于 … <action>")
+    titled = shown[0].css("span[title]::attr(title)").get()
+    try:
+        discuz_time(found.group("when"), titled, now)
+    except ValueError as error:
+        raise LayoutChanged(f"thread: moderation line: {error}") from error
+    return CLOSING_ACTIONS.get(found.group("action"))
 
 
 def _refusal(page: Selector) -> str | None:
@@ -198,16 +174,38 @@ def parse_thread(snapshot: Snapshot) -> ThreadPage:
         if refusal:
             raise NotPublic(f"thread: {refusal}")
         raise LayoutChanged("thread: div#postlist not found")
-    counters = postlist[0].css("td.pls div.hm span.xi1::text").getall()
-    if len(counters) != 2:
-        raise LayoutChanged(f"thread: {len(counters)} header counters, expected 2 (查看, 回复)")
     type_link = page.css("h1.ts > a::text").get()
     current = page.css("div.pg strong::text").get()
+    number = int(current) if current and current.isdigit() else 1
+    views, replies = _counters(postlist[0], number)
     return ThreadPage(
         subject=_text(_one(page, "span#thread_subject", "thread")),
-        type_label=clean(type_link).strip("[]") if type_link else None,
-        views=_int(counters[0], "thread views"), replies=_int(counters[1], "thread replies"),
-        page=int(current) if current and current.isdigit() else 1,
-        posts=tuple(_post(post, snapshot.fetched_at) for post in postlist[0].css("div[id^=post_]")
-                    if post.attrib["id"].removeprefix("post_").isdigit() and not _pending(post)),
-        next_url=_next_url(page, snapshot), closed=_closed(postlist[0]))
+        type_label=clean(type_link).strip("[]") if type_link else None, views=views, replies=replies,
+        page=number, posts=_posts(postlist[0], snapshot.fetched_at, number),
+        next_url=_next_url(page, snapshot), closed=_closed(postlist[0], snapshot.fetched_at))
+
+
+def _counters(postlist: Selector, number: int) -> tuple[int | None, int | None]:
+    """查看 and 回复 on page 1 (td.pls div.hm); later pages show div#tath (the thread author) instead."""
+    counters = postlist.css("td.pls div.hm span.xi1::text").getall()
+    if len(counters) == 2:
+        return _int(counters[0], "thread views"), _int(counters[1], "thread replies")
+    if number > 1 and postlist.css("td.pls div#tath"):
+        return None, None
+    raise LayoutChanged(f"thread page {number}: {len(counters)} header counters (查看, 回复) and no div#tath")
+
+
+def _posts(postlist: Selector, now: datetime, number: int) -> tuple[PostView, ...]:
+    """The public floors in page order. Floors named by a site's own postnocustom words are numbered by
+    position, which holds only for the first floors of page 1 (where such names are used)."""
+    floors: list[PostView] = []
+    for node in postlist.css("div[id^=post_]"):
+        if not node.attrib["id"].removeprefix("post_").isdigit() or _pending(node):
+            continue
+        post, by_position = read_post(node, now)
+        if by_position:
+            if number != 1 or any(floor.floor != index + 1 for index, floor in enumerate(floors)):
+                raise LayoutChanged(f"post {post.pid}: floor label is neither a number nor a known name")
+            post = dataclasses.replace(post, floor=len(floors) + 1)
+        floors.append(post)
+    return tuple(floors)

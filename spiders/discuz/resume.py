@@ -15,10 +15,11 @@ column, gaps kept) or by visible post (the replica). Hidden floors are deliberat
 the count of them comes from the board cursor and may be stale or forgotten, so when in doubt the read starts
 earlier. A thread whose start page is 1 is simply read whole.
 
-Page 1 and the opening post. A partial read takes title, type and views from the pages it reads (every page
-shows them) and the opening post (body, author, time) from the store. Editing the opening post does not move
-the thread's last post, so the list never announces it; only a full read would see it, and a thread that fits
-on the pages read anyway is read whole from page 1.
+Page 1 and the opening post. A partial read takes title and type from the pages it reads (every page shows
+them), the opening post (body, author, time) from the store, and the 查看/回复 counts from the board list row
+that started the read: real Discuz shows those counters on page 1 only (later pages have div#tath instead).
+Editing the opening post does not move the thread's last post, so the list never announces it; only a full
+read would see it, and a thread that fits on the pages read anyway is read whole from page 1.
 
 Trust. The merged message replaces the stored one (the store drops replies a harvested message does not
 carry), so the merge is refused (`Untrusted`, and the spider reads the thread whole) unless all of these hold:
@@ -28,7 +29,7 @@ misconfigured); the pages read hold a stored reply and every stored reply from t
 grow with floors); no floor older than the stored thread's newest post appears readable that the store does not
 hold (a reply approved from the moderation queue or a floor unlocked: something changed in the middle); and the
 thread's reply count adds up: stored replies before the pages read + floors read + the hidden floors the cursor
-knows for the thread (less those seen locked on the pages read) = the count the thread page shows. A count that
+knows for the thread (less those seen locked on the pages read) = the count the board list shows. A count that
 does not add up means a floor appeared or vanished before the pages read.
 
 Not seen by a partial read (a full read would see them): an edit of a reply on a page not read, an edit of the
@@ -72,10 +73,13 @@ def stored_thread(record: Mapping[str, Any]) -> StoredThread:
 
 @dataclass(frozen=True, slots=True)
 class Resume:
-    """A partial read: the page it starts at, and the floors the thread hid when last read (board cursor)."""
+    """A partial read: the page it starts at, the floors the thread hid when last read (board cursor), and the
+    list row's 回复 and 查看 (the pages after page 1 do not show them)."""
 
     page: int
     hidden: int
+    replies: int | None = None
+    views: int | None = None
 
 
 class Untrusted(Exception):  # noqa: N818 - a verdict on the merge, not a failure of the crawl
@@ -100,12 +104,15 @@ def resumed_message(stored: StoredThread, pages: Sequence[ThreadPage], resume: R
     ppp = context.options.posts_per_page
     posts = _served(pages, resume.page, ppp)
     before = _before(stored.replies, posts)
-    _count_adds_up(stored, posts, before, pages[-1].replies, resume.hidden)
+    counted = next((page.replies for page in pages if page.replies is not None), resume.replies)
+    if counted is None:
+        raise Untrusted("no reply count: neither the pages read nor the board list gave one")
+    _count_adds_up(stored, posts, before, counted, resume.hidden)
     replies = [refiled(reply, context.options) for reply in before]
     replies += [post_reply(post, context.options) for post in posts if post.text is not None]
     newest = max([stored.opening.posted_at, *(post.posted_at for post in posts),
                   *(reply.replied_at for reply in before if reply.replied_at)])
-    return build_message(pages, stored.opening, replies, newest, context, source)
+    return build_message(pages, stored.opening, replies, newest, context, source, views=resume.views)
 
 
 def _served(pages: Sequence[ThreadPage], start: int, ppp: int) -> list[PostView]:

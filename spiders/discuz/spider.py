@@ -154,7 +154,7 @@ class DiscuzSpider(HarvestSpider):
         if state is None or not scan.wants(row.last_post_at):
             return None
         page = resume_page(state.replies, self.options.posts_per_page)
-        return Resume(page, scan.hidden_floors(row.tid)) if page > 1 else None
+        return Resume(page, scan.hidden_floors(row.tid), row.replies, row.views) if page > 1 else None
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
         request = request_of(failure)
@@ -194,7 +194,9 @@ class DiscuzSpider(HarvestSpider):
             return
         else:
             self.count("locked_posts", locked_posts(read))
-            self.board_scans[board.id].learn(tid, read[0].replies, len(message.replies))
+            counted = read[0].replies if read[0].replies is not None else resume.replies if resume else None
+            if counted is not None:
+                self.board_scans[board.id].learn(tid, counted, len(message.replies))
             yield message
         yield from self.thread_done(board, tid, ok=True)
 

@@ -62,11 +62,12 @@ class Thread:
         return [[p for p in self.shown if (p.floor - 1) // PPP == index] for index in range(count)]
 
     def pages(self, start: int = 1) -> list[ThreadPage]:
-        """Pages from `start` to the end; a page past the end shows the last one, as Discuz does."""
+        """Pages from `start` to the end; a page past the end shows the last one, as Discuz does. Only page 1
+        shows the 查看/回复 counters (later pages have div#tath)."""
         chunks = self.page_posts()
         start = min(start, len(chunks))
-        return [ThreadPage(subject=self.subject, type_label="投诉", views=321, replies=len(self.shown) - 1,
-                           page=number, posts=tuple(chunks[number - 1]),
+        return [ThreadPage(subject=self.subject, type_label="投诉", views=321 if number == 1 else None,
+                           replies=len(self.shown) - 1 if number == 1 else None, page=number, posts=tuple(chunks[number - 1]),
                            next_url=None if number == len(chunks) else f"thread-180123-{number + 1}-1.html")
                 for number in range(start, len(chunks) + 1)]
 
@@ -91,8 +92,11 @@ def resume_for(before: Thread, ppp: int = PPP) -> Resume:
 
 def read_on(before: Thread, after: Thread, resume: Resume | None = None,
             context: ThreadContext = CONTEXT) -> Message:
-    """The message a partial read of `after` builds on what a full read of `before` stored."""
+    """The message a partial read of `after` builds on what a full read of `before` stored; the board list row
+    that started the read gives the reply count and views."""
     resume = resume or resume_for(before)
+    if resume.replies is None:
+        resume = dataclasses.replace(resume, replies=len(after.shown) - 1, views=321)
     return resumed_message(before.stored(), after.pages(resume.page), resume, context, SNAPSHOT)
 
 
@@ -160,10 +164,23 @@ def test_stored_replies_are_filed_under_the_accounts_configured_now() -> None:
     before = Thread([floor(1), floor(2, author=OFFICIAL), *floors(37)[2:]])
     after = Thread([*before.shown, floor(38)])
     plain = dataclasses.replace(CONTEXT, options=parse_options({}, "test"))
-    resume = resume_for(before)
+    resume = dataclasses.replace(resume_for(before), replies=len(after.shown) - 1)
     message = resumed_message(before.stored(plain), after.pages(resume.page), resume, CONTEXT, SNAPSHOT)
     assert message.replies[0].official and message.replies[0].organisation == OFFICIAL
     assert message.status is Status.REPLIED
+
+
+def test_pages_after_the_first_show_no_counters_so_the_list_row_gives_count_and_views() -> None:
+    """Real Discuz prints 查看/回复 on page 1 only (div#tath on later pages): the count comes from the list row,
+    and without one the merge is refused (read whole) rather than trusted."""
+    before, after = Thread(floors(37)), Thread(floors(39))
+    bare = resume_for(before)
+    assert all(page.replies is None for page in after.pages(bare.page))
+    message = read_on(before, after, dataclasses.replace(bare, replies=38, views=400))
+    assert len(message.replies) == 38 and message.views == 400
+    with pytest.raises(Untrusted, match="no reply count"):
+        resumed_message(before.stored(), after.pages(bare.page), bare, CONTEXT, SNAPSHOT)
+    assert "counts 39 replies" in refused(before, after, dataclasses.replace(bare, replies=39))
 
 
 def test_a_floor_hidden_on_a_page_not_read_stays_as_stored() -> None:

@@ -7,7 +7,7 @@ from html import escape
 from replicas.discuz.dates import DAY_SECOND, relative
 from replicas.discuz.model import Board, Post, Thread
 from replicas.discuz.templates.layout import SITE_NAME, Chrome
-from replicas.discuz.templates.viewthread import LOCKED
+from replicas.discuz.templates.postnode import LOCKED
 
 
 def _frame(chrome: Chrome, title: str, nav: str, content: str, pages: str, full: str) -> str:
@@ -69,6 +69,9 @@ def _floor(chrome: Chrome, topic: Thread, post: Post) -> str:
     head = f'<p class="author"><strong>{escape(post.author.username)}</strong> 发表于 {when}</p>'
     subject = f"\n<h3>{escape(topic.subject)}</h3>" if post.first else ""
     text = LOCKED[post.locked] if post.locked else escape(post.message).replace("\n", "<br />\r\n")
+    if post.first and not topic.paid_for(chrome.viewer):  # viewthread_pay in the Archiver: text and a link
+        text = (f"本主题需向作者支付 <strong>{topic.price} 金钱</strong> 才能浏览 <a href=\"../forum.php?mod=misc&amp;"
+                f'action=pay&amp;tid={topic.tid}&amp;pid={post.pid}" title="购买主题">购买主题</a>')
     return f"{head}{subject}\n{text}<br />"
 
 

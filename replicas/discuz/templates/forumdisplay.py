@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
 
-from replicas.discuz.dates import DAY, relative
+from replicas.discuz.dates import DAY
 from replicas.discuz.model import Board, Thread
 from replicas.discuz.templates import urls
 from replicas.discuz.templates.layout import Chrome, breadcrumb, page
@@ -90,24 +90,22 @@ def _rows(chrome: Chrome, view: BoardPage) -> str:
 def _row(chrome: Chrome, view: BoardPage, thread: Thread, kind: str) -> str:
     last = thread.last_post
     css = "lock" if thread.closed else "new" if chrome.now - last.dateline < timedelta(hours=1) else "common"
-    icon = ('pin_1.gif" alt="本版置顶' if thread.pinned else
-            f'folder_{css}.gif" alt="{"关闭的主题" if thread.closed else "有新回复" if css == "new" else ""}')
     return f"""<tbody id="{kind}_{thread.tid}">
 <tr>
-<td class="icn"><a href="{urls.thread(thread.tid)}" title="新窗口打开" target="_blank"><img src="static/image/common/{icon}" /></a></td>
+<td class="icn"><a href="{urls.thread(thread.tid)}" title="新窗口打开" target="_blank">{_icon(chrome, thread, css)}</a></td>
 <th class="{css}">
 <a href="javascript:;" id="content_{thread.tid}" class="showcontent y" title="更多操作"></a>
-{_type_label(view.board, thread)}<a href="{urls.thread(thread.tid)}" onclick="atarget(this)" class="s xst">{escape(thread.subject)}</a>{_readperm(thread)}
+{_type_label(view.board, thread)}<a href="{urls.thread(thread.tid)}" onclick="atarget(this)" class="s xst">{escape(thread.subject)}</a>{_readperm(thread)}{_price(thread)}
 {_page_links(thread, view.ppp)}
 </th>
 <td class="by">
 <cite><a href="{urls.space(thread.author.uid)}" c="1">{escape(thread.author.username)}</a></cite>
-<em><span{' class="xi1"' if thread.dateline >= chrome.now - timedelta(days=1) else ""}>{relative(thread.dateline, chrome.now, DAY)}</span></em>
+<em><span{' class="xi1"' if thread.dateline >= chrome.now - timedelta(days=1) else ""}>{chrome.when(thread.dateline, DAY)}</span></em>
 </td>
 <td class="num"><a href="{urls.thread(thread.tid)}" class="xi2">{thread.replies}</a><em>{thread.views}</em></td>
 <td class="by">
 <cite><a href="{urls.space_by_name(last.author.username, chrome.charset)}" c="1">{escape(last.author.username)}</a></cite>
-<em><a href="{urls.last_post(thread.tid)}">{relative(last.dateline, chrome.now)}</a></em>
+<em><a href="{urls.last_post(thread.tid)}">{chrome.when(last.dateline)}</a></em>
 </td>
 </tr>
 </tbody>"""
@@ -119,8 +117,26 @@ def _type_label(board: Board, thread: Thread) -> str:
     return f'<em>[<a href="{urls.type_filter(board.fid, thread.typeid)}">{board.types[thread.typeid]}</a>]</em> '
 
 
+def _icon(chrome: Chrome, thread: Thread, css: str) -> str:
+    """td.icn: X3.4 shows images (pin_1.gif, folder_lock.gif …); X3.5 and later draw font icons and an svg pin."""
+    if chrome.display.version == "x3.4":
+        icon = ('pin_1.gif" alt="本版置顶' if thread.pinned else
+                f'folder_{css}.gif" alt="{"关闭的主题" if thread.closed else "有新回复" if css == "new" else ""}')
+        return f'<img src="static/image/common/{icon}" />'
+    if thread.pinned:
+        return '<i class="tpin tpin1"><svg width="18" height="18"><path d="M9 0l9 9H14v9H4V9H0z"></path></svg></i>'
+    if thread.closed:
+        return '<i class="fico-lock fic6 fc-s"></i>'
+    return f'<i class="fico-thread fic6 {"fc-l" if css == "new" else "fc-n"}"></i>'
+
+
 def _readperm(thread: Thread) -> str:
     return f' - [阅读权限 <span class="xw1">{thread.readperm}</span>]' if thread.readperm else ""
+
+
+def _price(thread: Thread) -> str:
+    """A thread sold for credits: the same span.xw1 as the read permission, after another label (售价)."""
+    return f' - [售价 <span class="xw1">{thread.price}</span> 金钱]' if thread.price else ""
 
 
 def _page_links(thread: Thread, ppp: int) -> str:

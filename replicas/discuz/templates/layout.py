@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from replicas.discuz.dates import absolute
+from replicas.discuz.dates import DAY_MINUTE, absolute, relative
 from replicas.discuz.model import User
+from replicas.discuz.settings import Display
 
 SITE_NAME = "绵州论坛"
 
@@ -20,6 +21,19 @@ class Chrome:
     viewer: User | None
     formhash: str
     now: datetime
+    display: Display = Display()
+
+    def when(self, moment: datetime, fmt: str = DAY_MINUTE) -> str:
+        """dgmdate($t, 'u', …, fmt): relative for the last week when dateconvert is on; with it off Discuz
+        falls back to the 'dt' format (date and minute) whatever format the template asked for."""
+        if self.display.dateconvert:
+            return relative(moment, self.now, fmt)
+        return absolute(moment, DAY_MINUTE)
+
+    @property
+    def release(self) -> str:
+        """The version the generator tag and the footer name."""
+        return {"x3.4": "X3.4", "x3.5": "X3.5", "x5": "X5.0"}[self.display.version]
 
 
 def page(chrome: Chrome, title: str, body: str, srhfid: int | None = None, css_id: str = "forum") -> str:
@@ -29,7 +43,7 @@ def page(chrome: Chrome, title: str, body: str, srhfid: int | None = None, css_i
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset={chrome.charset}" />
 <title>{title} -  {SITE_NAME} -  Powered by Discuz!</title>
-<meta name="generator" content="Discuz! X3.4" />
+<meta name="generator" content="Discuz! {chrome.release}" />
 <link rel="stylesheet" type="text/css" href="data/cache/style_1_common.css?K9x" />
 <script type="text/javascript">var STYLEID = '1', IMGDIR = 'static/image/common', charset = '{chrome.charset}', discuz_uid = '{chrome.viewer.uid if chrome.viewer else 0}', cookiepre = '', cookiedomain = '', cookiepath = '/';</script>
 <script src="data/cache/common.js?K9x" type="text/javascript"></script>
@@ -46,7 +60,7 @@ def page(chrome: Chrome, title: str, body: str, srhfid: int | None = None, css_i
 </div>
 <div id="ft" class="wp cl">
 <div id="flk" class="y"><p><a href="archiver/">Archiver</a><span class="pipe">|</span><a href="forum.php?mobile=yes">手机版</a></p></div>
-<div id="frt"><p>Powered by <strong><a href="http://www.discuz.net" target="_blank">Discuz!</a></strong> <em>X3.4</em></p>
+<div id="frt"><p>Powered by <strong><a href="http://www.discuz.net" target="_blank">Discuz!</a></strong> <em>{chrome.release}</em></p>
 <p class="xs0">GMT+8, {absolute(chrome.now)}</p></div>
 </div>
 </body>
