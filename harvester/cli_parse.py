@@ -46,6 +46,9 @@ def parse(slug: Annotated[str, typer.Argument(help="platform slug whose parser r
                                                               "an offset; default: the file's time); relative "
                                                               "dates count from it")] = None,
           kind: Annotated[str | None, typer.Option(help="list, detail, thread or api (default: detected)")] = None,
+          charset: Annotated[str | None, typer.Option(help="decode with this charset (default: the platform's, "
+                                                           "else what the page declares, else UTF-8 or GB18030)")]
+          = None,
           ) -> None:
     """Read a saved page with the platform's parser: one JSON line per message, list row or thread floor, personal
     data masked. Exits 1 with the reason when the parser cannot read it (what a harvest would quarantine)."""
@@ -55,7 +58,7 @@ def parse(slug: Annotated[str, typer.Argument(help="platform slug whose parser r
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"one of {', '.join(KINDS)}", param_hint="--kind")
     spec = find_spec(slug)
-    snapshot = saved_snapshot(spec, file.read_bytes(), url, _fetched_at(fetched_at, file))
+    snapshot = saved_snapshot(spec, file.read_bytes(), url, _fetched_at(fetched_at, file), charset)
     try:
         reading = read_saved(spec, snapshot, kind, url_given=url is not None)
     except ValueError as error:

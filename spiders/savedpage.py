@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from harvester.definition import Definition, definition_of
 from harvester.extract.errors import LayoutChanged, NotPublic, ParseOutcome
-from harvester.extract.snapshot import Snapshot
+from harvester.extract.snapshot import Snapshot, declared_encoding
 from harvester.registry import PlatformSpec
+from spiders.generic.message import ERROR_KEYS
 from spiders.pageindex import parse_recorded
 
 KINDS = ("list", "detail", "thread", "api")
@@ -47,12 +48,20 @@ class Reading:
     notes: list[str] = field(default_factory=list)
 
 
-def saved_snapshot(spec: PlatformSpec, body: bytes, url: str | None, fetched_at: datetime) -> Snapshot:
-    """The saved bytes as the spider's snapshot would be: decoded with the platform's charset when it sets one,
-    else with what the page declares (<meta> or XML declaration; GBK pages read as GB18030). Without a URL the
-    page stands at the site's root, so its relative links resolve there."""
+def saved_snapshot(spec: PlatformSpec, body: bytes, url: str | None, fetched_at: datetime,
+                   charset: str | None = None) -> Snapshot:
+    """The saved bytes as the spider's snapshot would be: decoded with `charset` or the platform's when one is
+    set, else with what the page declares (<meta> or XML declaration; GBK pages read as GB18030). A saved file
+    has lost its HTTP header, which is where some answers declare GBK (jact's data proxy script): bytes that
+    declare nothing and are not UTF-8 are read as GB18030. Without a URL the page stands at the site's root."""
+    encoding = charset or spec.charset
+    if encoding is None and declared_encoding({}, body) == "utf-8":
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "gb18030"
     return Snapshot(url=url or f"{spec.base_url}/", status=200, body=body, fetched_at=fetched_at, headers={},
-                    encoding=spec.charset)
+                    encoding=encoding)
 
 
 def read_saved(spec: PlatformSpec, snapshot: Snapshot, kind: str | None, url_given: bool) -> Reading:
@@ -131,8 +140,8 @@ def _template_match(template: str | None, url: str) -> re.Match[str] | None:
     if not template:
         return None
     path = template.split("://", 1)[-1].split("/", 1)[-1] if "://" in template else template
-    pattern = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>[^/?&#]*)", re.escape(path.split("?", 1)[0]))
-    return re.search(pattern + r"(?:$|[?#])", url)
+    pattern = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>[^/?&#]*)", re.escape(path))
+    return re.search(pattern + r"(?:$|[?&#])", url)
 
 
 def _detail_id(definition: Definition, url: str) -> str | None:
@@ -217,13 +226,18 @@ def _read(spec: PlatformSpec, definition: Definition | None, page: str, snapshot
 def _message(definition: Definition | None, page: str, data: dict[str, Any]) -> Reading:
     """One message; a definition field that failed is fatal unless only the list row gives it."""
     failed = {key: value["reason"] for key, value in data.items() if _failed(value)}
-    row_only = {key for key in failed if definition is not None and key in definition.list.fields
-                and key not in definition.detail.fields}
+    row_only = {key for key in failed if definition is not None and _field(key) in definition.list.fields
+                and _field(key) not in definition.detail.fields}
     fatal = {key: reason for key, reason in failed.items() if key not in row_only}
     if fatal:
         raise LayoutChanged("; ".join(dict.fromkeys(fatal.values())))
     notes = [f"{key}: not on this page (its list row gives it)" for key in sorted(row_only)]
     return Reading(page, True, [{k: (None if k in row_only else v) for k, v in data.items()}], notes)
+
+
+def _field(key: str) -> str:
+    """The definition field behind a stored key (status_raw -> status)."""
+    return next((name for name, keys in ERROR_KEYS.items() if key in keys), key)
 
 
 def _failed(value: Any) -> bool:
