@@ -10,9 +10,11 @@ from typing import Any
 from aiohttp import web
 
 from replicas.people import signing
+from replicas.people.antibot import blocked
 from replicas.people.boards import BW, DF
 from replicas.people.messages import HANDLED, IN_PROGRESS, PENDING, Message, shorten
 from replicas.people.state import SiteState
+from replicas.people.variants import MAX_ROWS, Variant
 
 LIST_DF, LIST_BW, CONTENT = "/v1/threads/list/df", "/v1/threads/list/bw", "/v1/threads/content"
 SEARCH, TOP, TOP_BW = "/v2/threads/search", "/v1/forum/getTopForums", "/v1/forum/getTopBwForums"
@@ -20,7 +22,6 @@ FORM_PATHS = ("/threads/queryThreadsList", "/pro-dfbbs-front/threads/queryThread
 FORM_ROWS = 10  # the form API answers ~10 items whatever pageSize asks for
 FORM_STATES = {2: PENDING, 3: IN_PROGRESS, 4: HANDLED}
 ALL_TYPES = 5  # list calls send typeId 5; treated as "every type" (inferred)
-MAX_ROWS = 50
 NOT_FOUND = {"code": "TH0001", "msg": "留言不存在或已被删除", "resultData": None}  # exact code inferred
 Builder = Callable[[SiteState, dict[str, Any]], dict[str, Any]]
 
@@ -43,6 +44,8 @@ def signed(state: SiteState, path: str, build: Builder) -> Callable[[web.Request
             state.signature_failures += 1
             return json_response(signing.SN0006)
         try:
+            if path == CONTENT and int(params["tid"]) in state.refused:
+                return refused(state)
             return json_response(build(state, params))
         except (KeyError, TypeError, ValueError):
             return json_response(signing.SN0006)  # signed but malformed params: same answer
@@ -50,8 +53,23 @@ def signed(state: SiteState, path: str, build: Builder) -> Callable[[web.Request
     return handle
 
 
-def _rows(params: dict[str, Any]) -> int:
-    return max(1, min(MAX_ROWS, int(params.get("rows") or 10)))
+def refused(state: SiteState) -> web.Response:
+    """A content call the control API put under an outage: the WAF's 403 block page (it counts as throttled)."""
+    state.waf.throttled += 1
+    return blocked(403)
+
+
+def _rows(params: dict[str, Any], cap: int = MAX_ROWS) -> int:
+    return max(1, min(cap, int(params.get("rows") or 10)))
+
+
+def list_result(items: list[Message], more: bool, variant: Variant) -> dict[str, Any]:
+    """`resultData` of a list answer: the items, and `lastItem` (the next cursor, "" at the end) when the variant
+    carries that field (no public crawler reads it: they page by the last item's tid until a short page)."""
+    result: dict[str, Any] = {"data": [m.item() for m in items]}
+    if variant.last_item_field:
+        result["lastItem"] = str(items[-1].tid) if more else ""
+    return result
 
 
 def _board_list(kind: str) -> Builder:
@@ -65,30 +83,39 @@ def _board_list(kind: str) -> Builder:
 
         board = state.world.boards.get(fid)
         if board is None or board.kind != kind:
-            return ok({"data": [], "lastItem": ""})
-        items, more = state.world.page(fid, int(last) if last else None, _rows(params), keep)
-        return ok({"data": [m.item() for m in items], "lastItem": str(items[-1].tid) if more else ""})
+            return ok(list_result([], False, state.variant))
+        rows = _rows(params, state.variant.list_rows_max)
+        items, more = state.world.page(fid, int(last) if last else None, rows, keep)
+        return ok(list_result(items, more, state.variant))
 
     return build
 
 
-def content_list(message: Message) -> list[dict[str, Any]]:
-    """The detail's entries: dataType 1 (the message, full text) and 4 (each official reply)."""
+def content_list(message: Message, variant: Variant | None = None) -> list[dict[str, Any]]:
+    """The detail's entries: dataType 1 (the message, full text) and 4 (each official reply). The variant sets the
+    key of the message's posting time and whether entries carry dataType at all."""
+    variant = variant or Variant()
     item = message.item(truncate=False)
+    times = {"dateline": item["dateline"]} if variant.content_time == "dateline" else \
+        {"createDateline": item["dateline"]} if variant.content_time == "createDateline" else \
+        {"dateline": item["dateline"], "createDateline": item["dateline"]}
     main = {"dataType": 1, **{key: item[key] for key in (
-        "tid", "fid", "forumName", "subject", "content", "dateline", "nickName", "userId", "stateInfo",
-        "typeName", "domainName", "ip", "from", "favNum", "gradeManner", "gradeSpeed")},
-        "tags": [item["typeName"], item["domainName"]]}
+        "tid", "fid", "forumName", "subject", "content")}, **times, **{key: item[key] for key in (
+        "nickName", "userId", "stateInfo", "typeName", "domainName", "ip", "from", "favNum", "gradeManner",
+        "gradeSpeed")}, "tags": [item["typeName"], item["domainName"]]}
     replies = [{"dataType": 4, "answerId": r.answer_id, "content": r.content, "dateline": r.dateline,
                 "organization": r.organization} for r in message.replies]
-    return [*replies[::-1], main] if message.replies_first else [main, *replies]
+    entries = [*replies[::-1], main] if message.replies_first else [main, *replies]
+    if not variant.data_type:
+        entries = [{key: value for key, value in entry.items() if key != "dataType"} for entry in entries]
+    return entries
 
 
 def _content(state: SiteState, params: dict[str, Any]) -> dict[str, Any]:
     message = state.world.by_tid.get(int(params["tid"]))
     if message is None or not message.published:  # awaiting approval: not public yet
         return NOT_FOUND
-    return ok({"contentList": content_list(message), "tid": message.tid, "fid": message.board.fid,
+    return ok({"contentList": content_list(message, state.variant), "tid": message.tid, "fid": message.board.fid,
                "forumName": message.board.name, "subject": message.subject, "stateInfo": message.state})
 
 

@@ -80,6 +80,7 @@ APP_JS = r"""/*! app bundle: liuyan replica front end */
     return li;
   }
 
+  var ROWS = 10;
   function renderList(root) {
     var fid = query('fid') || '', kind = root.getAttribute('data-kind') || 'df', lastItem = '';
     var list = el('ul', 'replyList'), more = el('div', 'mordList', '查看更多');
@@ -87,13 +88,15 @@ APP_JS = r"""/*! app bundle: liuyan replica front end */
     root.appendChild(list); root.appendChild(more);
     function load() {
       var params = {fid: fid, showUnAnswer: 1, typeId: 5, lastItem: lastItem, position: kind === 'bw' ? 1 : 0,
-                    rows: 10, orderType: 2};
+                    rows: ROWS, orderType: 2};
       return api('/v1/threads/list/' + kind, params).then(function (res) {
         if (res.code !== 0) { root.setAttribute('data-ready', 'error:' + res.code); return; }
-        res.resultData.data.forEach(function (item) { list.appendChild(listItem(item)); });
-        lastItem = res.resultData.lastItem || '';
-        more.style.display = lastItem ? '' : 'none';
-        root.setAttribute('data-ready', lastItem ? 'more' : 'end');
+        var data = res.resultData.data, full = data.length >= ROWS;
+        data.forEach(function (item) { list.appendChild(listItem(item)); });
+        // the next page starts below the last item shown; a page shorter than asked is the last one
+        if (data.length) lastItem = String(data[data.length - 1].tid);
+        more.style.display = full ? '' : 'none';
+        root.setAttribute('data-ready', full ? 'more' : 'end');
       });
     }
     more.addEventListener('click', function () { root.setAttribute('data-ready', 'loading'); load(); });
@@ -105,22 +108,25 @@ APP_JS = r"""/*! app bundle: liuyan replica front end */
     if (!/^\d+$/.test(tid)) { notFound(root); return; }
     api('/v1/threads/content', {tid: tid, fromTrash: 0}).then(function (res) {
       var entries = res.code === 0 && res.resultData ? res.resultData.contentList : [];
-      var message = entries.filter(function (e) { return e.dataType === 1; })[0];
+      function isMessage(e) { return e.dataType === undefined ? !('organization' in e) : e.dataType === 1; }
+      function isReply(e) { return e.dataType === undefined ? 'organization' in e : e.dataType === 4; }
+      function posted(e) { return e.dateline !== undefined ? e.dateline : e.createDateline; }
+      var message = entries.filter(isMessage)[0];
       if (!message) { notFound(root); return; }
       var box = el('div', 'replyInfo');
       box.appendChild(el('p', 'forumName', '留言对象：' + message.forumName));
       box.appendChild(el('h1', 'title', message.subject));
       box.appendChild(el('p', 'typeNameD', message.tags.join(' · ')));
       box.appendChild(el('p', 'stateInfo', message.stateInfo));
-      box.appendChild(el('p', 'headMainS', message.nickName + '  ' + when(message.dateline)));
+      box.appendChild(el('p', 'headMainS', message.nickName + '  ' + when(posted(message))));
       box.appendChild(el('p', 'detailContent', message.content));
       root.appendChild(box);
-      entries.filter(function (e) { return e.dataType === 4; })
-        .sort(function (a, b) { return a.dateline - b.dateline; })
+      entries.filter(isReply)
+        .sort(function (a, b) { return posted(a) - posted(b); })
         .forEach(function (reply) {
           var block = el('div', 'replyOrg');
           block.appendChild(el('h4', null, reply.organization));
-          block.appendChild(el('p', 'replyTime', when(reply.dateline)));
+          block.appendChild(el('p', 'replyTime', when(posted(reply))));
           block.appendChild(el('p', 'replyText', reply.content));
           root.appendChild(block);
         });

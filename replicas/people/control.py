@@ -60,7 +60,28 @@ def add_routes(app: web.Application, state: SiteState, sessions: Sessions) -> No
         state.waf.buckets.clear()
         return json_response({"rate_per_s": state.waf.rate_per_s, "storm": storm, "throttled": state.waf.throttled})
 
+    async def variant(request: web.Request) -> web.Response:
+        """POST {key: value, ...}: reshape the answers from now on (replicas/people/variants.py); {} reads it."""
+        body = await request.json() if request.can_read_body else {}
+        try:
+            state.variant.update(body if isinstance(body, dict) else {"?": body})
+        except ValueError as error:
+            return json_response({"error": str(error)}, status=400)
+        return json_response(state.variant.public())
+
+    async def refuse(request: web.Request) -> web.Response:
+        """POST {"tids": [...]}: content calls for these tids get the WAF's block page until POSTed again without
+        them ({"tids": []} lifts the outage)."""
+        body = await request.json() if request.can_read_body else {}
+        tids = body.get("tids") if isinstance(body, dict) else None
+        if not (isinstance(tids, list) and all(isinstance(t, int) and not isinstance(t, bool) for t in tids)):
+            return json_response({"error": "tids must be a list of integers"}, status=400)
+        state.refused = set(tids)
+        return json_response({"refused": sorted(state.refused)})
+
     app.router.add_get(PREFIX + "messages", messages)
+    app.router.add_post(PREFIX + "variant", variant)
+    app.router.add_post(PREFIX + "refuse", refuse)
     app.router.add_get(PREFIX + "accounts", accounts)
     app.router.add_post(PREFIX + "rotate-appcode", rotate)
     app.router.add_post(PREFIX + "publish", publish)

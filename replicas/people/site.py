@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +13,7 @@ from replicas.people.accounts import Sessions, make_accounts
 from replicas.people.antibot import Waf, middleware
 from replicas.people.backoffice import BackOffice
 from replicas.people.state import SiteState
+from replicas.people.variants import VARIANT_KEYS, Variant
 from replicas.people.world import LATE_MIN, Lateness, World
 
 API_PREFIXES = ("/v1/", "/v2/", *api.FORM_PATHS)
@@ -28,10 +29,11 @@ class Options:
     totp_secret: str = ""
     late_share: float = 0.0
     late_hours: float = 48.0
+    variant: Variant = field(default_factory=Variant)  # how answers are shaped (its keys are options too)
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Options:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"variant"} | set(VARIANT_KEYS)
         unknown = set(raw) - known
         if unknown:
             raise TypeError(f"people replica: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
@@ -39,7 +41,8 @@ class Options:
                       rate_per_s=float(raw.get("rate_per_s", cls.rate_per_s)),
                       totp_secret=str(raw.get("totp_secret", "")).strip().upper(),
                       late_share=float(raw.get("late_share", cls.late_share)),
-                      late_hours=float(raw.get("late_hours", cls.late_hours)))
+                      late_hours=float(raw.get("late_hours", cls.late_hours)), variant=Variant())
+        options.variant.update({key: raw[key] for key in VARIANT_KEYS if key in raw})
         if options.per_board < 0 or options.rate_per_s < 0:
             raise ValueError(f"people replica: per_board and rate_per_s must be non-negative: {options}")
         if not 0 <= options.late_share <= 1 or options.late_hours < LATE_MIN.total_seconds() / 3600:
@@ -67,7 +70,8 @@ class PeopleReplica:
         chosen = boards.pick(options.boards)
         self.boards = chosen
         world = World(seed, chosen, options.per_board, Lateness(options.late_share, options.late_hours))
-        self.state = SiteState(seed, world, Waf(options.rate_per_s), signing.release(seed, 0))
+        self.state = SiteState(seed, world, Waf(options.rate_per_s), signing.release(seed, 0),
+                               variant=Variant(**options.variant.public()))
         self.sessions = Sessions(make_accounts(seed, chosen, options.totp_secret))
 
     def add_routes(self, app: web.Application) -> None:
@@ -85,11 +89,12 @@ class PeopleReplica:
         state = self.state
         return {**state.world.stats(), "appCode": state.release.app_code, "script": state.release.script_path,
                 "rate_limited": state.waf.throttled, "blocked_no_cookie": state.waf.no_cookie,
-                "signature_failures": state.signature_failures, "replies_posted": state.replies_posted}
+                "signature_failures": state.signature_failures, "replies_posted": state.replies_posted,
+                "variant": state.variant.public(), "refused": len(state.refused)}
 
 
 def create(name: str, seed: int, **options: Any) -> PeopleReplica:
     """The catalogue's entry point; options may be strings (boards, per_board, rate_per_s, totp_secret,
-    late_share, late_hours, seed)."""
+    late_share, late_hours, seed, and the variant keys last_item_field, list_rows_max, content_time, data_type)."""
     seed = int(options.pop("seed", seed))
     return PeopleReplica(name, seed, Options.parse(options))

@@ -18,6 +18,7 @@ from harvester.timeutil import from_unix
 
 THROTTLE_STATUSES = (403, 429)
 REJECTED_CODE = "SN0006"  # 数据格式错误: bad signature or a stale appCode
+FORM_SUCCESS = "success"  # queryThreadsList's `result` when it answered
 PUBLISHED_KEYS = ("threadsCheckTime", "createDateline", "dateline")
 NOT_FOUND_CODES = ("TH0001",)  # the message was deleted or never public
 SMALL_BODY = 2048  # refusals are tiny; data answers are not parsed twice just to classify them
@@ -56,14 +57,19 @@ class ListItem:
 
 @dataclass(frozen=True, slots=True)
 class ListPage:
-    """One list call's items, newest first, and the cursor for the next call ("" at the end)."""
+    """One list call's items, newest first. The next call starts below the last item (`next_cursor`); whether
+    there is one is the caller's to judge (spiders/people/paging.py): no cursor field of the answer is trusted."""
 
     items: tuple[ListItem, ...]
-    last_item: str
 
     @property
     def oldest(self) -> int | None:
         return min((item.tid for item in self.items), default=None)
+
+    @property
+    def next_cursor(self) -> str:
+        """The `lastItem` of the next call: the last item's tid, as every public crawler pages ("" when empty)."""
+        return str(self.items[-1].tid) if self.items else ""
 
 
 def parse_shell(snapshot: Snapshot) -> ShellPage:
@@ -76,16 +82,17 @@ def parse_shell(snapshot: Snapshot) -> ShellPage:
     return ShellPage(app_code=found.group(1), script=script.group(1) if script else None)
 
 
-def _code(body: bytes) -> Any:
+def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except ValueError:
-        return None
-    return data.get("code") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def answer(snapshot: Snapshot) -> Answer:
-    """Classify an API answer by status and code; a data answer's JSON is left to the page objects."""
+    """Classify an API answer by status and code; a data answer's JSON is left to the page objects. The signed API
+    says `code` (0 = ok); queryThreadsList says `result` ("success", else `resultDesc` tells why)."""
     body = snapshot.body.strip()
     if snapshot.status in THROTTLE_STATUSES or (snapshot.status == 200 and not body):
         return Answer.THROTTLED
@@ -93,7 +100,10 @@ def answer(snapshot: Snapshot) -> Answer:
         return Answer.ERROR
     if len(body) > SMALL_BODY:
         return Answer.OK
-    code = _code(body)
+    data = _json(body)
+    if "result" in data and "code" not in data:
+        return Answer.OK if data["result"] == FORM_SUCCESS and data.get("success") is not False else Answer.ERROR
+    code = data.get("code")
     if code == REJECTED_CODE:
         return Answer.REJECTED
     if code in NOT_FOUND_CODES:
@@ -144,11 +154,29 @@ def _published(entry: dict[str, Any]) -> datetime | None:
     return None
 
 
-def parse_list(snapshot: Snapshot) -> ListPage:
-    """`resultData.data[]` and `resultData.lastItem` of a /v1/threads/list/{df,bw} answer."""
-    result = result_data(snapshot, "list")
-    data = result.get("data")
-    if not isinstance(data, list):
+def _list_entries(snapshot: Snapshot) -> list[Any]:
+    """The items of either envelope: `{code: 0, resultData: {data: [...]}}` (signed /v1/threads/list/{df,bw}) or
+    `{result: "success", success: true, responseData: [...]}` (queryThreadsList, family A)."""
+    try:
+        data = json.loads(snapshot.body)
+    except ValueError as error:
+        raise LayoutChanged(f"list: not JSON ({error})") from error
+    if isinstance(data, dict) and "responseData" in data and "resultData" not in data:
+        if data.get("result") != FORM_SUCCESS or data.get("success") is False:
+            raise LayoutChanged(f"list: result {data.get('result')!r} ({data.get('resultDesc')!r}), expected "
+                                f"{FORM_SUCCESS!r}")
+        entries = data["responseData"]
+        if not isinstance(entries, list):
+            raise LayoutChanged("list: responseData is not a list")
+        return entries
+    if isinstance(data, dict) and "code" not in data:
+        raise LayoutChanged("list: neither resultData.data (signed API) nor responseData (queryThreadsList)")
+    entries = result_data(snapshot, "list").get("data")
+    if not isinstance(entries, list):
         raise LayoutChanged("list: resultData.data is not a list")
-    last = result.get("lastItem")
-    return ListPage(items=tuple(_item(entry) for entry in data), last_item=str(last) if last else "")
+    return entries
+
+
+def parse_list(snapshot: Snapshot) -> ListPage:
+    """A board list page of either API, newest first (`resultData.lastItem`, where sent, is not read)."""
+    return ListPage(items=tuple(_item(entry) for entry in _list_entries(snapshot)))

@@ -23,6 +23,7 @@ from spiders.people.api import Answer, ListPage
 from spiders.people.content import ContentContext, parse_content
 from spiders.people.lookback import LookbackScan
 from spiders.people.options import PeopleOptions, parse_options
+from spiders.people.paging import PageSizes
 from spiders.people.session import SiteRelease
 
 GUARD = "spiders.people.guard.PeopleApiGuard"
@@ -38,6 +39,7 @@ class PeopleBase(HarvestSpider):
     via_browser: bool  # every page through Chromium (configured, or fallen back to)
     browser_ready: bool  # scrapy-playwright is installed for this crawl
     requested: set[str]
+    page_sizes: PageSizes  # the largest page each list API answered: tells a short (last) page
     recheck_after: timedelta
     recheck_limit: int
 
@@ -66,6 +68,7 @@ class PeopleBase(HarvestSpider):
         spec = cls.platform
         spider.options = parse_options(spec.options, spec.source)
         spider.release = SiteRelease()
+        spider.page_sizes = PageSizes()
         spider.via_browser = spec.fetch == "browser" or spider.options.path == "browser"
         spider.browser_ready = spider.via_browser or spider.options.browser_fallback
         spider.context = ContentContext(spider.name, spec.base_url, {b.id: b.addressee for b in spec.boards},
@@ -87,9 +90,11 @@ class PeopleBase(HarvestSpider):
 
     # --- lists ---------------------------------------------------------------------------------------
     def take_list_answer(self, board: Board, snapshot: Snapshot, verdict: Answer,
-                         next_page: Callable[[str], scrapy.Request] | None) -> Iterator[Any]:
+                         next_page: Callable[[str], scrapy.Request] | None, api_name: str,
+                         asked: int | None) -> Iterator[Any]:
         """Content requests for new and changed messages, then the next page (when `next_page` makes it; the
-        browser clicks for it) or the end of the board's scan."""
+        browser clicks for it) or the end of the board's scan. `api_name` is the list API that answered (df, bw,
+        form, browser) and `asked` the rows its call asked for (None: not known), to tell a short last page."""
         scan = self.board_scan(board.id)
         if verdict is not Answer.OK:
             scan.list_broken = True
@@ -104,10 +109,16 @@ class PeopleBase(HarvestSpider):
             yield self.quarantine(snapshot, error.reason)
             return
         yield from self.take_listing(board, listing)
-        if listing.last_item and not scan.paging_done(listing):
+        ended = self.page_sizes.ended(api_name, len(listing.items), asked)
+        if not ended and not scan.paging_done(listing):
             if next_page is not None:
-                yield next_page(listing.last_item)
+                yield next_page(listing.next_cursor)
             return
+        yield from self.end_list(board)
+
+    def end_list(self, board: Board) -> Iterator[Any]:
+        """The board's list was read to its end (or to where this run stops): its cursor may follow."""
+        scan = self.board_scan(board.id)
         scan.list_complete = True
         if scan.lookback_pages:
             self.count("lookback_pages", scan.lookback_pages)

@@ -23,7 +23,7 @@ from spiders.people.options import PeopleOptions
 
 LIST_CALLS, CONTENT_CALLS = "/v1/threads/list/", "/v1/threads/content"
 MORE = "div.mordList"  # 查看更多
-READY_FOR_MORE = '#app[data-ready="more"]'  # the bundle rendered a page and knows the next lastItem
+RENDERED = '#app[data-ready="more"], #app[data-ready="end"]'  # the bundle rendered a page: with 查看更多, or the last
 RETRYABLE = (Answer.THROTTLED, Answer.REJECTED)
 
 
@@ -91,11 +91,15 @@ class PageDriver:
             else:
                 await self._reload()
 
-    async def more(self) -> None:
-        """Ask for the next list page: 查看更多, once the bundle has rendered the last one."""
-        await self.page.wait_for_selector(READY_FOR_MORE, timeout=self.options.browser_timeout_s * 1000)
+    async def more(self) -> bool:
+        """Ask for the next list page: 查看更多, once the bundle has rendered the last one. False when the page
+        offers no more (the bundle rendered the list's last page)."""
+        app = await self.page.wait_for_selector(RENDERED, timeout=self.options.browser_timeout_s * 1000)
+        if app is None or await app.get_attribute("data-ready") != "more":
+            return False
         self.shown = True
         await self.page.click(MORE)
+        return True
 
     async def close(self) -> None:
         try:

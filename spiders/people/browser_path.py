@@ -47,10 +47,12 @@ class BrowserPath(PeopleBase):
         try:
             while not (scan.list_complete or scan.list_broken):
                 snapshot, verdict = await driver.next_answer()
-                for item in self.take_list_answer(board, snapshot, verdict, None):
+                # the bundle chose its rows: only an empty page ends the list here, else its 查看更多 tells
+                for item in self.take_list_answer(board, snapshot, verdict, None, "browser", None):
                     yield item
-                if not (scan.list_complete or scan.list_broken):
-                    await driver.more()
+                if not (scan.list_complete or scan.list_broken) and not await driver.more():
+                    for item in self.end_list(board):
+                        yield item
         except BROWSER_ERRORS as error:
             scan.list_broken = True
             self.record_failure(response.url, "blocked" if isinstance(error, BrowserGaveUp) else "network",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from harvester.extract.errors import LayoutChanged
@@ -18,6 +19,7 @@ from spiders.people.api import require, result_data
 from spiders.people.options import PeopleOptions
 
 MESSAGE, OFFICIAL_REPLY = 1, 4  # contentList dataType; the order of entries is not guaranteed
+POSTED_KEYS = ("dateline", "createDateline")  # crawlers read either for the posting time (unix seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +37,40 @@ def detail_url(base_url: str, tid: str) -> str:
     return f"{base_url}/threads/content?tid={tid}"
 
 
+def entry_type(entry: dict[str, Any]) -> int | None:
+    """An entry's dataType; where the answer leaves it out, told by its fields: a reply names its `organization`,
+    the message its `subject` or author. None: neither (the caller fails loudly on a required one)."""
+    if "dataType" in entry:
+        return entry["dataType"] if isinstance(entry["dataType"], int) else None
+    if "organization" in entry or "answerId" in entry:
+        return OFFICIAL_REPLY
+    if "subject" in entry or "nickName" in entry:
+        return MESSAGE
+    return None
+
+
 def _entries(result: dict[str, Any], data_type: int) -> list[dict[str, Any]]:
     entries = result.get("contentList")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise LayoutChanged("content: resultData.contentList is not a list of objects")
-    return [entry for entry in entries if entry.get("dataType") == data_type]
+    return [entry for entry in entries if entry_type(entry) == data_type]
+
+
+def posted(entry: dict[str, Any], what: str) -> datetime:
+    """An entry's time: `dateline`, else `createDateline` (unix seconds); LayoutChanged names both if neither."""
+    for key in POSTED_KEYS:
+        if entry.get(key) not in (None, ""):
+            try:
+                return from_unix(entry[key])
+            except (TypeError, ValueError, OverflowError) as error:
+                raise LayoutChanged(f"{what}: {key} {entry[key]!r} is not unix seconds") from error
+    raise LayoutChanged(f"{what}: neither of the fields {list(POSTED_KEYS)} is there")
 
 
 def _reply(entry: dict[str, Any]) -> Reply:
     answer_id = entry.get("answerId")
     return Reply(text=str(require(entry, "content", "reply")), organisation=entry.get("organization") or None,
-                 replied_at=from_unix(require(entry, "dateline", "reply")),
+                 replied_at=posted(entry, "reply"),
                  external_id=str(answer_id) if answer_id is not None else None, official=True)
 
 
@@ -71,7 +96,8 @@ def parse_content(snapshot: Snapshot, context: ContentContext) -> Message:
     result = result_data(snapshot, "content")
     found = _entries(result, MESSAGE)
     if len(found) != 1:
-        raise LayoutChanged(f"content: {len(found)} entries with dataType {MESSAGE}, expected 1")
+        raise LayoutChanged(f"content: {len(found)} message entries (dataType {MESSAGE}, or a subject where "
+                            f"dataType is left out), expected 1")
     entry = found[0]
     tid, fid = str(require(entry, "tid", "message")), str(require(entry, "fid", "message"))
     replies = sorted((_reply(e) for e in _entries(result, OFFICIAL_REPLY)),
@@ -82,7 +108,7 @@ def parse_content(snapshot: Snapshot, context: ContentContext) -> Message:
         platform=context.platform, external_id=tid, url=detail_url(context.base_url, tid), board_id=fid,
         addressee=context.addressees.get(fid) or str(require(entry, "forumName", "message")),
         title=str(require(entry, "subject", "message")), body=str(require(entry, "content", "message")),
-        posted_at=from_unix(require(entry, "dateline", "message")), fetched_at=snapshot.fetched_at,
+        posted_at=posted(entry, "message"), fetched_at=snapshot.fetched_at,
         author=entry.get("nickName") or None, updated_at=replies[-1].replied_at if replies else None,
         region=region, satisfaction=_satisfaction(entry), likes=int(likes) if likes is not None else None,
         replies=tuple(replies), source=snapshot, **_labels(entry, context.options))

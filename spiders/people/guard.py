@@ -26,6 +26,7 @@ from spiders.people.signing import SignedCall
 
 CALL = "people_call"  # meta: the SignedCall of an API request
 SHELL = "people_shell"  # meta: a shell page read for its cookie and appCode (retried when throttled too)
+FORM = "people_form"  # meta: an unsigned queryThreadsList call (retried when throttled, never re-signed)
 GENERATION = "people_generation"  # meta: the SiteRelease generation it was signed with
 ATTEMPT = "people_attempt"  # meta: 1 for the first send
 RESIGNED = "people_resigned"  # meta: already signed again after an SN0006
@@ -73,7 +74,7 @@ class PeopleApiGuard:
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         spider: Any = self.crawler.spider
-        if spider is None or not (CALL in request.meta or request.meta.get(SHELL)):
+        if spider is None or not (CALL in request.meta or request.meta.get(SHELL) or request.meta.get(FORM)):
             return response
         verdict = answer(spider.snapshot(response))
         if verdict is Answer.THROTTLED:
@@ -90,7 +91,7 @@ class PeopleApiGuard:
         if attempt >= spider.options.max_attempts:
             return response
         await asyncio.sleep(backoff_s(spider.options, attempt))
-        if response.status == 403 and CALL in request.meta:
+        if response.status == 403 and (CALL in request.meta or request.meta.get(FORM)):  # maybe a lost WAF cookie
             await spider.release.refresh(self._fetch_shell, spider.release.generation, REWARM_INTERVAL_S)
         return signed_request(request, spider.release, **{ATTEMPT: attempt + 1})
 

@@ -13,9 +13,11 @@ from harvester.config import ConfigError
 from harvester.vocab import Kind, Status, Topic
 
 PATHS = ("api", "browser")
+LIST_APIS = ("signed", "form")
+FORM_LIST_PATH = "/threads/queryThreadsList"  # also served at /pro-dfbbs-front/threads/queryThreadsList
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
          "browser_timeout_s", "kind_labels", "topic_labels", "status_labels", "publication_lag_hours",
-         "forum_tree_url", "backfill_days", *CHALLENGE_OPTIONS}
+         "forum_tree_url", "backfill_days", "list_api", "form_list_path", *CHALLENGE_OPTIONS}
 FORUM_TREE_URL = "https://messageboard.people.cn/forum_data_{province}.jsonp"  # API family C (§1.5)
 PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~2 days), plus a night between runs
 
@@ -31,7 +33,9 @@ class PeopleOptions:
     the list is read below the board's cursor for messages approved late (spiders/people/lookback.py); 0 stops
     at the cursor. `forum_tree_url`: the province forum tree `harvester platforms boards` reads ({province} is
     the province's fid; a path is read from base_url). `backfill`: how far back from a board's newest message its
-    first harvest reads (`backfill_days`; absent: the whole history)."""
+    first harvest reads (`backfill_days`; absent: the whole history). `list_api`: "signed" lists boards through
+    /v1/threads/list/{df,bw}; "form" through the unsigned queryThreadsList (`form_list_path`), for a site whose
+    signed lists refuse us; messages are read whole through the signed content API either way."""
 
     ministry_boards: frozenset[str] = frozenset()
     rows: int = 10
@@ -47,8 +51,13 @@ class PeopleOptions:
     publication_lag: timedelta = timedelta(hours=PUBLICATION_LAG_HOURS)
     forum_tree_url: str = FORUM_TREE_URL
     backfill: timedelta | None = None
+    list_api: str = "signed"
+    form_list_path: str = FORM_LIST_PATH
 
     def list_kind(self, fid: str) -> str:
+        """Which list API reads board `fid`: "df", "bw" (signed) or "form" (queryThreadsList)."""
+        if self.list_api == "form":
+            return "form"
         return "bw" if fid in self.ministry_boards else "df"
 
 
@@ -83,6 +92,12 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
     path = options.get("path", "api")
     if path not in PATHS:
         raise ConfigError(f"{source}: options.path must be one of {PATHS}, got {path!r}")
+    list_api = options.get("list_api", "signed")
+    if list_api not in LIST_APIS:
+        raise ConfigError(f"{source}: options.list_api must be one of {LIST_APIS}, got {list_api!r}")
+    form_path = options.get("form_list_path", FORM_LIST_PATH)
+    if not isinstance(form_path, str) or not form_path.startswith("/"):
+        raise ConfigError(f"{source}: options.form_list_path must be a path from base_url, got {form_path!r}")
     rows = options.get("rows", 10)
     if not isinstance(rows, int) or not 1 <= rows <= 50:
         raise ConfigError(f"{source}: options.rows must be an integer from 1 to 50, got {rows!r}")
@@ -104,7 +119,7 @@ def parse_options(options: Mapping[str, Any], source: str) -> PeopleOptions:
         status_labels=_labels(options.get("status_labels", {}), Status, "status_labels", source),
         publication_lag=lag,
         forum_tree_url=_tree_url(options.get("forum_tree_url", FORUM_TREE_URL), source),
-        backfill=backfill)
+        backfill=backfill, list_api=list_api, form_list_path=form_path)
 
 
 def _tree_url(value: Any, source: str) -> str:

@@ -34,9 +34,10 @@ def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, A
 
 
 def _list_expectation(listing: api.ListPage) -> dict[str, Any]:
-    """The list page as the recorded cases expect it: without the publication times, which came later (they are
-    datetimes, not JSON; tests/unit/test_people_pages.py checks them on the recorded inputs)."""
+    """The list page as the recorded cases expect it: its items (without the publication times, which came later:
+    they are datetimes, not JSON; tests/unit/test_people_pages.py checks them on the recorded inputs) and the
+    `lastItem` the next call would send."""
     data = plain(listing)
     for item in data["items"]:
         item.pop("published", None)
-    return data
+    return {**data, "next_cursor": listing.next_cursor}

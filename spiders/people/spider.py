@@ -26,6 +26,7 @@ from spiders.people.signing import SignedCall, content_call, list_call
 
 API_HEADERS = {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json, text/plain, */*",
                "token": ""}
+FORM_HEADERS = {"Accept": "application/json, text/javascript, */*; q=0.01", "X-Requested-With": "XMLHttpRequest"}
 
 
 def shell_url(base_url: str, fid: str) -> str:
@@ -73,11 +74,24 @@ class PeopleSpider(BrowserPath):
                               dont_filter=True, **kwargs)
 
     def list_request(self, board: Board, last_item: str) -> scrapy.Request:
+        """A board's list page below `last_item` ("" for the newest page)."""
         if self.via_browser:
             return self.browser_list_request(board)
-        call = list_call(board.id, last_item, self.options.list_kind(board.id), self.options.rows)
-        return self.api_request(call, shell_url(self.platform.base_url, board.id), callback=self.parse_list,
-                                errback=self.list_failed, cb_kwargs={"board": board, "last_item": last_item})
+        kind, base = self.options.list_kind(board.id), self.platform.base_url
+        answers = {"callback": self.parse_list, "errback": self.list_failed,
+                   "cb_kwargs": {"board": board, "last_item": last_item}}
+        if kind == "form":
+            return self.form_list_request(board.id, last_item, **answers)
+        call = list_call(board.id, last_item, kind, self.options.rows)
+        return self.api_request(call, shell_url(base, board.id), **answers)
+
+    def form_list_request(self, fid: str, last_item: str, **kwargs: Any) -> scrapy.FormRequest:
+        """queryThreadsList (family A): form fields fid, state 1 (all), lastItem (0 first), pageSize."""
+        base = self.platform.base_url
+        fields = {"fid": fid, "state": "1", "lastItem": last_item or "0", "pageSize": str(self.options.rows)}
+        return scrapy.FormRequest(base + self.options.form_list_path, formdata=fields,
+                                  headers={**FORM_HEADERS, "Origin": base, "Referer": shell_url(base, fid)},
+                                  meta={guard.FORM: True}, dont_filter=True, **kwargs)
 
     def content_request(self, tid: str, board_id: str | None) -> scrapy.Request:
         """`board_id` is the board whose list asked for it (its cursor waits for the answer); None for re-checks."""
@@ -119,7 +133,8 @@ class PeopleSpider(BrowserPath):
         if verdict is Answer.REJECTED and self.fall_back():
             yield self.list_request(board, last_item)  # the browser starts at the top; known ids are skipped
             return
-        yield from self.take_list_answer(board, snapshot, verdict, lambda last: self.list_request(board, last))
+        yield from self.take_list_answer(board, snapshot, verdict, lambda last: self.list_request(board, last),
+                                         self.options.list_kind(board.id), self.options.rows)
 
     def parse_content(self, response: Response, tid: str, board_id: str | None) -> Iterator[Any]:
         snapshot = self.snapshot(response)

@@ -19,6 +19,7 @@ import pytest
 
 from replicas.people.boards import pick
 from replicas.people.signing import REAL_APP_CODE, sign
+from replicas.people.site import create
 from replicas.people.world import Lateness, World
 from tests.replicahost import control, replica_process
 
@@ -79,16 +80,17 @@ class Client:
         return status, body
 
 
-def all_pages(client: Client, fid: int) -> list[int]:
-    """Every tid of a board through the signed df list, following resultData.lastItem to the end."""
+def all_pages(client: Client, fid: int, rows: int = 10) -> list[int]:
+    """Every tid of a board through the signed df list, as public crawlers page: the next lastItem is the last
+    item's tid, and a page shorter than asked is the last (resultData.lastItem is not read)."""
     tids, last = [], ""
     for _ in range(100):
-        result = client.signed(DF, list_params(str(fid), last))["resultData"]
-        tids += [item["tid"] for item in result["data"]]
-        last = result["lastItem"]
-        if not last:
+        data = client.signed(DF, list_params(str(fid), last, rows=rows))["resultData"]["data"]
+        tids += [item["tid"] for item in data]
+        if len(data) < rows:
             return tids
-    raise AssertionError("cursor never ended")
+        last = str(data[-1]["tid"])
+    raise AssertionError("paging never ended")
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +128,9 @@ def test_signature_reproduces_the_three_hashes_captured_from_the_real_site() -> 
     assert sign(BW, bw, REAL_APP_CODE) == "22e8ff231248d4e2774c9d1b523afdf9"
     assert sign(DF, df, REAL_APP_CODE) == "9f41eaf88787382c14da461be7079546"
     assert sign("/v1/forum/getTopBwForums", "{}", REAL_APP_CODE) == "3be29e33cb708b79a3802f663cf8f16e"
+    df_593 = '{"fid":"593","showUnAnswer":1,"typeId":5,"lastItem":"","position":"0","rows":10,"orderType":2}'
+    assert sign(DF, df_593, REAL_APP_CODE) == "a7db9282e68f7ccceff0785b444c2194"  # position sent as a string
+    assert sign(CONTENT, '{"tid":"14592777","fromTrash":0}', REAL_APP_CODE) == "18d497371f56c631390ca2f9a196b130"
     assert sign("/v2/threads/search?sortType=0", "{}", REAL_APP_CODE) == sign("/v2/threads/search", "{}",
                                                                                REAL_APP_CODE)
 
@@ -191,6 +196,78 @@ def test_cursor_paging_reaches_every_message_of_each_board_exactly_once(client: 
         assert tids == [message["tid"] for message in truth(site, fid)]
         assert len(set(tids)) == len(tids) == OPTIONS["per_board"]
         assert tids == sorted(tids, reverse=True)
+
+
+def test_the_last_item_field_marks_the_end_where_the_variant_sends_it(client: Client, site: str) -> None:
+    tids = [m["tid"] for m in truth(site, 4523)]  # 45: pages of 10, 10, 10, 10 and 5
+    pages = [client.signed(DF, list_params("4523", str(last)))["resultData"] for last in ("", tids[9], tids[39])]
+    assert [page["lastItem"] for page in pages] == [str(tids[9]), str(tids[19]), ""]
+    assert [item["tid"] for item in pages[2]["data"]] == tids[40:]
+
+
+def test_answers_reshape_as_the_variant_says_and_read_the_same(fresh: str) -> None:
+    client = Client(fresh)
+    client.warm_up()
+    known = next(m for m in truth(fresh) if m["repliesFirst"] and len(m["replies"]) == 2)
+    before = client.signed(CONTENT, {"tid": str(known["tid"]), "fromTrash": 0})["resultData"]["contentList"]
+    listed = client.signed(DF, list_params("559", rows=30))["resultData"]
+    changed = control(fresh, "people/variant", {"last_item_field": False, "list_rows_max": 10,
+                                                "content_time": "createDateline", "data_type": False})
+    assert changed == {"last_item_field": False, "list_rows_max": 10, "content_time": "createDateline",
+                       "data_type": False} == control(fresh, "stats")["variant"]
+    capped = client.signed(DF, list_params("559", rows=30))["resultData"]
+    assert list(capped) == ["data"] and capped["data"] == listed["data"][:10]  # 10 whatever rows asks
+    assert all_pages(client, 559, rows=10) == [m["tid"] for m in truth(fresh, 559)]
+    after = client.signed(CONTENT, {"tid": str(known["tid"]), "fromTrash": 0})["resultData"]["contentList"]
+    assert all("dataType" not in entry for entry in after) and len(after) == len(before)
+    message = next(e for e in after if "subject" in e)
+    assert message["createDateline"] == known["dateline"] and "dateline" not in message
+    assert [{k: v for k, v in e.items() if k not in ("dataType", "dateline", "createDateline")} for e in after] == [
+        {k: v for k, v in e.items() if k not in ("dataType", "dateline", "createDateline")} for e in before]
+    assert all(e["dateline"] == r["dateline"] for e, r in zip(after[:2], known["replies"][::-1], strict=True))
+    both = control(fresh, "people/variant", {"content_time": "both", "data_type": "true"})
+    assert both["content_time"] == "both" and both["data_type"] is True
+    entry = client.signed(CONTENT, {"tid": str(known["tid"]), "fromTrash": 0})["resultData"]["contentList"][-1]
+    assert entry["dataType"] == 1 and entry["dateline"] == entry["createDateline"] == known["dateline"]
+
+
+@pytest.mark.parametrize("body", [{"lastItem": False}, {"list_rows_max": 0}, {"list_rows_max": "ten"},
+                                  {"content_time": "posted"}, {"data_type": "maybe"}])
+def test_a_variant_the_replica_does_not_know_is_refused_and_nothing_changes(site: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(site + "/__replica__/people/variant", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback replica
+    assert refused.value.code == 400
+    assert control(site, "stats")["variant"] == {"last_item_field": True, "list_rows_max": 50,
+                                                 "content_time": "dateline", "data_type": True}
+
+
+def test_variants_are_replica_options_too() -> None:
+    replica = create("people", 7, boards="1", per_board="0", last_item_field="false", list_rows_max="10",
+                     content_time="createDateline", data_type="0")
+    assert replica.stats()["variant"] == {"last_item_field": False, "list_rows_max": 10,
+                                          "content_time": "createDateline", "data_type": False}
+    with pytest.raises(TypeError, match="unknown option"):
+        create("people", 7, last_item="false")
+
+
+def test_an_outage_refuses_the_content_of_chosen_tids_until_lifted(fresh: str) -> None:
+    client = Client(fresh)
+    client.warm_up()
+    tid = truth(fresh, 559)[2]["tid"]
+    assert control(fresh, "people/refuse", {"tids": [tid]}) == {"refused": [tid]}
+    status, body = client.post_envelope(CONTENT, signed_body(CONTENT, {"tid": str(tid), "fromTrash": 0}))
+    assert status == 403 and "访问被拦截" in body.decode()
+    other = truth(fresh, 559)[3]["tid"]
+    assert client.signed(CONTENT, {"tid": str(other), "fromTrash": 0})["code"] == 0
+    control(fresh, "people/refuse", {"tids": []})
+    assert client.signed(CONTENT, {"tid": str(tid), "fromTrash": 0})["code"] == 0
+
+
+def signed_body(path: str, params: dict[str, Any]) -> dict[str, Any]:
+    param = compact(params)
+    return {"appCode": REAL_APP_CODE, "token": "", "signature": sign(path, param, REAL_APP_CODE), "param": param}
 
 
 def test_list_items_carry_the_platform_fields(client: Client, site: str) -> None:
@@ -469,7 +546,7 @@ def rendered(page: Any) -> str:
 @pytest.mark.browser
 def test_the_list_and_detail_shells_render_in_chromium(browser: Any, site: str, client: Client) -> None:
     first = client.signed(DF, list_params("559"))["resultData"]
-    second = client.signed(DF, list_params("559", first["lastItem"]))["resultData"]
+    second = client.signed(DF, list_params("559", str(first["data"][-1]["tid"])))["resultData"]
     page = browser.new_page()
     try:
         page.goto(f"{site}/threads/list?fid=559")

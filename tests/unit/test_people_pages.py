@@ -23,6 +23,7 @@ from spiders.people.content import ContentContext, parse_content
 from spiders.people.guard import backoff_s
 from spiders.people.lookback import LookbackScan
 from spiders.people.options import PeopleOptions, parse_options
+from spiders.people.paging import PageSizes, list_ended
 from spiders.people.session import ShellUnreadable, SiteRelease
 from spiders.people.signing import SignedCall, compact, content_call, list_call, sign
 from spiders.scan import BoardScan
@@ -64,6 +65,11 @@ def test_signatures_match_the_ones_captured_from_the_real_site() -> None:
     bw = '{"fid":5050,"showUnAnswer":1,"typeId":5,"lastItem":"","position":1,"rows":10,"orderType":2}'
     assert sign("/v1/threads/list/bw", bw, REAL_APP_CODE) == "22e8ff231248d4e2774c9d1b523afdf9"
     assert sign("/v1/forum/getTopBwForums", "{}", REAL_APP_CODE) == "3be29e33cb708b79a3802f663cf8f16e"
+    # fid 593 with "position":"0" sent as a string, and one message, each captured by another public script
+    df_593 = '{"fid":"593","showUnAnswer":1,"typeId":5,"lastItem":"","position":"0","rows":10,"orderType":2}'
+    assert sign("/v1/threads/list/df", df_593, REAL_APP_CODE) == "a7db9282e68f7ccceff0785b444c2194"
+    assert sign(content_call("14592777").path, content_call("14592777").param,
+                REAL_APP_CODE) == "18d497371f56c631390ca2f9a196b130"
 
 
 def test_the_body_carries_the_signed_param_string_byte_for_byte() -> None:
@@ -88,6 +94,8 @@ def test_the_body_carries_the_signed_param_string_byte_for_byte() -> None:
     (200, b'{"code":"TH0001","resultData":null}', Answer.NOT_FOUND),
     (200, b'{"code":0,"msg":"ok","resultData":{"data":[],"lastItem":""}}', Answer.OK),
     (200, b'{"code":"XX0001","msg":"?"}', Answer.ERROR),
+    (200, b'{"result":"success","success":true,"responseData":[]}', Answer.OK),  # queryThreadsList
+    (200, '{"result":"fail","success":false,"resultDesc":"参数错误"}'.encode(), Answer.ERROR),
     (502, b"Bad Gateway", Answer.ERROR),
 ])
 def test_answers_are_told_apart_by_status_and_code(status: int, body: bytes, expected: Answer) -> None:
@@ -107,14 +115,62 @@ def test_a_list_page_gives_ten_items_newest_first_and_the_next_cursor() -> None:
     listing = api.parse_list(case("list_first_page").snapshot)
     tids = [item.tid for item in listing.items]
     assert len(tids) == 10 and tids == sorted(tids, reverse=True)
-    assert listing.last_item == str(tids[-1]) and listing.oldest == tids[-1]
+    assert listing.next_cursor == str(tids[-1]) and listing.oldest == tids[-1]
     assert {item.state for item in listing.items} <= {"待回复", "办理中", "已办理"}
 
 
-def test_a_list_without_its_data_array_is_a_layout_change() -> None:
-    broken = edited(case("list_first_page").snapshot, lambda d: d["resultData"].pop("data"))
-    with pytest.raises(LayoutChanged, match="data"):
-        api.parse_list(broken)
+def test_both_list_envelopes_with_or_without_a_last_item_field_read_the_same() -> None:
+    signed, bare, form = (api.parse_list(case(name).snapshot) for name in (
+        "list_first_page", "list_without_last_item", "list_form_envelope"))
+    assert "lastItem" in json.loads(case("list_first_page").snapshot.body)["resultData"]
+    assert list(json.loads(case("list_without_last_item").snapshot.body)["resultData"]) == ["data"]
+    assert set(json.loads(case("list_form_envelope").snapshot.body)) == {"result", "success", "responseData"}
+    assert signed == bare == form and len(signed.items) == 10
+    assert all(item.published is not None for item in form.items)  # threadsCheckTime is there too
+
+
+def test_the_cursor_field_is_not_what_pages() -> None:
+    """A lastItem field that says "" (or anything) changes nothing: the next call starts below the last item."""
+    recorded = case("list_first_page").snapshot
+    lying = edited(recorded, lambda d: d["resultData"].update(lastItem=""))
+    assert api.parse_list(lying) == api.parse_list(recorded)
+    assert api.parse_list(lying).next_cursor == str(api.parse_list(recorded).items[-1].tid)
+
+
+@pytest.mark.parametrize(("name", "change", "words"), [
+    ("list_first_page", lambda d: d["resultData"].pop("data"), "resultData.data"),
+    ("list_form_envelope", lambda d: d.update(responseData={"tid": 1}), "responseData is not a list"),
+    ("list_form_envelope", lambda d: d.update(result="fail", success=False, resultDesc="参数错误"), "参数错误"),
+    ("list_form_envelope", lambda d: d.update(responseData=d.pop("responseData"), result=None), "result"),
+    ("list_form_envelope", lambda d: d.update(rows=d.pop("responseData")), "neither resultData.data"),
+])
+def test_a_list_no_envelope_explains_is_a_layout_change(name: str, change: Any, words: str) -> None:
+    with pytest.raises(LayoutChanged, match=words):
+        api.parse_list(edited(case(name).snapshot, change))
+
+
+# --- when a list has ended -------------------------------------------------------------------------
+def test_a_short_page_ends_the_list_once_the_site_has_filled_a_bigger_one() -> None:
+    assert list_ended(0, 30, 0) and list_ended(0, None, 30)  # an empty page always ends it
+    assert not list_ended(30, 30, 0) and not list_ended(30, 30, 30)  # a full page never does
+    assert list_ended(7, 30, 30) and list_ended(7, 10, 10)  # shorter than asked and than a page seen before
+    assert not list_ended(10, 30, 0)  # the first page: 10 of 30 may be the site's cap, one more call tells
+    assert not list_ended(10, 30, 10) and list_ended(9, 30, 10)  # a site capping at 10: only a page below 10
+    assert not list_ended(7, None, 30)  # rows unknown (the bundle asked): only an empty page or the bundle ends it
+
+
+def test_page_sizes_are_learnt_per_list_api_as_pages_come() -> None:
+    sizes = PageSizes()
+    assert [sizes.ended("df", n, 30) for n in (10, 10, 4)] == [False, False, True]  # a site that caps at 10
+    assert sizes.ended("form", 4, 30) is False  # the form API's pages are its own
+    assert sizes.ended("df", 30, 30) is False and sizes.largest == {"df": 30, "form": 4}
+
+
+def test_a_recorded_short_last_page_ends_the_list() -> None:
+    listing = api.parse_list(case("list_short_last_page").snapshot)
+    full = api.parse_list(case("list_first_page").snapshot)
+    assert 0 < len(listing.items) < len(full.items) == 10
+    assert list_ended(len(listing.items), 10, len(full.items))
 
 
 def test_list_items_carry_their_publication_time_else_their_posting_time() -> None:
@@ -136,10 +192,10 @@ def test_list_items_carry_their_publication_time_else_their_posting_time() -> No
 HOUR = timedelta(hours=1)
 
 
-def page(*items: tuple[int, float | None], more: bool = True) -> api.ListPage:
+def page(*items: tuple[int, float | None]) -> api.ListPage:
     """A list page of (tid, hours after NOW it was published) pairs, newest first."""
     return api.ListPage(tuple(api.ListItem(tid, "标题", "待回复", False, None if hours is None else NOW + hours * HOUR)
-                              for tid, hours in items), "x" if more else "")
+                              for tid, hours in items))
 
 
 def test_paging_goes_on_below_the_cursor_while_messages_were_published_within_the_lag() -> None:
@@ -225,6 +281,57 @@ def test_a_content_answer_without_exactly_one_message_entry_is_a_layout_change(c
     recorded = case("content_in_progress")
     with pytest.raises(LayoutChanged, match="dataType 1"):
         parse_content(edited(recorded.snapshot, change), context(recorded))
+
+
+def without_data_type(data: dict[str, Any]) -> None:
+    for entry in data["resultData"]["contentList"]:
+        entry.pop("dataType")
+
+
+def create_dateline(data: dict[str, Any]) -> None:
+    main_entry(data)["createDateline"] = main_entry(data).pop("dateline")
+
+
+def same_message(message: Any) -> Any:
+    return dataclasses.replace(message, source=None)
+
+
+@pytest.mark.parametrize("changes", [[create_dateline], [without_data_type], [create_dateline, without_data_type]])
+def test_create_dateline_and_entries_without_data_type_read_as_the_same_message(changes: list[Any]) -> None:
+    recorded = case("content_replies_listed_first")  # replies first: order tells nothing
+    variant = recorded.snapshot
+    for change in changes:
+        variant = edited(variant, change)
+    expected = parse_content(recorded.snapshot, context(recorded))
+    assert same_message(parse_content(variant, context(recorded))) == same_message(expected)
+    assert len(expected.replies) == 2
+
+
+@pytest.mark.parametrize("name", ["content_create_dateline", "content_without_data_type",
+                                  "content_create_dateline_without_data_type"])
+def test_recorded_variants_carry_what_they_say(name: str) -> None:
+    entries = json.loads(case(name).snapshot.body)["resultData"]["contentList"]
+    assert ("dataType" in entries[0]) == ("without_data_type" not in name)
+    message = next(e for e in entries if "subject" in e)
+    assert ("createDateline" in message) == ("create_dateline" in name) != ("dateline" in message)
+
+
+def test_a_message_without_any_posting_time_is_a_layout_change_naming_both_keys() -> None:
+    recorded = case("content_in_progress")
+    bare = edited(recorded.snapshot, lambda d: main_entry(d).pop("dateline"))
+    with pytest.raises(LayoutChanged, match="dateline.*createDateline"):
+        parse_content(bare, context(recorded))
+    garbled = edited(recorded.snapshot, lambda d: main_entry(d).update(dateline="昨天"))
+    with pytest.raises(LayoutChanged, match="unix seconds"):
+        parse_content(garbled, context(recorded))
+
+
+def test_without_data_type_an_entry_that_is_neither_message_nor_reply_leaves_no_message() -> None:
+    recorded = case("content_without_data_type")
+    anonymous = edited(recorded.snapshot, lambda d: [e.pop(k, None) for e in d["resultData"]["contentList"]
+                                                     for k in ("subject", "nickName")])
+    with pytest.raises(LayoutChanged, match="0 message entries"):
+        parse_content(anonymous, context(recorded))
 
 
 def test_an_unknown_board_takes_its_addressee_from_the_answer() -> None:
