@@ -156,13 +156,15 @@ class JactReplica:
 
     async def list_proxy(self, request: web.Request) -> web.Response:
         """POST dataproxy_mailpublist.do?startrecord=S&endrecord=E (form: sysid, ...): records S..E, newest first.
-        A column of another build, or the old pageIndex build, has no records here: an empty dataStore."""
+        A column of another build has no records here (an empty dataStore); the old pageIndex build has no proxy."""
+        if self.options.list != "dataproxy":
+            return self._not_found("您访问的页面不存在。")
         if (answer := self._mode_answer(request)) is not None:
             return answer
         form = await request.post()
         start = max(1, _int_param(request, "startrecord") or 1)
         end = _int_param(request, "endrecord") or start + 56
-        if self.mode == "empty" or form.get("sysid") != self.sysid or self.options.list != "dataproxy":
+        if self.mode == "empty" or form.get("sysid") != self.sysid:
             return self._script(dataproxy.answer([], 0, self.sysid, self.options.list_cells))
         letters = self.world.newest_range(start, end)
         return self._script(dataproxy.answer(letters, len(self.world.letters), self.sysid, self.options.list_cells))
