@@ -1,8 +1,10 @@
-"""大连 style mailbox (.jspx): `ul.mt10 > li` list pages `xjlb_{n}.jspx`, a `table/tbody` detail keyed by gdId."""
+"""大连 style mailbox (.jspx): `ul.mt10 > li` list pages `xjlb_{n}.jspx`, a `table/tbody` detail keyed by gdId;
+letter numbers that two letters may share."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -15,6 +17,18 @@ BASE = "/fgw/gzjl"
 PROFILE = Profile(city="大连市", districts=("中山区", "西岗区", "沙河口区", "甘井子区", "旅顺口区", "金州区"),
                   kinds=("咨询", "投诉", "求助", "建议", "举报", "表扬"), kind_weights=(25, 30, 15, 20, 5, 5),
                   hotline=True)
+# gdIds look like Hibernate uuid.hex values: ff808081 (address) + the server's start time (8 hex) + the record's
+# creation time in ms (12 hex) + a counter (4 hex), e.g. ff808081679c56900167ee8e3d4c24e7 (seen in 3,773 real
+# links; the list follows them in descending order). One server here, so the start part is a constant.
+GDID_PREFIX = "ff808081679c5690"
+
+
+@dataclass(frozen=True)
+class DalianOptions(Options):
+    """`shared_every`: about every n-th letter gets the number of the letter before it when both were posted
+    the same day (the real site did this twice in 3,773 letters; 0 never)."""
+
+    shared_every: int = 20
 
 
 def _layout(charset: str, title: str, content: str) -> str:
@@ -36,14 +50,41 @@ class DalianSite(MailboxSite):
     # Dalian shows no separate 已回复: a published answer means the case is 已办结.
     labels = {PENDING: "待处理", IN_PROGRESS: "办理中", REPLIED: "已办结", CLOSED: "已办结"}
 
+    options: DalianOptions
+
+    def __init__(self, name: str, seed: int, options: DalianOptions) -> None:
+        super().__init__(name, seed, options)
+        self._numbers: dict[int, str] = {}
+
     def site_id(self, letter: Letter) -> str:
-        return letter.token
+        millis = int(letter.posted_at.timestamp()) * 1000 + int(letter.token[:3], 16) % 1000
+        return f"{GDID_PREFIX}{millis:012x}{letter.token[-4:]}"
 
     def letter_no(self, letter: Letter) -> str:
-        return f"G{letter.posted_at:%Y%m%d}-{letter.day_no:04d}"
+        """G + posting date + daily sequence; a letter posted the same day as the one before may get that
+        letter's number (G20180321-0036 and G20170905-0018 each named two different letters, posted 3 and 9
+        seconds apart: a race in the numbering)."""
+        if len(self._numbers) != len(self.world.letters):
+            self._number_all()
+        return self._numbers[letter.serial]
+
+    def _number_all(self) -> None:
+        """Numbers in posting order; letters only ever join at the end, so a number never changes."""
+        every, since, previous = self.options.shared_every, 0, None
+        for letter in self.world.letters:
+            since += 1
+            if letter.serial in self._numbers:
+                previous = letter
+                continue
+            same_day = previous is not None and previous.posted_at.date() == letter.posted_at.date()
+            if every and since >= every and same_day and previous is not None:
+                self._numbers[letter.serial], since = self._numbers[previous.serial], 0
+            else:
+                self._numbers[letter.serial] = f"G{letter.posted_at:%Y%m%d}-{letter.day_no:04d}"
+            previous = letter
 
     def detail_path(self, letter: Letter) -> str:
-        return f"{BASE}/detail.jspx?gdId={letter.token}"
+        return f"{BASE}/detail.jspx?gdId={self.site_id(letter)}"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get(BASE + "/xjlb.jspx", self.slow(self.list_page))
@@ -111,5 +152,8 @@ class DalianSite(MailboxSite):
 
 
 def create(name: str, seed: int, **options: Any) -> DalianSite:
-    """Build the replica; `options` may be strings (letters, per_page, new_per_step, latency_ms, charset)."""
-    return DalianSite(name, int(seed), Options.parse(name, options, per_page=15))
+    """Build the replica; `options` may be strings (letters, per_page, new_per_step, latency_ms, charset,
+    shared_every)."""
+    parsed = DalianOptions.parse(name, options, per_page=15)
+    assert isinstance(parsed, DalianOptions)
+    return DalianSite(name, int(seed), parsed)

@@ -1,4 +1,5 @@
-"""天津 政民零距离 style: `list8a.jsp?curpage=&rows=` table, static `/gov_open/{id}.html` with nine `span.content`."""
+"""天津 政民零距离 style: `list8a.jsp?curpage=&rows=&deptId=` table known only by its `align`, static
+`/gov_open/{id}.html` with nine `span.content`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from replicas.mailboxes.base import MailboxSite, Options, int_param, meta_tag, s
 from replicas.mailboxes.letters import CLOSED, IN_PROGRESS, PENDING, REPLIED, Letter, Profile, reply_title
 
 LIST_PATH = "/gov_open/question/zero/list8a.jsp"
-JUMP_PATH = "/gov_open/question/zero/zero_xianqing/"
+# Two departments' boards seen (jamesfyp/WaiBaoSpider tianjin.py, tianjin_t.py): their list links differ, one
+# `…_xianqing/?id=N`, the other `…ly/?id=N`; both lead to /gov_open/N.html. The full jump paths are inferred.
+DEPARTMENTS = {"1001000000000000": "/gov_open/question/zero/zero_xianqing/",
+               "1002000000000000": "/gov_open/question/zero/zero_ly/"}
 MAX_ROWS = 100
 PROFILE = Profile(city="天津市", districts=("和平区", "河东区", "河西区", "南开区", "河北区", "红桥区", "滨海新区", "东丽区"),
                   kinds=("咨询", "建议", "投诉", "求助"), kind_weights=(35, 20, 30, 15))
@@ -44,14 +48,20 @@ class TianjinSite(MailboxSite):
     def detail_path(self, letter: Letter) -> str:
         return f"/gov_open/{letter.serial}.html"
 
+    @staticmethod
+    def department(letter: Letter) -> str:
+        """The deptId whose board lists the letter (a third of the letters go to the second one; inferred)."""
+        return list(DEPARTMENTS)[1 if letter.serial % 3 == 0 else 0]
+
     def extra_truth(self, letter: Letter) -> dict[str, Any]:
         answered = letter.replied_at is not None
-        return {"district": letter.district, "overdue": letter.overdue,
+        return {"district": letter.district, "overdue": letter.overdue, "dept": self.department(letter),
                 "reply_title": reply_title(letter) if answered else None}
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get(LIST_PATH, self.slow(self.list_page))
-        app.router.add_get(JUMP_PATH, self.slow(self.jump))
+        for jump in DEPARTMENTS.values():
+            app.router.add_get(jump, self.slow(self.jump))
         app.router.add_get(r"/gov_open/{id:\d+}.html", self.slow(self.detail_page))
 
     def _not_found(self) -> web.Response:
@@ -60,7 +70,8 @@ class TianjinSite(MailboxSite):
     # -- list -----------------------------------------------------------------------------------
 
     def _row(self, letter: Letter) -> str:
-        link = (f'<a href="{JUMP_PATH}?id={letter.serial}" target="_blank" title="{escape(letter.title)}">'
+        link = (f'<a href="{DEPARTMENTS[self.department(letter)]}?id={letter.serial}" target="_blank" '
+                f'title="{escape(letter.title)}">'
                 f"<span>{escape(letter.title)}</span></a>")
         replied = f"{letter.replied_at:%Y-%m-%d}" if letter.replied_at else ""
         cells = (escape(letter.kind), link, letter.district, f"{letter.posted_at:%Y-%m-%d}", replied,
@@ -68,9 +79,9 @@ class TianjinSite(MailboxSite):
         return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
     @staticmethod
-    def _footer(total: int, page: int, pages: int, rows: int) -> str:
+    def _footer(total: int, page: int, pages: int, rows: int, dept: str) -> str:
         def link(target: int, label: str) -> str:
-            return f'<a href="list8a.jsp?curpage={target}&amp;rows={rows}">{label}</a>'
+            return f'<a href="list8a.jsp?curpage={target}&amp;rows={rows}&amp;deptId={dept}">{label}</a>'
 
         parts = [f"共{total}条 第{page}/{pages}页", link(1, "首页")]
         if page > 1:
@@ -78,7 +89,8 @@ class TianjinSite(MailboxSite):
         if page < pages:
             parts.append(link(page + 1, "下一页"))
         parts.append(link(pages, "尾页"))
-        return f'<tr><td colspan="6" class="fenye">{" ".join(parts)}</td></tr>'
+        # The pager is the table's last row (the crawler drops the first and the last row; their markup is inferred).
+        return f'<tr><td colspan="6" align="right">{" ".join(parts)}</td></tr>'
 
     async def list_page(self, request: web.Request) -> web.Response:
         page = int_param(request.query.get("curpage"), 1)
@@ -86,12 +98,15 @@ class TianjinSite(MailboxSite):
         if not page or not rows:
             return self._not_found()
         rows = min(rows, MAX_ROWS)
-        letters = self.listed()
+        # The list needs the department (seen: both crawlers pass deptId); without a known one it is empty.
+        dept = request.query.get("deptId", "")
+        letters = [letter for letter in self.listed() if self.department(letter) == dept]
         pages = max(1, math.ceil(len(letters) / rows))
         body = "\n".join(self._row(letter) for letter in letters[(page - 1) * rows:page * rows])
-        head = '<tr class="list_head">' + "".join(f"<td>{label}</td>" for label in COLUMNS) + "</tr>"
-        table = (f'<table align="center" width="98%" class="list_table">\n{head}\n{body}\n'
-                 f"{self._footer(len(letters), page, pages, rows)}\n</table>")
+        head = "<tr>" + "".join(f'<td align="center"><b>{label}</b></td>' for label in COLUMNS) + "</tr>"
+        # Known to the crawler only as table[@align]: no class or id to hold on to.
+        table = (f'<table align="center" width="98%" border="0" cellspacing="1" cellpadding="3">\n{head}\n{body}\n'
+                 f"{self._footer(len(letters), page, pages, rows, dept)}\n</table>")
         return self.html(_layout(self.options.charset, "网民留言", table))
 
     async def jump(self, request: web.Request) -> web.StreamResponse:

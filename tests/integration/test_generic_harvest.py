@@ -27,6 +27,9 @@ SITES = {"dalian": "dalian_szxx", "changsha": "changsha_szxx", "tianjin": "tianj
          "hanweb_proxy": "hanweb_szxx", "beijing12345": "beijing_12345", "trs": "trs_xjgk"}
 LETTERS = 40
 DALIAN_PAGE = 20  # Dalian lists every letter, public or not; with 40 letters page 1 then holds a private one
+DALIAN_SHARED = 6  # about every 6th letter takes the number of the same-day letter before it (seed 7: one pair
+# among the first 40, and one stored letter whose number a new letter takes after six steps)
+TIANJIN_BOARDS = ("1001000000000000", "1002000000000000")  # two deptIds, one list each
 TRS_PAGE = 10  # fewer than the public letters six steps add: the stored ones are pushed off index.html
 SCORES = {"满意": 5, "基本满意": 3, "不满意": 1}
 JACT_PAIR = ("jact_demo", "jact_generic")  # the jact replica by its code spider and by a definition file
@@ -61,7 +64,8 @@ def snapshot(db_url: str, urls: dict[str, str], result: Any) -> Round:
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with replica_process(tmp_path_factory.mktemp("mailboxes"), [*SITES, "jact"],
                          options={**{name: {"letters": LETTERS} for name in [*SITES, "jact"]},
-                                  "dalian": {"letters": LETTERS, "per_page": DALIAN_PAGE},
+                                  "dalian": {"letters": LETTERS, "per_page": DALIAN_PAGE,
+                                             "shared_every": DALIAN_SHARED},
                                   "trs": {"letters": LETTERS, "per_page": TRS_PAGE}}) as urls:
         yield urls
 
@@ -152,7 +156,8 @@ def test_the_first_harvest_stores_every_public_letter_as_the_site_shows_it(round
 def test_a_rerun_over_unchanged_sites_reads_one_list_page_each_and_changes_nothing(rounds: dict[str, Any]) -> None:
     first, rerun = rounds["first"], rounds["rerun"]
     assert rerun.returncode == 0, rerun.output
-    assert rerun.requests == {name: 1 for name in SITES}  # page 1 reaches the cursor; open letters not due yet
+    # Page 1 of each board reaches the cursor (Tianjin has two); open letters are not due yet.
+    assert rerun.requests == {**{name: 1 for name in SITES}, "tianjin": len(TIANJIN_BOARDS)}
     # The only change: the planted letter, listed as not public on Dalian, is withdrawn (found by its number).
     later = [(e["platform"], e["external_id"], e["kind"]) for e in rerun.events[len(first.events):]]
     assert later == [("dalian_szxx", rounds["planted"], "created"), ("dalian_szxx", rounds["planted"], "hidden")]
@@ -178,13 +183,39 @@ def test_changes_on_the_sites_are_harvested_incrementally(rounds: dict[str, Any]
 def test_the_board_cursor_is_the_newest_letter_in_the_site_order(rounds: dict[str, Any]) -> None:
     after: Round = rounds["after"]
     newest = {name: next(x for x in after.truth[name] if x["public"]) for name in SITES}
-    boards = {"dalian": "gzjl", "changsha": "1", "tianjin": "zero", "hanweb_proxy": "1229", "beijing12345": "complain",
-              "trs": "3187"}
+    boards = {"dalian": "gzjl", "changsha": "1", "hanweb_proxy": "1229", "beijing12345": "complain", "trs": "3187"}
     with Store.open(rounds["db_url"]).transaction() as repo:
         cursors = {name: repo.get_cursor(SITES[name], board) for name, board in boards.items()}
+        tianjin = [repo.get_cursor("tianjin_zmljl", board) for board in TIANJIN_BOARDS]
     # Dalian's cursor is the letter number, then the gdId (two letters may share a number); the others' ids grow.
     dalian = max((x for x in after.truth["dalian"] if x["public"]), key=lambda x: (x["letter_no"], x["id"]))
-    assert cursors == {**{name: newest[name]["id"] for name in SITES}, "dalian": f"{dalian['letter_no']}|{dalian['id']}"}
+    assert cursors == {**{name: newest[name]["id"] for name in boards}, "dalian": f"{dalian['letter_no']}|{dalian['id']}"}
+    assert tianjin == [next(x["id"] for x in after.truth["tianjin"] if x["public"] and x["dept"] == board)
+                       for board in TIANJIN_BOARDS]
+
+
+def test_dalian_letters_sharing_a_number_are_all_stored_and_the_harvest_still_stops_at_its_cursor(
+        rounds: dict[str, Any]) -> None:
+    """大连 gave two different letters one number (G20180321-0036, twice in 3,773 real letters). Both are stored,
+    a new letter taking the number of a stored one is created, and the rerun still reads one list page."""
+    first, rerun, after = rounds["first"], rounds["rerun"], rounds["after"]
+
+    def shared(truth: list[dict[str, Any]]) -> dict[str, set[str]]:
+        by_number: dict[str, set[str]] = {}
+        for letter in truth:
+            if letter["public"]:
+                by_number.setdefault(letter["letter_no"], set()).add(letter["id"])
+        return {number: ids for number, ids in by_number.items() if len(ids) > 1}
+
+    before, later = shared(first.truth["dalian"]), shared(after.truth["dalian"])
+    assert before and all(ids <= set(first.stored["dalian_szxx"]) for ids in before.values())
+    taken = {n: ids for n, ids in later.items() if ids & set(first.stored["dalian_szxx"]) and n not in before}
+    assert taken, "precondition: a new letter takes the number of a stored one"
+    created = {e["external_id"] for e in after.events[len(rerun.events):]
+               if e["platform"] == "dalian_szxx" and e["kind"] == "created"}
+    for ids in taken.values():
+        assert ids <= set(after.stored["dalian_szxx"]) and ids - set(first.stored["dalian_szxx"]) <= created
+    assert rerun.requests["dalian"] == 1
 
 
 def test_trs_list_pages_follow_the_page_count_in_the_script_and_regenerated_pages(rounds: dict[str, Any],

@@ -1,5 +1,6 @@
-"""An ASP.NET WebForms mailbox (徐州 12345 replica) harvested from its definition file alone: list pages reached by
-posting back the __VIEWSTATE / __EVENTVALIDATION read from the page before, which the site checks.
+"""An ASP.NET WebForms mailbox (徐州 12345 replica, the layout a 2019 crawler of the real site read) harvested from its
+definition file alone: list pages reached by posting back the __VIEWSTATE / __EVENTVALIDATION read from the page
+before, which the site checks; links taken from onclick="window.open(…)", detail fields by element id.
 
 `harvester harvest` processes write a real SQLite store, compared with the replica's ground truth.
 """
@@ -17,7 +18,8 @@ from tests.harvesting import harvest, write_config
 from tests.replicahost import control, replica_process
 
 SLUG = "xuzhou_12345"
-LIST_PATH = "/Case/CaseGgfwAll.aspx"
+LIST_PATH = "/xzbmweb/ywxxtemplate/ggfw_slgs.aspx"
+SCORES = {"满意": 5, "基本满意": 3, "不满意": 1}
 LETTERS, PER_PAGE = 45, 10  # five list pages: one GET, four postbacks
 NEW_STEPS = 4  # three new letters a step: twelve, more than one list page
 
@@ -43,14 +45,17 @@ def assert_matches_truth(messages: dict[str, dict[str, Any]], truth: list[dict[s
     assert set(messages) == set(public)
     for letter_id, letter in public.items():
         message, reply = messages[letter_id], letter["reply"]
-        assert (message["title"], message["body"], message["author"]) == \
-            (letter["title"], letter["body"], letter["author"]), letter_id
+        assert (message["title"], message["body"], message["author"]) == (letter["title"], letter["body"], None)
         assert message["posted_at"] == datetime.fromisoformat(letter["posted_at"])
         assert (message["status_raw"], message["kind_raw"], message["letter_no"]) == \
             (letter["status"], letter["kind"], letter["letter_no"]), letter_id
         assert message["handling_unit"] == (letter["unit"] or None), letter_id
+        assert message["url"].endswith(letter["detail_path"]), letter_id  # the onclick's ../ resolved
+        assert message["satisfaction"] == ({"overall": SCORES[letter["satisfaction"]]}
+                                           if letter["satisfaction"] else {}), letter_id
+        # The detail page names no answering unit (the list's 办理部门 is the handling unit).
         assert [(r["text"], r["organisation"], r["replied_at"]) for r in message["replies"]] == \
-            ([(reply["text"], reply["unit"], datetime.fromisoformat(reply["replied_at"]))] if reply else [])
+            ([(reply["text"], None, datetime.fromisoformat(reply["replied_at"]))] if reply else [])
 
 
 @pytest.fixture(scope="module")

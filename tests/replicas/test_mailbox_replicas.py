@@ -118,9 +118,18 @@ def walk_changsha(base: str) -> tuple[list[str], int, int]:
     return _walk_table(start, "//table[@class='table1']/tr", "id", "utf-8")
 
 
+TIANJIN_DEPTS = ("1001000000000000", "1002000000000000")  # the two deptIds the 2019 crawlers read
+TIANJIN_LIST = "/gov_open/question/zero/list8a.jsp?curpage=1&rows=15"
+
+
 def walk_tianjin(base: str) -> tuple[list[str], int, int]:
-    start = f"{base}/gov_open/question/zero/list8a.jsp?curpage=1&rows=15"
-    return _walk_table(start, "//table[@align]/tr", "id", "gbk")
+    """Both departments' boards (the table known only as table[@align]), merged newest first."""
+    ids, rows, pages = [], 0, 0
+    for dept in TIANJIN_DEPTS:
+        found, shown, read = _walk_table(f"{base}{TIANJIN_LIST}&deptId={dept}", "//table[@align]/tr", "id", "gbk")
+        assert found == sorted(found, key=int, reverse=True) and found, dept  # newest first within a board
+        ids, rows, pages = ids + found, rows + shown, pages + read
+    return sorted(ids, key=int, reverse=True), rows, pages
 
 
 def hanweb_ids(xml: str) -> list[str]:
@@ -238,7 +247,8 @@ def test_paging_reaches_every_public_letter_exactly_once(sites: dict[str, str], 
     assert len(letters) == expected_letters
     per_request = {"dalian": 20, "changsha": 12, "tianjin": 15, "hanweb_proxy": 45, "beijing12345": 6,
                    "trs": 15}[name]
-    assert requests == -(-rows // per_request)  # every page or request returned a full batch but the last
+    boards = Counter(x["dept"] for x in letters if x["public"]).values() if name == "tianjin" else [rows]
+    assert requests == sum(-(-n // per_request) for n in boards)  # every page a full batch but each board's last
 
 
 def test_dalian_list_rows_and_detail_table(sites: dict[str, str]) -> None:
@@ -263,6 +273,23 @@ def test_dalian_list_rows_and_detail_table(sites: dict[str, str]) -> None:
     hidden = next(x for x in letters if not x["public"])
     notice = page(f"{base}/fgw/gzjl/detail.jspx?gdId={hidden['id']}")
     assert not notice.css("table") and "未公开" in notice.css("div.xj_tip::text").get("")
+
+
+def test_dalian_numbers_repeat_like_the_real_site_and_the_list_follows_the_gd_id(sites: dict[str, str]) -> None:
+    """Real data (jamesfyp/WaiBaoSpider data/dalian, 3,773 letters): G20180321-0036 and G20170905-0018 each
+    name two letters posted seconds apart the same day; gdIds are ff808081… uuid.hex values, descending."""
+    letters = truth(sites["dalian"], "dalian")
+    numbers = Counter(x["letter_no"] for x in letters)
+    shared = [x for x in letters if numbers[x["letter_no"]] > 1]
+    assert shared and all(numbers[x["letter_no"]] == 2 for x in shared)
+    for number in {x["letter_no"] for x in shared}:
+        pair = [x for x in letters if x["letter_no"] == number]
+        assert pair[0]["id"] != pair[1]["id"] and pair[0]["title"] != pair[1]["title"]
+        assert {x["posted_at"][:10].replace("-", "") for x in pair} == {number[1:9]}  # the number's date: posted
+    ids = [x["id"] for x in letters]
+    assert ids == sorted(ids, reverse=True) and all(re.fullmatch(r"ff808081[0-9a-f]{24}", i) for i in ids)
+    never = dalian.create("dalian", 7, letters="70", shared_every="0")
+    assert len({never.letter_no(x) for x in never.world.letters}) == 70
 
 
 def test_changsha_offset_table_and_two_block_detail(sites: dict[str, str]) -> None:
@@ -306,15 +333,31 @@ def test_tianjin_nine_spans_overdue_flag_and_jump_link(sites: dict[str, str]) ->
     waiting = pick(letters, False)
     spans = page(base + waiting["detail_path"], "gbk").css("span.content")
     assert len(spans) == 9 and all(not span.xpath(".//text()") for span in spans[4:])
-    status, headers, _ = fetch(f"{base}/gov_open/question/zero/zero_xianqing/?id={waiting['id']}")
+    jump = "zero_xianqing" if waiting["dept"] == TIANJIN_DEPTS[0] else "zero_ly"
+    status, headers, _ = fetch(f"{base}/gov_open/question/zero/{jump}/?id={waiting['id']}")
     assert status == 302 and headers["Location"] == f"/gov_open/{waiting['id']}.html"
     hidden = next(x for x in letters if not x["public"])
     assert fetch(f"{base}/gov_open/{hidden['id']}.html")[0] == 404
 
 
+def test_tianjin_lists_a_department_s_letters_and_nothing_without_its_dept_id(sites: dict[str, str]) -> None:
+    base = sites["tianjin"]
+    letters = truth(base, "tianjin")
+    for dept, link in zip(TIANJIN_DEPTS, (r"_xianqing/\?id=(\d+)", r"ly/\?id=(\d+)"), strict=True):
+        rows = page(f"{base}{TIANJIN_LIST}&deptId={dept}", "gbk").xpath("//table[@align]/tr")[1:-1]
+        first = next(x for x in letters if x["public"] and x["dept"] == dept)
+        cells = [rows[0].xpath(f"string(./td[{n}])").get().strip() for n in range(1, 7)]
+        assert cells == [first["kind"], first["title"], first["district"], stamp(first["posted_at"])[:10],
+                         stamp(first["reply"]["replied_at"])[:10] if first["reply"] else "", first["status"]]
+        assert rows[0].xpath("./td[2]/a/span/text()").get() == first["title"]
+        assert re.search(link, rows[0].xpath("./td[2]/a/@href").get()).group(1) == first["id"]
+    for url in (f"{base}{TIANJIN_LIST}", f"{base}{TIANJIN_LIST}&deptId=1003000000000000"):
+        assert len(page(url, "gbk").xpath("//table[@align]/tr")) == 2  # the header and the pager only
+
+
 def test_tianjin_is_gbk_declared_only_in_the_meta_tag(sites: dict[str, str]) -> None:
     base = sites["tianjin"]
-    status, headers, body = fetch(f"{base}/gov_open/question/zero/list8a.jsp?curpage=1&rows=15")
+    status, headers, body = fetch(f"{base}{TIANJIN_LIST}&deptId={TIANJIN_DEPTS[0]}")
     assert status == 200 and headers["Content-Type"] == "text/html"
     with pytest.raises(UnicodeDecodeError):
         body.decode("utf-8")
@@ -394,7 +437,7 @@ def first_page(name: str, base: str) -> bytes:
     walk_start = {
         "dalian": "/fgw/gzjl/xjlb_1.jspx",
         "changsha": "/webapp/cs/email/index.jsp?cflag=1&emailList.offset=0&emailList.desc=false",
-        "tianjin": "/gov_open/question/zero/list8a.jsp?curpage=1&rows=15",
+        "tianjin": f"{TIANJIN_LIST}&deptId={TIANJIN_DEPTS[0]}",
         "hanweb_proxy": "/col/col1229/index.html",
         "trs": TRS_COLUMN + "index.html",
     }
@@ -495,7 +538,8 @@ def test_trs_regenerates_its_pages_so_new_letters_push_older_ones_to_index_1(tmp
 
 # -- 徐州 12345 (ASP.NET WebForms): the list pages only by postback ------------------------------------------
 
-XUZHOU_LIST = "/Case/CaseGgfwAll.aspx"
+XUZHOU_LIST = "/xzbmweb/ywxxtemplate/ggfw_slgs.aspx"
+WINDOW_OPEN = r'window\.open\("\.\./ywxx/CaseDetail\.aspx\?caseid=(\d+)"\)'
 XUZHOU_OPTIONS = {"letters": "60", "per_page": "5"}  # 12 pages; the pager links 5 page numbers around the current
 STATE_FIELDS = ("__VIEWSTATE", "__VIEWSTATEGENERATOR", "__EVENTVALIDATION")
 
@@ -528,10 +572,12 @@ def test_xuzhou_postback_paging_reaches_every_public_letter_once(xuzhou: str) ->
     current, ids, rows, pages = Selector(text=html), [], 0, 1
     assert status == 200 and '<meta http-equiv="Content-Type" content="text/html; charset=gbk">' in html
     while True:
-        for row in current.xpath("//table[@id='CaseGgfwAll1_GridView1']/tr[td]"):
+        # As the 2019 crawler of the real site read it (jamesfyp/WaiBaoSpider xuzhou.py).
+        for row in current.xpath("//tr[@class='HeadStyleOfDataGridItemStyle']"):
             rows += 1
-            href = row.xpath("./td[2]/a/@href").get()
-            ids += [param(href, "id")] if href else []
+            assert len(row.xpath("./td/font")) == 6 and not row.xpath(".//a/@href")
+            onclick = row.xpath("./td[3]/font/a/@onclick").get()
+            ids += [match(WINDOW_OPEN, onclick)] if onclick else []
         following = current.xpath("//div[@id='CaseGgfwAll1_Pager']/a[.='下一页']/@href").get()
         if following is None:
             break
@@ -540,6 +586,7 @@ def test_xuzhou_postback_paging_reaches_every_public_letter_once(xuzhou: str) ->
         assert status == 200 and argument == str(pages + 1)
         current, pages = Selector(text=html), pages + 1
     assert ids == [x["id"] for x in letters if x["public"]] and rows == len(letters) == 60 and pages == 12
+    assert current.xpath("//input[@name='CaseGgfwAll1$Pager_input']/@value").get() == "12"
     assert control(xuzhou, "stats")["postbacks"]["paged"] >= 11
 
 
@@ -566,7 +613,7 @@ def test_xuzhou_refuses_forged_stale_and_foreign_state(xuzhou: str, tmp_path: Pa
     for what, (form, words) in refusals.items():
         status, html = aspx(xuzhou, form)
         assert status == 500 and words in html and "应用程序中的服务器错误" in html, what
-        assert "CaseGgfwAll1_GridView1" not in html, what
+        assert "HeadStyleOfDataGridItemStyle" not in html, what
     assert "Validation of viewstate MAC failed" in aspx(xuzhou, refusals["forged viewstate"][0])[1]
     # A POST without any state is no postback to ASP.NET: the first page again, whatever page was asked for.
     status, html = aspx(xuzhou, {"__EVENTTARGET": "CaseGgfwAll1$Pager", "__EVENTARGUMENT": "5"})
@@ -574,17 +621,25 @@ def test_xuzhou_refuses_forged_stale_and_foreign_state(xuzhou: str, tmp_path: Pa
     assert "第 2/12 页" in aspx(xuzhou, good)[1]  # the genuine postback still works
 
 
-def test_xuzhou_detail_label_table_and_hidden_letters(xuzhou: str) -> None:
+def test_xuzhou_list_row_cells_and_detail_spans_by_id(xuzhou: str) -> None:
+    """The cells and ids the 2019 crawler read: 工单号 td[2], title td[3] (onclick), 类型, 办理部门, 办理状态 td[6];
+    span#CaseDetail_lbl_title, _requestDate, _content, _CaseType, _answerDate, _AnswerContent, _result."""
     letters = truth(xuzhou, "xuzhou")
-    letter = pick(letters, replied=True)
+    row = Selector(text=aspx(xuzhou)[1]).xpath("//tr[@class='HeadStyleOfDataGridItemStyle']")[0]
+    first = letters[0]
+    cells = [" ".join(row.xpath(f"./td[{n}]/font//text()").get("").split()) for n in range(1, 7)]
+    assert cells == ["1", first["letter_no"], first["title"], first["kind"], first["unit"], first["status"]]
+    letter = next(x for x in letters if x["public"] and x["reply"] and x["satisfaction"])
     detail = Selector(text=fetch(xuzhou + letter["detail_path"])[2].decode("gbk"))
-    table = {cell.xpath("normalize-space(.)").get(): cell.xpath("following-sibling::td[1]") for cell in
-             detail.css("table#tbDetail td.lbl")}
-    assert table["来信时间："].xpath("string()").get() == stamp(letter["posted_at"]).replace("-", "/")
-    assert table["信件编号："].xpath("string()").get() == letter["letter_no"]
-    assert table["办理状态："].xpath("string()").get() == letter["status"]
-    assert lines(table["来信内容："][0], ".//text()") == letter["body"]
-    assert lines(table["回复内容："][0], ".//text()") == letter["reply"]["text"]
+    span = {key: detail.xpath(f"//span[@id='CaseDetail_lbl_{key}']/text()").get("").strip() for key in
+            ("title", "requestDate", "CaseType", "answerDate", "result")}
+    assert span == {"title": letter["title"], "requestDate": stamp(letter["posted_at"]).replace("-", "/"),
+                    "CaseType": letter["kind"], "answerDate": stamp(letter["reply"]["replied_at"]).replace("-", "/"),
+                    "result": letter["satisfaction"]}
+    for key, text in (("content", letter["body"]), ("AnswerContent", letter["reply"]["text"])):
+        nodes = detail.xpath(f"//span[@id='CaseDetail_lbl_{key}']/node()").getall()
+        assert len(nodes) == 1 and nodes[0].strip().splitlines() == text.split("\n"), key  # one text node
     hidden = next(x for x in letters if not x["public"])
-    status, _, body = fetch(f"{xuzhou}/Case/detail.aspx?id={hidden['id']}")
-    assert status == 200 and Selector(text=body.decode("gbk")).css("span#lblMsg::text").get() == "该信件不存在或未公开。"
+    status, _, body = fetch(f"{xuzhou}/xzbmweb/ywxx/CaseDetail.aspx?caseid={hidden['id']}")
+    assert status == 200 and Selector(text=body.decode("gbk")).css("span#CaseDetail_lbl_msg::text").get() == \
+        "该工单不存在或未公开。"

@@ -48,7 +48,9 @@ def test_every_replica_platform_has_a_list_case_and_details_of_several_statuses(
 @pytest.mark.parametrize(("slug", "name", "old", "new", "field"), [
     ("dalian_szxx", "detail_closed", b'class="xj_title"', b'class="xj_heading"', "title"),
     ("changsha_szxx", "detail_replied_with_satisfaction", "浏览量".encode(), "阅读量".encode(), "views"),
-    ("tianjin_zmljl", "detail_replied", "发表人".encode("gbk"), "留言人".encode("gbk"), "author"),
+    ("tianjin_zmljl", "list_first_page", b"><span>", b"><em>", "title"),
+    ("xuzhou_12345", "detail_closed", b'id="CaseDetail_lbl_title"', b'id="CaseDetail_lblTitle"', "title"),
+    ("xuzhou_12345", "list_first_page", b"window.open(", b"openWindow(", "link"),
     ("hanweb_szxx", "detail_closed", '"td_label">来信时间'.encode(), '"td_label">提交时间'.encode(), "posted_at"),
     ("beijing_12345", "detail_replied", b'id="zanNum"', b'id="upNum"', "likes"),
     ("hanweb_szxx", "list_first_page", b" title=", b" data-title=", "title"),
