@@ -23,16 +23,17 @@ FLOOR_NAMES = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4, "地下室": 
 EDIT_NOTE = re.compile(r'<i class="pstatus">.*?</i>', re.DOTALL)  # 本帖最后由 X 于 … 编辑
 ANONYMOUS, DELETED = "匿名", "该用户已被删除"
 # What a div.locked without a body says, by the words of Discuz's language pack (lang_template.php).
-MODERATOR, BANNED, PAID, PASSWORD = "moderator", "banned", "paid", "password"
+MODERATOR, BANNED, PAID, PASSWORD, AUTHOR_ONLY = "moderator", "banned", "paid", "password", "author_only"
 LOCK_WORDS = ((PAID, ("购买主题", "才能浏览")), (MODERATOR, ("被管理员或版主屏蔽",)),
-              (BANNED, ("作者被禁止或删除",)), (PASSWORD, ("密码",)))
+              (BANNED, ("作者被禁止或删除",)), (PASSWORD, ("本帖为密码帖",)),
+              (AUTHOR_ONLY, ("此帖仅作者可见",)))  # a thread whose replies only its author may read
 
 
 @dataclass(frozen=True, slots=True)
 class PostView:
     """One floor. `text` is None when no body is shown; `locked` then says why (see LOCK_WORDS): a moderator
-    hid it, its author is banned, it is sold for a price (a purchase notice is not a moderator's doing), or it
-    asks for a password."""
+    hid it, its author is banned, it is sold for a price (a purchase notice is not a moderator's doing), it asks
+    for a password, or the thread shows its replies to its author only."""
 
     pid: str
     floor: int

@@ -204,6 +204,17 @@ def test_moderator_hidden_posts_say_so() -> None:
     assert any(post.locked for post in pages.parse_thread(recorded.snapshot).posts)
 
 
+@pytest.mark.parametrize(("notice", "why"), [("此帖仅作者可见", "author_only"),
+                                             ("本帖为密码帖 ，请输入密码", "password")])
+def test_other_notices_discuz_prints_instead_of_a_body_are_known(notice: str, why: str) -> None:
+    recorded = case(DEFAULT, "thread_locked_post")
+    body = recorded.snapshot.body.decode()
+    for shown in ("提示: <em>该帖被管理员或版主屏蔽</em>", "提示: <em>作者被禁止或删除 内容自动屏蔽</em>"):
+        body = body.replace(shown, notice)
+    read = pages.parse_thread(dataclasses.replace(recorded.snapshot, body=body.encode()))
+    assert {post.locked for post in read.posts} == {None, why}
+
+
 def test_a_notice_no_variant_shows_is_a_layout_change() -> None:
     recorded = case(DEFAULT, "thread_locked_post")
     body = recorded.snapshot.body.decode()
