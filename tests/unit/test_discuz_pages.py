@@ -80,7 +80,7 @@ def test_unreadable_dates_raise() -> None:
 
 
 # --- board list ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("slug", ["discuz_demo", "discuz_demo_gbk"])
+@pytest.mark.parametrize("slug", ["discuz_demo", "discuz_demo_gbk", "discuz_demo_x35", "discuz_demo_x5"])
 def test_board_list_puts_pinned_threads_first_and_reads_relative_last_posts(slug: str) -> None:
     recorded = case(slug, "list_first_page")
     listing = pages.parse_board(recorded.snapshot)
@@ -117,7 +117,7 @@ def test_edit_note_is_not_part_of_the_body() -> None:
     assert opening.text == recorded.expected["body"]
 
 
-@pytest.mark.parametrize("slug", ["discuz_demo", "discuz_demo_gbk"])
+@pytest.mark.parametrize("slug", ["discuz_demo", "discuz_demo_gbk", "discuz_demo_x35", "discuz_demo_x5"])
 def test_locked_posts_are_skipped_and_counted(slug: str) -> None:
     recorded = case(slug, "thread_locked_post")
     page = pages.parse_thread(recorded.snapshot)
