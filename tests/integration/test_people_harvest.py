@@ -182,22 +182,27 @@ def test_throttled_calls_that_fail_for_good_hold_the_cursor_and_the_next_run_los
         tmp_path: Path, sqlite_url: str) -> None:
     slug = "people_strict"
     folder = definition(tmp_path, slug, max_attempts=1, backoff_s=0.05)
-    with site(tmp_path, per_board=10, rate_per_s=3) as urls:  # 3 calls at once, then 3 a second: FAST overruns it
+    with site(tmp_path, per_board=10) as urls:
         base = urls["people"]
         config = write_config(tmp_path, sqlite_url, {slug: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
                               overrides={slug: FAST})
+        boards = {fid: [m["tid"] for m in control(base, f"people/messages?fid={fid}")] for fid in BOARDS}
+        refused = {boards["559"][3], boards["1007"][6]}  # newest first: older ones on both sides of each
+        control(base, "people/refuse", {"tids": sorted(refused)})  # blocked by the WAF on every attempt
         first = harvest(config)
         first_run, first_cursors, first_stored = latest_run(sqlite_url, slug), cursors(sqlite_url, slug), stored(
             sqlite_url, slug)
+        control(base, "people/refuse", {"tids": []})
         definition(tmp_path, slug, max_attempts=8, backoff_s=0.2)  # same platform, patient this time
-        throttled_before = control(base, "people/waf", {"rate_per_s": 0, "storm": 3})["throttled"]
-        second = harvest(config)
+        throttled_before = control(base, "people/waf", {"rate_per_s": 3, "storm": 3})["throttled"]
+        second = harvest(config)  # 3 calls at once, then 3 a second: FAST overruns it, patience gets through
         site_truth, throttled = truth(base), control(base, "stats")["rate_limited"] - throttled_before
     assert first.returncode == 1 and (first_run["outcome"], first_run["failure_class"]) == ("failed", "blocked")
-    assert len(first_stored) < len(site_truth)
-    for fid, cursor in first_cursors.items():  # everything at or below a written cursor is stored
-        below = {tid for tid, m in site_truth.items() if str(m["fid"]) == fid and cursor and m["tid"] <= cursor}
-        assert below <= set(first_stored), fid
+    assert set(first_stored) == set(site_truth) - {str(tid) for tid in refused}  # nothing else was lost
+    for fid, tids in boards.items():  # each cursor stops below its board's refused message, not before
+        cursor, gap = first_cursors[fid], next(tid for tid in tids if tid in refused)
+        assert cursor == max(tid for tid in tids if tid < gap), fid
+        assert {str(tid) for tid in tids if tid <= cursor} <= set(first_stored)
     assert second.returncode == 0, second.stderr[-3000:]
     assert throttled >= 3  # the WAF answered 429, a 403 page and an empty 200 in turn
     assert_matches_truth(stored(sqlite_url, slug), site_truth)
@@ -231,10 +236,14 @@ def test_a_first_harvest_with_a_backfill_window_reads_only_that_far_back_then_go
     assert cursors(sqlite_url, slug) == newest_per_board(after)
 
 
-def test_an_app_code_rotation_mid_harvest_is_survived(tmp_path: Path, sqlite_url: str) -> None:
+def test_an_app_code_rotation_mid_harvest_is_survived_by_the_api_path_alone(tmp_path: Path, sqlite_url: str) -> None:
+    """No browser to fall back on: the guard reads the new appCode from a shell and signs the refused calls again."""
+    slug = "people_api_only"
+    folder = definition(tmp_path, slug, browser_fallback=False)
     with site(tmp_path, per_board=30) as urls:
         base = urls["people"]
-        config = write_config(tmp_path, sqlite_url, {SLUG: base}, overrides={SLUG: {"download_delay": 0.02}})
+        config = write_config(tmp_path, sqlite_url, {slug: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
+                              overrides={slug: {"download_delay": 0.02}})
         crawl = subprocess.Popen([sys.executable, "-m", "harvester", "harvest"], cwd=ROOT, text=True,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=harvester_env(config))
         deadline = time.monotonic() + 60
@@ -246,8 +255,113 @@ def test_an_app_code_rotation_mid_harvest_is_survived(tmp_path: Path, sqlite_url
     assert crawl.returncode == 0, out + err[-3000:]
     assert stats["appCode"] == release["appCode"] and stats["signature_failures"] >= 1
     assert stats["requests"]["/threads/list"] == 2  # the warm-up, and one re-read for every refused call
-    assert_matches_truth(stored(sqlite_url), site_truth)
-    assert latest_run(sqlite_url)["outcome"] == "succeeded"
+    assert "/threads/content" not in stats["requests"] and "going on in the browser" not in err  # no browser
+    assert_matches_truth(stored(sqlite_url, slug), site_truth)
+    assert latest_run(sqlite_url, slug)["outcome"] == "succeeded"
+
+
+# --- every real variant of the answers, through the same spider ----------------------------------------
+VARIED = "people_variants"  # one definition, rewritten per run: the signed lists, or queryThreadsList
+PLAIN = {"last_item_field": True, "list_rows_max": 50, "content_time": "dateline", "data_type": True}
+ALL_OFF = {"last_item_field": False, "list_rows_max": 10, "content_time": "createDateline", "data_type": False}
+VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {  # name: (replica variant, spider options)
+    "without_last_item_field": ({"last_item_field": False}, {}),
+    "signed_lists_capped_at_10_rows": ({"list_rows_max": 10}, {}),
+    "query_threads_list_envelope": ({"last_item_field": False}, {"list_api": "form"}),
+    "content_with_create_dateline": ({"content_time": "createDateline"}, {}),
+    "content_without_data_type": ({"data_type": False}, {}),
+    "all_of_them_at_once": (ALL_OFF, {}),
+}
+LIST_CALLS = ("/v1/threads/list/df", "/threads/queryThreadsList")
+
+
+def list_calls(made: dict[str, int]) -> int:
+    return sum(made.get(path, 0) for path in LIST_CALLS)
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two boards of 45 messages (a full page of 30 rows and a short one of 15) harvested once per variant of the
+    site's answers, each into a store of its own; then the plain variant's store harvested on incrementally while
+    the site changes its answers under it (every variant at once, then the queryThreadsList lists)."""
+    tmp = tmp_path_factory.mktemp("people_variants")
+    seen: dict[str, Any] = {"runs": {}}
+    with site(tmp, per_board=45) as urls:
+        base = urls["people"]
+
+        def run(name: str, replica: dict[str, Any], spider: dict[str, Any], **env: str) -> dict[str, Any]:
+            folder = definition(tmp, VARIED, **spider)
+            control(base, "people/variant", {**PLAIN, **replica})
+            control(base, "stats/reset", {})
+            db_url = f"sqlite:///{tmp / (name + '.db')}"
+            config = write_config(tmp, db_url, {VARIED: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
+                                  overrides={VARIED: FAST})
+            result = harvest(config, **env)
+            assert result.returncode == 0, f"{name}: " + result.stderr[-3000:]
+            return {"requests": requests_made(base), "run": latest_run(db_url, VARIED),
+                    "stored": stored(db_url, VARIED), "cursors": cursors(db_url, VARIED)}
+
+        seen["runs"]["plain"] = run("plain", {}, {})
+        seen["truth"] = truth(base)
+        for name, (replica, spider) in VARIANTS.items():
+            seen["runs"][name] = run(name, replica, spider)
+        moves = []
+        for name, replica, spider in (("changed", ALL_OFF, {}), ("form_after", {}, {"list_api": "form"})):
+            moves.append(control(base, "advance", {"steps": 2}))
+            seen[name] = run("plain", replica, spider, HARVESTER_RECHECK_AFTER_HOURS="0")
+            seen[name]["truth"] = truth(base)
+        seen["moves"] = moves
+        yield seen
+
+
+def comparable(messages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {key: {k: v for k, v in m.items() if k not in VOLATILE} for key, m in messages.items()}
+
+
+def test_the_plain_variant_reads_every_message_with_two_list_calls_per_board(variants: dict[str, Any]) -> None:
+    plain = variants["runs"]["plain"]
+    assert len(variants["truth"]) == 90
+    assert_matches_truth(plain["stored"], variants["truth"])
+    assert list_calls(plain["requests"]) == 4  # 30 + 15 per board: the short page ends it, no third call
+    assert plain["cursors"] == newest_per_board(variants["truth"])
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_each_variant_is_harvested_into_identical_messages(variants: dict[str, Any], name: str) -> None:
+    run, plain = variants["runs"][name], variants["runs"]["plain"]
+    assert comparable(run["stored"]) == comparable(plain["stored"])
+    assert (run["run"]["outcome"], run["run"]["new"], run["run"]["quarantined"]) == ("succeeded", 90, 0)
+    assert run["cursors"] == plain["cursors"]
+    assert run["requests"]["/v1/threads/content"] == 90
+
+
+@pytest.mark.parametrize(("name", "calls"), [
+    ("without_last_item_field", {"/v1/threads/list/df": 4}),  # no cursor field: the last tid and a short page
+    ("signed_lists_capped_at_10_rows", {"/v1/threads/list/df": 10}),  # 10 of 30 is not the end: 10,10,10,10,5
+    ("query_threads_list_envelope", {"/threads/queryThreadsList": 10}),  # ~10 rows whatever pageSize asks
+])
+def test_paging_goes_by_the_last_tid_and_stops_on_the_first_short_page(
+        variants: dict[str, Any], name: str, calls: dict[str, int]) -> None:
+    made = variants["runs"][name]["requests"]
+    assert {path: made[path] for path in LIST_CALLS if path in made} == calls
+
+
+@pytest.mark.parametrize(("step", "move"), [("changed", 0), ("form_after", 1)])
+def test_incremental_runs_go_on_while_the_site_changes_its_answers(variants: dict[str, Any], step: str,
+                                                                    move: int) -> None:
+    after, new = variants[step], {str(tid) for tid in variants["moves"][move]["new"]}
+    assert new and set(after["stored"]) == set(after["truth"])
+    assert_matches_truth({t: after["stored"][t] for t in new}, {t: after["truth"][t] for t in new})
+    assert after["cursors"] == newest_per_board(after["truth"])
+    assert (after["run"]["outcome"], after["run"]["new"], after["run"]["quarantined"]) == ("succeeded", len(new), 0)
+    assert list_calls(after["requests"]) == 2  # one page per board: the cursor and the look-back are on it
+
+
+def test_a_site_changing_every_answer_at_once_loses_no_move_of_an_open_message(variants: dict[str, Any]) -> None:
+    """The first incremental run re-reads every open message (none has been backed off yet): all of them read
+    through answers without lastItem, capped at 10 rows, with createDateline and without dataType."""
+    assert_matches_truth(variants["changed"]["stored"], variants["changed"]["truth"])
+    assert variants["moves"][0]["assigned"] or variants["moves"][0]["replied"]
 
 
 # --- messages published late, below the cursor ----------------------------------------------------
