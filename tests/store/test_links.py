@@ -11,7 +11,7 @@ from harvester.schema import Message
 from harvester.store import links
 from harvester.store.db import Store
 from tests.store.builders import POSTED, letter, store_batch
-from tests.unit.test_textsim import COPY, LETTER, OTHER, PATTERN
+from tests.unit.test_textsim import COPY, HEATING, LETTER, OTHER, PARKING, PATTERN
 
 MAYOR = dict(platform="jact_demo", title="小区门口道路施工后一直未恢复")
 PEOPLE = dict(platform="people_demo", title="锦绣花园小区门口道路问题", board_id="1007", addressee="杭州市市长")
@@ -103,3 +103,17 @@ def test_hashes_held_by_too_many_sketches_are_not_looked_up(store: Store, run_id
     monkeypatch.setattr(links, "COMMON", 100)
     store_linking(store, [letter("25445484", body=COPY + "盼复", **PEOPLE)], run_id)
     assert len({g for g in groups(store).values() if g is not None}) == 1
+
+
+def test_two_citizens_letters_on_one_template_stay_apart(store: Store, run_id: int) -> None:
+    """Another flat's heating complaint, another estate's question: the same words, other people (real Dalian
+    letters of this kind scored up to 0.826); a copy of one of them in the same batch still links."""
+    store_linking(store, [
+        letter("11", body=HEATING, **MAYOR), letter("12", body=HEATING.replace("12号楼3单元402", "27号楼1单元603"),
+                                                     **MAYOR),
+        letter("13", body=PARKING, **MAYOR), letter("14", body=PARKING.replace("南湖新城", "东港丽景"), **PEOPLE),
+        letter("15", body=PARKING.replace("，", ","), **PEOPLE)], run_id)
+    found = groups(store)
+    assert found[("jact_demo", "11")] is None and found[("jact_demo", "12")] is None
+    assert found[("jact_demo", "13")] == found[("people_demo", "15")] is not None
+    assert found[("people_demo", "14")] is None
