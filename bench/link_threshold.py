@@ -211,7 +211,8 @@ def review(found: list[tuple[float, int, int]], letters: list[Letter], low: floa
         a, b = normalised(letters[i].body), normalised(letters[j].body)
         ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
         changed = [(a[i1:i2][:20], b[j1:j2][:20]) for tag, i1, i2, j1, j2 in ops if tag != "equal"][:4]
-        days = abs((letters[i].posted - letters[j].posted).days) if letters[i].posted and letters[j].posted else None
+        first, second = letters[i].posted, letters[j].posted
+        days = abs((first - second).days) if first is not None and second is not None else None
         print(f"  {score:.3f} {days}d #{i} {letters[i].title[:16]} | #{j} {letters[j].title[:16]} | {changed}")
 
 
