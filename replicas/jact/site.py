@@ -87,6 +87,7 @@ class JactReplica:
         app.router.add_get(LIST_PATH, self.list_page)
         for path in dataproxy.PATHS:
             app.router.add_post(path, self.list_proxy)
+            app.router.add_get(path, self.list_proxy)  # a Java action answers GET too (inferred); sysid in the query
         app.router.add_get(DETAIL_PATH, self.detail_page)
         app.router.add_post(CONTROL_PREFIX + "jact/break", self.break_letter)
         app.router.add_post(CONTROL_PREFIX + "jact/hide", self.hide_letter)
@@ -161,7 +162,7 @@ class JactReplica:
             return self._not_found("您访问的页面不存在。")
         if (answer := self._mode_answer(request)) is not None:
             return answer
-        form = await request.post()
+        form = await request.post() if request.method == "POST" else request.query
         start = max(1, _int_param(request, "startrecord") or 1)
         end = _int_param(request, "endrecord") or start + 56
         if self.mode == "empty" or form.get("sysid") != self.sysid:
