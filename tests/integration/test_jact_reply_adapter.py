@@ -77,8 +77,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 def public_cells(base: str, transact_id: int) -> dict[str, str]:
     url = f"{base}/jact/front/mailpubdetail.do?transactId={transact_id}&sysid=6"
     page = Selector(text=urllib.request.urlopen(url, timeout=10).read().decode("utf-8"))
-    return {row.css("td.list_pd1::text").get("").rstrip("："): row.css("td.list_pd2").xpath("string()").get("")
-            for row in page.css("tr.trbg02")}
+    # label/value cell pairs, one or two a row, the reply's table included (any layout the replica serves)
+    return {td.xpath("string()").get("").strip().rstrip("："): td.xpath("string(following-sibling::td[1])").get("")
+            for td in page.xpath("//tr/td[position() mod 2 = 1]")}
 
 
 def test_a_posted_reply_gets_the_platforms_id_and_shows_on_the_public_detail(desk: Desk) -> None:

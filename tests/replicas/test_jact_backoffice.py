@@ -172,8 +172,9 @@ def test_a_reply_is_published_on_the_public_detail_page_as_replied(
     assert status == 200 and tip(body).startswith("回复成功") and reply_id == f"R{letter['id']}01"
     detail = Selector(text=urllib.request.urlopen(
         f"{base}/jact/front/mailpubdetail.do?transactId={letter['id']}&sysid=6", timeout=10).read().decode())
-    cells = {row.css("td.list_pd1::text").get("").rstrip("："): row.css("td.list_pd2").xpath("string()").get("")
-             for row in detail.css("tr.trbg02")}
+    # label/value cell pairs, one or two a row, the reply's table included (any layout the replica serves)
+    cells = {td.xpath("string()").get("").strip().rstrip("："): td.xpath("string(following-sibling::td[1])").get("")
+             for td in detail.xpath("//tr/td[position() mod 2 = 1]")}
     assert cells["处理状态"] == "已回复" and cells["办理单位"] == unit
     assert cells["回复内容"] == text.replace("\r\n", "") and cells["回复时间"] == "2026-11-20 09:00:00"
     truth = letters(base)[letter["id"]]
