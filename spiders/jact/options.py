@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.config import ConfigError
 
 LISTS = ("dataproxy", "pageindex")
@@ -37,8 +38,14 @@ def _positive(value: Any, name: str, source: str) -> int:
     return value
 
 
+KNOWN = frozenset({"list", "list_path", "perpage", "group_size", "form", "checks", *CHALLENGE_OPTIONS})
+
+
 def parse_options(options: Mapping[str, Any], source: str) -> JactOptions:
-    """The jact options of a definition (family keys only; others, such as the challenge's, are ignored)."""
+    """Validate a definition's `[options]` for a jact mailbox; errors name the file and the key."""
+    unknown = set(options) - KNOWN
+    if unknown:
+        raise ConfigError(f"{source}: unknown jact option(s) {sorted(unknown)}; known {sorted(KNOWN)}")
     kind = options.get("list", "dataproxy")
     if kind not in LISTS:
         raise ConfigError(f"{source}: options.list must be one of {list(LISTS)}, got {kind!r}")

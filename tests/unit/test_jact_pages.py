@@ -120,10 +120,16 @@ def test_requests_ask_record_ranges_of_perpage_times_group_size() -> None:
                                                 ({"perpage": 0}, "options.perpage"),
                                                 ({"group_size": "3"}, "options.group_size"),
                                                 ({"list_path": "jact/front/x.do"}, "options.list_path"),
-                                                ({"form": {"sysid": 84}}, "options.form")])
+                                                ({"form": {"sysid": 84}}, "options.form"),
+                                                ({"lists": "pageindex"}, "unknown jact option")])
 def test_option_mistakes_name_the_file_and_field(options: dict[str, object], field: str) -> None:
     with pytest.raises(ConfigError, match=f"t.toml: {field}"):
         parse_options(options, "t.toml")
+
+
+def test_challenge_and_check_options_are_not_jact_mistakes() -> None:
+    parsed = parse_options({"solve_challenges": "all", "challenge_max_solves": 3, "checks": {}}, "t.toml")
+    assert parsed == JactOptions()
 
 
 def test_a_reply_table_without_its_letter_table_is_not_a_letter() -> None:
@@ -135,3 +141,15 @@ def test_a_reply_table_without_its_letter_table_is_not_a_letter() -> None:
                    fetched_at=FETCHED, headers={"content-type": "text/html; charset=UTF-8"})
     with pytest.raises(LayoutChanged, match="label '来信时间' not found"):
         pages.parse_detail(cut, "jact_demo", "http://127.0.0.1:8601", Board("6", "市长信箱"), "48002")
+
+
+def test_platform_check_finds_a_jact_option_mistake_without_fetching() -> None:
+    from dataclasses import replace
+
+    from harvester.platform_check import definition_problem
+    from harvester.registry import BUILTIN_DIR, load_definition
+
+    spec = load_definition(BUILTIN_DIR / "jact_demo.toml")
+    assert definition_problem(spec) is None
+    problem = definition_problem(replace(spec, options={"list": "pageIndex"}))
+    assert problem is not None and "jact_demo.toml" in problem and "options.list" in problem
