@@ -16,6 +16,7 @@ from harvester.spiderloader import spider_class_for
 # Families whose spiders parse `options` when they start: (options, source) -> parsed options or ConfigError.
 OPTION_PARSERS = {
     "discuz": "spiders.discuz.options.parse_options",
+    "jact": "spiders.jact.options.parse_options",
     "people": "spiders.people.options.parse_options",
 }
 
