@@ -117,6 +117,23 @@ def test_two_different_author_links_on_one_post_are_a_layout_change() -> None:
         pages.parse_thread(broken)
 
 
+def test_anonymous_posts_and_deleted_members_have_no_link_but_a_name() -> None:
+    """viewthread_node.htm: an anonymous post shows 匿名 in the left column (no link); a deleted member's name is
+    followed by 该用户已被删除."""
+    recorded = case(DEFAULT, "thread_official_reply")
+    page = pages.parse_thread(recorded.snapshot)
+    first, second = page.posts[0], page.posts[1]
+    link = '<div class="pi"><div class="authi"><a href="space-uid-{uid}.html" target="_blank" class="xw1">{name}</a></div></div>'
+    body = recorded.snapshot.body.decode()
+    uids = {post.author: body.split(f'class="xw1">{post.author}<')[0].rsplit("space-uid-", 1)[1].split(".")[0]
+            for post in (first, second)}
+    body = body.replace(link.format(uid=uids[first.author], name=first.author), '<div class="pi">匿名</div>', 1)
+    body = body.replace(link.format(uid=uids[second.author], name=second.author),
+                        f'<div class="pi">{second.author} <em>该用户已被删除</em></div>', 1)
+    read = pages.parse_thread(dataclasses.replace(recorded.snapshot, body=body.encode()))
+    assert (read.posts[0].author, read.posts[1].author) == ("匿名", second.author)
+
+
 # --- page 2 and later ----------------------------------------------------------------------------------------
 def test_later_pages_have_div_tath_and_no_counters() -> None:
     recorded = case(DEFAULT, "thread_multipage_p2")
