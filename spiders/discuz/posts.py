@@ -20,6 +20,7 @@ from spiders.discuz.dates import clean, discuz_time
 
 # Names sites give their first floors through postnocustom (the common set; others are read by position).
 FLOOR_NAMES = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4, "地下室": 5}
+STUCK = re.compile(r"来自\s*(\d+)")
 EDIT_NOTE = re.compile(r'<i class="pstatus">.*?</i>', re.DOTALL)  # 本帖最后由 X 于 … 编辑
 ANONYMOUS, DELETED = "匿名", "该用户已被删除"
 # What a div.locked without a body says, by the words of Discuz's language pack (lang_template.php).
@@ -63,6 +64,9 @@ def floor_number(label: Selector, what: str) -> int | None:
             raise LayoutChanged(f"{what}: floor {clean(number)!r} is not a number")
         return int(clean(number))
     name = text_of(label)
+    stuck = STUCK.match(name)
+    if stuck:  # a reply pinned above the others (置顶回复): 来自 N# with the settop icon
+        return int(stuck.group(1))
     if name in FLOOR_NAMES:
         return FLOOR_NAMES[name]
     bare = name.rstrip("#楼").strip()

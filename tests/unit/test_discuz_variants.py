@@ -172,6 +172,14 @@ def test_floor_labels_of_each_variant_read_as_numbers(slug: str, shown: str) -> 
     assert [post.floor for post in pages.parse_thread(recorded.snapshot).posts] == list(range(1, 11))
 
 
+def test_a_reply_pinned_to_the_top_keeps_its_floor() -> None:
+    """viewthread_node.htm, isstick: <img settop.png> 来自 N# (postno without its <sup>)."""
+    recorded = case(DEFAULT, "thread_multipage_p1")
+    pinned = edited(recorded.snapshot, "<em>5</em><sup>#</sup>",
+                    '<img src ="static/image/common/settop.png" title="置顶回复" class="vm" /> 来自 5#')
+    assert [post.floor for post in pages.parse_thread(pinned).posts] == list(range(1, 11))
+
+
 def test_a_floor_name_of_the_sites_own_is_numbered_by_position_on_page_one_only() -> None:
     first = case("discuz_demo_x35", "thread_multipage_p1")
     renamed = edited(first.snapshot, ">沙发<", ">二楼<")
