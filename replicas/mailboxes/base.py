@@ -137,9 +137,13 @@ class MailboxSite:
             self._index = {self.site_id(letter): letter for letter in self.world.letters}
         return self._index.get(key)
 
+    def ordered(self, letters: list[Letter]) -> list[Letter]:
+        """Letters (newest first) in the order the site's list shows them; most lists keep that order."""
+        return letters
+
     def listed(self) -> list[Letter]:
-        """The letters the list shows, newest first."""
-        return self.world.newest_first(public_only=self.public_only)
+        """The letters the list shows, in its order."""
+        return self.ordered(self.world.newest_first(public_only=self.public_only))
 
     def status(self, letter: Letter) -> str:
         return self.labels[letter.stage]
@@ -173,7 +177,7 @@ class MailboxSite:
         }
 
     async def _truth(self, _: web.Request) -> web.Response:
-        return web.json_response([self.truth(letter) for letter in self.world.newest_first()])
+        return web.json_response([self.truth(letter) for letter in self.ordered(self.world.newest_first())])
 
     def html(self, text: str, status: int = 200) -> web.Response:
         # A GBK build is an old deployment: no charset in the header, only in the meta tag.

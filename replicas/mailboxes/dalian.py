@@ -19,16 +19,20 @@ PROFILE = Profile(city="大连市", districts=("中山区", "西岗区", "沙河
                   hotline=True)
 # gdIds look like Hibernate uuid.hex values: ff808081 (address) + the server's start time (8 hex) + the record's
 # creation time in ms (12 hex) + a counter (4 hex), e.g. ff808081679c56900167ee8e3d4c24e7 (seen in 3,773 real
-# links; the list follows them in descending order). One server here, so the start part is a constant.
+# links; the list follows them in descending order, 0 inversions in 3,772 neighbours). The start part changes
+# when a server restarts; a letter made by a server started later sorts above every letter of the others.
 GDID_PREFIX = "ff808081679c5690"
+LATER_SERVER = "ff80808167a1d2c0"
 
 
 @dataclass(frozen=True)
 class DalianOptions(Options):
     """`shared_every`: about every n-th letter gets the number of the letter before it when both were posted
-    the same day (the real site did this twice in 3,773 letters; 0 never)."""
+    the same day (the real site did this twice in 3,773 letters; 0 never). `pinned_every`: every n-th letter
+    is made by a server started later, so it stays above all newer letters of the main one (0 never)."""
 
     shared_every: int = 20
+    pinned_every: int = 0
 
 
 def _layout(charset: str, title: str, content: str) -> str:
@@ -55,10 +59,19 @@ class DalianSite(MailboxSite):
     def __init__(self, name: str, seed: int, options: DalianOptions) -> None:
         super().__init__(name, seed, options)
         self._numbers: dict[int, str] = {}
+        self._pinned: set[int] = set()
 
     def site_id(self, letter: Letter) -> str:
+        if len(self._numbers) != len(self.world.letters):
+            self._number_all()
         millis = int(letter.posted_at.timestamp()) * 1000 + int(letter.token[:3], 16) % 1000
-        return f"{GDID_PREFIX}{millis:012x}{letter.token[-4:]}"
+        prefix = LATER_SERVER if letter.serial in self._pinned else GDID_PREFIX
+        return f"{prefix}{millis:012x}{letter.token[-4:]}"
+
+    def ordered(self, letters: list[Letter]) -> list[Letter]:
+        """By gdId, descending, like the real list: a letter of the later server above all of the main one's
+        (row 170 of the 2019 list, G20181106-0026, sits above letters up to 2018-11-21)."""
+        return sorted(letters, key=self.site_id, reverse=True)
 
     def letter_no(self, letter: Letter) -> str:
         """G + posting date + daily sequence; a letter posted the same day as the one before may get that
@@ -69,13 +82,14 @@ class DalianSite(MailboxSite):
         return self._numbers[letter.serial]
 
     def _number_all(self) -> None:
-        """Numbers in posting order; letters only ever join at the end, so a number never changes."""
+        """Numbers in posting order; each depends only on the letters before it, and letters only join at the
+        end, so a number never changes."""
         every, since, previous = self.options.shared_every, 0, None
-        for letter in self.world.letters:
+        pinned = self.options.pinned_every
+        for position, letter in enumerate(self.world.letters, start=1):
             since += 1
-            if letter.serial in self._numbers:
-                previous = letter
-                continue
+            if pinned and position % pinned == 0:
+                self._pinned.add(letter.serial)
             same_day = previous is not None and previous.posted_at.date() == letter.posted_at.date()
             if every and since >= every and same_day and previous is not None:
                 self._numbers[letter.serial], since = self._numbers[previous.serial], 0
@@ -85,6 +99,11 @@ class DalianSite(MailboxSite):
 
     def detail_path(self, letter: Letter) -> str:
         return f"{BASE}/detail.jspx?gdId={self.site_id(letter)}"
+
+    def extra_truth(self, letter: Letter) -> dict[str, Any]:
+        if len(self._numbers) != len(self.world.letters):
+            self._number_all()
+        return {"pinned": letter.serial in self._pinned}
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get(BASE + "/xjlb.jspx", self.slow(self.list_page))
@@ -153,7 +172,7 @@ class DalianSite(MailboxSite):
 
 def create(name: str, seed: int, **options: Any) -> DalianSite:
     """Build the replica; `options` may be strings (letters, per_page, new_per_step, latency_ms, charset,
-    shared_every)."""
+    shared_every, pinned_every)."""
     parsed = DalianOptions.parse(name, options, per_page=15)
     assert isinstance(parsed, DalianOptions)
     return DalianSite(name, int(seed), parsed)

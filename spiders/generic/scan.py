@@ -57,13 +57,16 @@ class KeyScan:
             return None
         return oldest([k for k in (self.old_cursor, self.floor) if k is not None])
 
-    def reached(self, oldest_on_page: str | None, unknown: Iterable[str] = ()) -> bool:
-        """Whether paging may stop after this page: it reaches the stop key, and no letter on it that the store
-        does not know sorts at or below that key. Such a letter means the list is not in key order here (a
-        letter published late, 大连's lists ordered by gdId with older numbers among newer ones), so the next
-        page may hold more letters the store lacks."""
+    def reached(self, oldest_on_page: str | None, unknown: Iterable[str] = (), last_known: bool = True) -> bool:
+        """Whether paging may stop after this page: it reaches the stop key, its last letter is one the store
+        knows, and no letter on it that the store does not know sorts at or below the stop key.
+
+        On a list in key order the last two conditions always hold once the first does. They matter where the
+        order is another one: 大连 lists by gdId, so a letter made by a server started later stays above newer
+        letters with older numbers (the page then reaches the key while its new letters run on to the next
+        page), and a letter published late shows an old number among new ones."""
         stop = self.stop_at()
-        if stop is None or oldest_on_page is None or order_key(oldest_on_page) > order_key(stop):
+        if stop is None or oldest_on_page is None or order_key(oldest_on_page) > order_key(stop) or not last_known:
             return False
         return all(order_key(key) > order_key(stop) for key in unknown)
 

@@ -35,6 +35,7 @@ class GenericSpider(HarvestSpider):
     name = "generic"
     definition: ClassVar[Definition]
     key_scans: dict[str, KeyScan]
+    public_numbers: set[str]  # letter numbers public rows showed this run (a number may name two letters)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -47,6 +48,7 @@ class GenericSpider(HarvestSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, GenericSpider)
         spider.key_scans = {}
+        spider.public_numbers = set()
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -105,12 +107,15 @@ class GenericSpider(HarvestSpider):
             self.count(EMPTY_BY_DESIGN)
         public = [row for row in listing.public if row.id]
         self.count("skipped", len(listing.rows) - len(public))  # not public: nothing to read
-        yield from withdrawn_rows(self.store, self.name, [row for row in listing.rows if not row.public])
+        self.public_numbers.update(str(row.values["letter_no"]) for row in public if row.values.get("letter_no"))
+        yield from withdrawn_rows(self.store, self.name, [row for row in listing.rows if not row.public],
+                                  self.public_numbers)
         known = self.known_states(str(row.id) for row in public)
         yield from self.changed_letters(board, scan, public, known)
         keys = [self.key_of(row) for row in public]
         unknown = [self.key_of(row) for row in public if str(row.id) not in known]
-        if listing.more and not scan.reached(oldest(keys), unknown):
+        last_known = bool(public) and str(public[-1].id) in known
+        if listing.more and not scan.reached(oldest(keys), unknown, last_known):
             yield self.list_request(board, page + 1, listing.carried)
         else:
             scan.list_complete = True

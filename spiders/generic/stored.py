@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from harvester.definition import Definition
@@ -44,9 +45,13 @@ def stored_records(store: Store, platform: str, external_ids: list[str]) -> dict
     return {i: record for i, record in found.items() if record is not None}
 
 
-def withdrawn_rows(store: Store, platform: str, rows: list[Row]) -> list[MessageWithdrawn]:
-    """Letters we stored that the list now shows as not public, found by their letter number."""
-    numbers = {str(row.values["letter_no"]) for row in rows if row.values.get("letter_no")}
+def withdrawn_rows(store: Store, platform: str, rows: list[Row], shown_public: Collection[str] = ()) -> \
+        list[MessageWithdrawn]:
+    """Letters we stored that the list now shows as not public, found by their letter number.
+
+    A number that a public row shows too (`shown_public`) names another letter: 大连 gave one number to two
+    letters, and hiding the public one because its twin is not public would lose it."""
+    numbers = {str(row.values["letter_no"]) for row in rows if row.values.get("letter_no")} - set(shown_public)
     if not numbers:
         return []
     with store.transaction() as repo:

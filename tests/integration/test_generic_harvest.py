@@ -29,6 +29,7 @@ LETTERS = 40
 DALIAN_PAGE = 20  # Dalian lists every letter, public or not; with 40 letters page 1 then holds a private one
 DALIAN_SHARED = 6  # about every 6th letter takes the number of the same-day letter before it (seed 7: one pair
 # among the first 40, and one stored letter whose number a new letter takes after six steps)
+DALIAN_PINNED = 10  # every 10th letter made by a later-started server: it stays on top of the gdId-ordered list
 TIANJIN_BOARDS = ("1001000000000000", "1002000000000000")  # two deptIds, one list each
 TRS_PAGE = 10  # fewer than the public letters six steps add: the stored ones are pushed off index.html
 SCORES = {"满意": 5, "基本满意": 3, "不满意": 1}
@@ -65,7 +66,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     with replica_process(tmp_path_factory.mktemp("mailboxes"), [*SITES, "jact"],
                          options={**{name: {"letters": LETTERS} for name in [*SITES, "jact"]},
                                   "dalian": {"letters": LETTERS, "per_page": DALIAN_PAGE,
-                                             "shared_every": DALIAN_SHARED},
+                                             "shared_every": DALIAN_SHARED, "pinned_every": DALIAN_PINNED},
                                   "trs": {"letters": LETTERS, "per_page": TRS_PAGE}}) as urls:
         yield urls
 
@@ -197,7 +198,8 @@ def test_the_board_cursor_is_the_newest_letter_in_the_site_order(rounds: dict[st
 def test_dalian_letters_sharing_a_number_are_all_stored_and_the_harvest_still_stops_at_its_cursor(
         rounds: dict[str, Any]) -> None:
     """大连 gave two different letters one number (G20180321-0036, twice in 3,773 real letters). Both are stored,
-    a new letter taking the number of a stored one is created, and the rerun still reads one list page."""
+    a new letter taking the number of a stored one is created, a twin listed as not public does not hide the
+    public one, and the rerun still reads one list page."""
     first, rerun, after = rounds["first"], rounds["rerun"], rounds["after"]
 
     def shared(truth: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -215,6 +217,12 @@ def test_dalian_letters_sharing_a_number_are_all_stored_and_the_harvest_still_st
                if e["platform"] == "dalian_szxx" and e["kind"] == "created"}
     for ids in taken.values():
         assert ids <= set(after.stored["dalian_szxx"]) and ids - set(first.stored["dalian_szxx"]) <= created
+    public_numbers = {x["letter_no"] for x in after.truth["dalian"] if x["public"]}
+    private_twins = {x["letter_no"] for x in after.truth["dalian"] if not x["public"]} & public_numbers
+    assert private_twins, "precondition: a number shared by a public and a non-public letter"
+    for letter in after.truth["dalian"]:
+        if letter["public"] and letter["letter_no"] in private_twins:
+            assert after.stored["dalian_szxx"][letter["id"]]["status"] != "hidden", letter["letter_no"]
     assert rerun.requests["dalian"] == 1
 
 
@@ -293,3 +301,18 @@ def test_a_layout_change_quarantines_the_pages_naming_the_field(replicas: dict[s
     assert (run["outcome"], run["failure_class"], stored) == ("failed", "layout_changed", [])
     assert quarantined and all("title: label '信件主题' not found" in q["reason"] for q in quarantined)
     assert "xxgk_table" in quarantined[0]["body"].decode("utf-8")
+
+
+def test_dalian_new_letters_below_the_pinned_ones_are_read_on_the_next_page(rounds: dict[str, Any]) -> None:
+    """大连 lists by gdId: letters a later-started server made stay on top with their old numbers, so list page 1
+    reaches the cursor although the new letters under them run on to page 2 (the 2019 list: G20181106-0026
+    above letters up to 2018-11-21). The harvest reads page 2 and stores them."""
+    after, moved = rounds["after"], rounds["moved"]["dalian"]
+    listed = after.truth["dalian"]
+    top = listed[:DALIAN_PAGE]
+    pinned = [n for n, x in enumerate(top) if x["pinned"] and x["id"] not in moved["new"]]
+    assert pinned and max(pinned) < min(n for n, x in enumerate(top) if not x["pinned"])  # stored ones on top
+    spilled = {x["id"] for x in listed[DALIAN_PAGE:] if x["public"]} & set(moved["new"])
+    assert spilled, "precondition: new letters pushed on to page 2"
+    assert spilled <= set(after.stored["dalian_szxx"])
+    assert after.paths["dalian"]["/fgw/gzjl/xjlb_2.jspx"] == 1

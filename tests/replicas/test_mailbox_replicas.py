@@ -292,6 +292,18 @@ def test_dalian_numbers_repeat_like_the_real_site_and_the_list_follows_the_gd_id
     assert len({never.letter_no(x) for x in never.world.letters}) == 70
 
 
+def test_dalian_letters_of_a_later_started_server_stay_on_top_of_the_list() -> None:
+    """The 2019 list is in gdId order: G20181106-0026 (server start 66bd82bc) above letters up to 2018-11-21
+    (start 66b2d9e2). With `pinned_every` such letters keep their place above every newer letter."""
+    site = dalian.create("dalian", 7, letters="40", pinned_every="10")
+    listed = [site.truth(x) for x in site.listed()]
+    assert [x["pinned"] for x in listed[:4]] == [True] * 4 and not any(x["pinned"] for x in listed[4:])
+    assert listed[4]["posted_at"] > listed[3]["posted_at"]  # a newer letter below an older one
+    site.advance(2)
+    newest = max(site.world.letters, key=lambda x: x.posted_at)
+    assert [x["id"] for x in map(site.truth, site.listed())].index(site.site_id(newest)) >= 4
+
+
 def test_changsha_offset_table_and_two_block_detail(sites: dict[str, str]) -> None:
     base = sites["changsha"]
     letters = truth(base, "changsha")

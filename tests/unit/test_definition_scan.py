@@ -74,3 +74,12 @@ def test_paging_reads_on_past_the_cursor_while_a_page_shows_unknown_letters_belo
     assert scan.reached("G20181119-0003|cc", unknown=["G20181121-0001|dd"])  # new and above the cursor: normal
     assert not scan.reached("G20181119-0003|cc", unknown=["G20181106-0026|ee"])  # new yet below: read on
     assert not scan.reached("G20181119-0003|cc", unknown=["G20181120-0010|aa"])
+
+
+def test_paging_reads_on_while_a_page_ends_with_a_letter_the_store_does_not_know() -> None:
+    """A letter a later-started server made stays on top of 大连's list with its old number: page 1 then
+    reaches the cursor while the new letters below it run on to page 2."""
+    scan = KeyScan("b", old_cursor="G20261120-0001|ff80808167a1d2c0")
+    pinned_then_new = ["G20261103-0041|ff80808167a1d2c0", "G20261121-0044|ff808081679c5690"]
+    assert not scan.reached(oldest(pinned_then_new), unknown=pinned_then_new[1:], last_known=False)
+    assert scan.reached(oldest(pinned_then_new), unknown=pinned_then_new[1:], last_known=True)
