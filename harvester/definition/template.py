@@ -30,7 +30,9 @@ url = "/TODO/list.jsp?page={page}"
 # format = "html"               # html | json (a JSON list API) | hanweb_xml (Hanweb jpage dataproxy)
 rows = "css:TODO table.list tr" # one match per letter: css:…, xpath:… (json:… for a JSON list)
 # not_public = "xpath:./td[2][not(a)]"   # matches inside a row when the letter is not public
-# cursor = "id"                 # the row field that orders the list (numbers as numbers, else as text)
+# cursor = "id"                 # the row field(s) ordering the list (numbers as numbers, else as text); letter
+#                               # numbers repeat on real sites, so a field other than id comes with it:
+#                               # cursor = ["letter_no", "id"]
 # recheck = "detail"            # "list" when the status is shown on the list only
 
 [options.list.paging]
@@ -41,8 +43,9 @@ kind = "page"                   # page | offset | records | index
 next = "xpath://a[.='下一页']"  # the list goes on while this matches (or: total = …, pages = …)
 
 [options.list.fields]
-# A rule is "css:…", "xpath:…", "json:…", "regex:…", or a table such as
+# A rule is "css:…", "xpath:…", "id:…" (an element's id), "json:…", "regex:…", or a table such as
 # { xpath = "./td[2]/a/@href", regex = "id=(\\\\d+)" }, { css = "…", optional = true }, { const = "咨询" }.
+# A link only in script: { xpath = "./td[3]/a/@onclick", regex = "window\\\\.open\\\\(['\\"]([^'\\"]+)" }
 id = { xpath = "./td[2]/a/@href", regex = "id=(\\\\d+)" }   # the platform's own id, never the title
 link = "xpath:./td[2]/a/@href"
 title = "xpath:./td[2]/a"
@@ -68,6 +71,7 @@ posted_at = "label:来信时间"      # { label = "来信时间", format = "%Y�
 # author = { label = "来信人", optional = true }
 # letter_no, region, topic, views, likes, satisfaction; attachments = { css = "a.file", attr = "href", all = true }
 # overdue = { label = "是否超时", optional = true }   # the site's own verdict: 是 / 否 (see vocabulary.overdue)
+# Values in elements with ids need no label table: title = "id:CaseDetail_lbl_title" (ASP.NET label controls)
 
 [options.detail.reply]
 text = { label = "回复内容", optional = true }
