@@ -72,6 +72,7 @@ class Message:
         grade = None if self.grade_manner is None else round((self.grade_manner + (self.grade_speed or 0)) / 2)
         return {
             "tid": self.tid, "fid": self.board.fid, "forumName": self.board.name, "userId": self.user_id,
+            "topicId": 0,  # 0 on regular messages (seen); an activity's id on posts made through its H5 form
             "nickName": self.nick, "subject": self.subject,
             "content": shorten(self.content) if truncate else self.content,
             "dateline": self.dateline, "createDateline": self.dateline, "threadsCheckTime": self.check_time,
@@ -83,6 +84,7 @@ class Message:
             "answerDateline": last.dateline if last else None,
             "answerOrganization": last.organization if last else None,
             "gradeManner": self.grade_manner, "gradeSpeed": self.grade_speed, "grade": grade,
+            "gradeLevel": grade,  # None until rated (seen); its scale when rated is not known (inferred: = grade)
             "favNum": self.fav, "ip": self.ip, "from": self.area, "sourceName": self.source,
             "hasReported": 0, "userType": 0, "threadState": 1, "publicAttachment": 1, "attachment": 0,
             "userFavStatus": 0, "trashRecheckState": 0, "shisiwu": False,

@@ -282,6 +282,7 @@ def test_list_items_carry_the_platform_fields(client: Client, site: str) -> None
         if item["gradeManner"] is not None:
             assert item["stateInfo"] == "已办理" and item["lastAnswerTime"]
         assert item["dateline"] <= item["threadsCheckTime"]
+        assert item["topicId"] == 0 and item["gradeLevel"] == item["grade"]  # fields of a real 2021 item
     every = truth(site)
     handled = [m for m in every if m["stateInfo"] == "已办理"]
     assert 0.3 < sum(m["gradeManner"] is not None for m in handled) / len(handled) < 0.7
