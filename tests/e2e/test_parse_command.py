@@ -232,3 +232,8 @@ def test_the_command_as_an_operator_runs_it(tmp_path: Path) -> None:
     failed = subprocess.run([sys.executable, "-m", "harvester", "parse", platform(case), str(broken)], cwd=ROOT,
                             text=True, capture_output=True, timeout=60)
     assert failed.returncode == 1 and failed.stdout == "" and "LayoutChanged" in failed.stderr
+
+
+def test_help_names_the_kinds() -> None:
+    result = CliRunner().invoke(app, ["parse", "--help"])
+    assert result.exit_code == 0 and "--kind" in result.stdout and "--fetched-at" in result.stdout
