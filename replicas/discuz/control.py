@@ -27,7 +27,8 @@ def thread_truth(forum: Forum, thread: Thread) -> dict[str, Any]:
     return {"tid": thread.tid, "fid": thread.fid, "subject": thread.subject, "typeid": thread.typeid,
             "type": board.types.get(thread.typeid) if thread.typeid else None, "author": thread.author.username,
             "author_uid": thread.author.uid, "posted_at": iso(thread.dateline), "pinned": thread.pinned,
-            "closed": thread.closed, "readperm": thread.readperm, "price": thread.price, "views": thread.views,
+            "closed": thread.closed, "readperm": thread.readperm, "price": thread.price, "moved_to": thread.moved_to,
+            "views": thread.views,
             "last_mod": None if thread.last_mod is None else {
                 "moderator": thread.last_mod.moderator, "action": thread.last_mod.action, "at": iso(thread.last_mod.at)},
             "replies": thread.replies, "last_post_at": iso(thread.last_post.dateline),
@@ -61,6 +62,15 @@ def add_routes(app: web.Application, forum: Forum) -> None:
             return web.json_response({"error": f"no thread {payload['tid']}"}, status=404)
         thread.moderate(bool(payload["closed"]), forum.world.clock)
         return web.json_response(thread_truth(forum, thread))
+
+    async def move(request: web.Request) -> web.Response:
+        """Body {"tid": T, "fid": F}: a moderator moves the thread to board F (served here), leaving a redirect
+        stub in its old board; answers the stub's truth."""
+        payload = await request.json()
+        thread, fid = forum.world.threads.get(int(payload["tid"])), int(payload["fid"])
+        if thread is None or thread.moved_to or fid not in forum.world.boards or fid == thread.fid:
+            return web.json_response({"error": f"cannot move {payload['tid']} to {fid}"}, status=400)
+        return web.json_response(thread_truth(forum, forum.world.move(thread, fid)))
 
     async def expire(_: web.Request) -> web.Response:
         return web.json_response({"expired": forum.sessions.expire_all()})
@@ -96,5 +106,6 @@ def add_routes(app: web.Application, forum: Forum) -> None:
     app.router.add_get(PREFIX + "threads", threads)
     app.router.add_post(PREFIX + "approve", approve)
     app.router.add_post(PREFIX + "moderate", moderate)
+    app.router.add_post(PREFIX + "move", move)
     app.router.add_post(PREFIX + "expire-sessions", expire)
     app.router.add_route("*", PREFIX + "waf", waf)

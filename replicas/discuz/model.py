@@ -94,6 +94,8 @@ class Thread:
     topic: str = ""
     posts: list[Post] = field(default_factory=list)
     last_mod: ModAction | None = None
+    moved_to: int = 0  # a redirect stub left in the old board by a move: the real thread's tid (closed = tid)
+    stub_last: Post | None = None  # a stub's last post, as it was when the thread moved (never updated)
 
     def __post_init__(self) -> None:
         self.dateline = self.dateline.replace(microsecond=0)
@@ -113,10 +115,12 @@ class Thread:
 
     @property
     def replies(self) -> int:
-        return len(self.shown) - 1
+        return max(len(self.shown) - 1, 0)  # a move's redirect stub has no posts
 
     @property
     def last_post(self) -> Post:
+        if self.stub_last is not None:
+            return self.stub_last
         return next(post for post in reversed(self.posts) if not post.moderated)
 
     def moderate(self, closed: bool, at: datetime, moderator: str = MODERATOR) -> None:

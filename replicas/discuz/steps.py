@@ -32,7 +32,7 @@ def _step(world: World, summary: dict[str, Any]) -> None:
     world.step_no += 1
     events: list[Event] = []
     for board in world.boards.values():
-        pool = [t for t in world.listing(board.fid) if not t.pinned][:25]
+        pool = [t for t in world.listing(board.fid) if not t.pinned and not t.moved_to][:25]
         events += _new_threads(world, board, rng, summary)
         events += _bumps(world, board, rng, pool, summary)
         events += _answers(world, board, rng, start, summary)
@@ -114,7 +114,7 @@ def _answers(world: World, board: Board, rng: random.Random, start: datetime,
     if board.kind != "wenzheng":
         return []
     waiting = sorted((t for t in world.board_threads(board.fid)
-                      if not t.pinned and not t.answered and t.dateline < start - timedelta(hours=12)),
+                      if not t.pinned and not t.moved_to and not t.answered and t.dateline < start - timedelta(hours=12)),
                      key=lambda t: t.tid)
     events: list[Event] = []
     for thread in rng.sample(waiting, min(len(waiting), rng.randint(0, 2))):

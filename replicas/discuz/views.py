@@ -66,6 +66,8 @@ def _readable(forum: Forum, request: web.Request, thread: Thread | None) -> str 
 
 def viewthread_page(forum: Forum, request: web.Request, tid: int, page_no: int) -> web.Response:
     thread = forum.world.threads.get(tid)
+    if thread is not None and thread.moved_to:  # a move's redirect stub: Location to the real thread
+        raise web.HTTPFound(f"forum.php?mod=viewthread&tid={thread.moved_to}")
     refusal = _readable(forum, request, thread)
     if refusal or thread is None:
         return html_page(forum, request, lambda chrome: showmessage(chrome, refusal or NO_THREAD))
@@ -85,6 +87,8 @@ def redirect(forum: Forum, request: web.Request) -> web.StreamResponse:
     visitor pages the thread: an author sees their own queued replies)."""
     tid = int_arg(request, "tid") or int_arg(request, "ptid")
     thread = forum.world.threads.get(tid)
+    if thread is not None and thread.moved_to:
+        tid, thread = thread.moved_to, forum.world.threads.get(thread.moved_to)
     if thread is None or _readable(forum, request, thread):
         return html_page(forum, request, lambda chrome: showmessage(chrome, NO_THREAD))
     session, _, _ = visitor(forum, request)
@@ -113,7 +117,7 @@ def _archiver_board(forum: Forum, request: web.Request, fid: int, page_no: int) 
     if found is None:
         return html_page(forum, request, lambda chrome: showmessage(chrome, NO_BOARD))
     board = found
-    threads = sorted(forum.world.board_threads(fid), key=Thread.bump_key, reverse=True)
+    threads = sorted((t for t in forum.world.board_threads(fid) if not t.moved_to), key=Thread.bump_key, reverse=True)
     tpp = forum.settings.tpp
     page_no = _clamp(page_no, len(threads), tpp)
     rows, pages = threads[(page_no - 1) * tpp: page_no * tpp], pages_for(len(threads), tpp)

@@ -82,6 +82,19 @@ class World:
         self.version += 1
         return post
 
+    def move(self, thread: Thread, fid: int) -> Thread:
+        """A moderator moves a thread to board `fid` leaving a redirect (topicadmin_moderate, type=redirect): a
+        new thread row in the old board, closed = the real tid, its last post as it was, no replies or views."""
+        stub = Thread(self.next_tid(), thread.fid, thread.subject, thread.typeid, thread.author, thread.dateline,
+                      closed=True, readperm=thread.readperm, moved_to=thread.tid, stub_last=thread.last_post)
+        self._by_board[thread.fid].remove(thread)
+        thread.fid = fid
+        self._by_board[fid].append(thread)
+        self.threads[stub.tid] = stub
+        self._by_board[stub.fid].append(stub)
+        self.version += 1
+        return stub
+
     def approve(self, pids: list[int] | None) -> list[int]:
         """Release queued posts (all when `pids` is None); return the pids released."""
         queued = [post for post in self.posts.values() if post.moderated and (pids is None or post.pid in pids)]

@@ -25,6 +25,8 @@ MOD_ACTION = re.compile(r"本主题由\s*(?P<who>.+?)\s*于\s*(?P<when>.+?)\s+(?
 # The marks after a list row's title, each `[label <span class="xw1">N</span> …]`: only 阅读权限 limits who may
 # read; 售价 is a price (the thread page shows a purchase notice), 悬赏 a reward.
 READPERM, PRICE = "阅读权限", "售价"
+MOVED, MOVED_COUNT = "移动:", "-"
+TID_IN_LINK = re.compile(r"[?&]tid=(\d+)|thread-(\d+)-")
 CLOSING_ACTIONS = {"关闭": True, "打开": False}  # other actions (高亮, 精华, 置顶 …) say nothing of it
 
 
@@ -45,6 +47,7 @@ class ThreadRow:
     readperm: int  # 0 = anyone may read
     closed: bool = False  # 关闭的主题: th.lock (a moderator closed it; closing posts nothing)
     price: int = 0  # 售价 in credits: the opening post is for buyers; not a read permission
+    moved_to: str | None = None  # a moved thread's stub (移动:): the tid it points to; counters show '-'
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +109,28 @@ def _row(body: Selector, kind: str, tid: str, now: datetime) -> ThreadRow:
     by = body.css("td.by")
     if len(by) != 2:
         raise LayoutChanged(f"{what}: {len(by)} td.by cells, expected 2 (author, last post)")
+    title = _one(head, "a.xst", what)
+    moved_to = _moved_to(head, title, what)
+    replies, views = (_text(_one(body, "td.num a.xi2", what)), _text(_one(body, "td.num em", what)))
     return ThreadRow(
-        tid=tid, title=_text(_one(head, "a.xst", what)), type_label=head.css("em > a::text").get(),
+        tid=tid, title=_text(title), type_label=head.css("em > a::text").get(),
         author=_text(_one(by[0], "cite", what)), posted_on=_when(_one(by[0], "em", what), now, what),
-        replies=_int(_text(_one(body, "td.num a.xi2", what)), what),
-        views=_int(_text(_one(body, "td.num em", what)), what),
+        replies=0 if moved_to and replies == MOVED_COUNT else _int(replies, what),
+        views=0 if moved_to and views == MOVED_COUNT else _int(views, what), moved_to=moved_to,
         last_post_at=_when(_one(by[1], "em", what), now, what), last_poster=_text(_one(by[1], "cite", what)),
         pinned=kind == "stickthread", readperm=_mark(head, READPERM, what), price=_mark(head, PRICE, what),
         closed="lock" in head.attrib.get("class", "").split())
+
+
+def _moved_to(head: Selector, title: Selector, what: str) -> str | None:
+    """A thread moved to another board with a redirect left behind: `移动: <a class="xst" href=…tid=NEW>` and
+    '-' for its counters (forumdisplay: $thread['moved']); the tid it points to, else None."""
+    if not any(MOVED in text for text in head.xpath("./text()").getall()):
+        return None
+    found = TID_IN_LINK.search(title.attrib.get("href", ""))
+    if not found:
+        raise LayoutChanged(f"{what}: a moved thread's link names no thread")
+    return found.group(1) or found.group(2)
 
 
 def _mark(head: Selector, label: str, what: str) -> int:

@@ -118,8 +118,8 @@ class DiscuzSpider(HarvestSpider):
             self.closed_in_list[row.tid] = row.closed
             if not row.pinned:
                 scan.seen[row.tid] = row.last_post_at
-            if (row.pinned and not self.options.harvest_pinned) or row.readperm:
-                self.count("skipped")  # board notices; threads guests may not read
+            if (row.pinned and not self.options.harvest_pinned) or row.readperm or row.moved_to:
+                self.count("skipped")  # board notices; threads guests may not read; stubs of moved threads
                 continue
             scan.compared[row.tid] = row.last_post_at
             state = known.get(row.tid)

@@ -100,3 +100,26 @@ def test_every_variant_harvests_into_the_same_messages(tmp_path: Path, forums: d
         assert again[name] == again["defaults"], name
     for name, (_, db_url) in made.items():
         assert latest_run(db_url)["quarantined"] == 0, name
+
+
+def test_a_thread_moved_away_leaves_a_stub_that_is_skipped_not_quarantined(tmp_path: Path) -> None:
+    """A moderator moves a harvested thread to another board with a redirect left behind (移动:, '-' counters):
+    the board still harvests, the stub is skipped, and the message stays stored as it was."""
+    now = datetime.now(SHANGHAI).replace(second=0, microsecond=0).isoformat()
+    with replica_process(tmp_path, ["discuz"], options={"discuz": {**SITE, "now": now, "boards": "27,2"}}) as urls:
+        (made,) = configs(tmp_path, {"defaults": urls["discuz"]}).values()
+        config, db_url = made
+        assert harvest(config).returncode == 0
+        before = messages(db_url)
+        listed = [t for t in control(urls["discuz"], "discuz/threads?fid=27") if str(t["tid"]) in before]
+        moved = max(listed, key=lambda t: t["last_post_at"])
+        stub = control(urls["discuz"], "discuz/move", {"tid": moved["tid"], "fid": 2})
+        assert stub["moved_to"] == moved["tid"] and stub["fid"] == 27
+        control(urls["discuz"], "advance", {"steps": 1})
+        result = harvest(config)
+        assert result.returncode == 0, result.stdout + result.stderr
+        run = latest_run(db_url)
+        assert (run["outcome"], run["quarantined"]) == ("succeeded", 0)
+        after = messages(db_url)
+        assert after[str(moved["tid"])] == before[str(moved["tid"])]
+        assert str(stub["tid"]) not in after

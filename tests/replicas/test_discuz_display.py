@@ -106,3 +106,22 @@ def test_moderation_lines_follow_dateconvert(sites: dict[str, str]) -> None:
 def test_an_unknown_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), replica_process(tmp_path, ["discuz"], options={"discuz": {"version": "x9"}}):
         pass
+
+
+def test_a_move_leaves_a_redirect_stub_in_the_old_board(tmp_path: Path) -> None:
+    """topicadmin move with type=redirect: a new thread row in the old board pointing at the real one."""
+    with replica_process(tmp_path, ["discuz"], options={"discuz": {**BASE, "boards": "27,2"}}) as urls:
+        base = urls["discuz"]
+        thread = next(t for t in control(base, "discuz/threads?fid=27") if not t["pinned"])
+        stub = control(base, "discuz/move", {"tid": thread["tid"], "fid": 2})
+        assert (stub["fid"], stub["moved_to"], stub["replies"], stub["posts"]) == (27, thread["tid"], 0, [])
+        assert stub["last_post_at"] == thread["last_post_at"]
+        rows = []
+        for number in range(1, 5):
+            rows += page(base, f"forum-27-{number}.html").css(f"tbody#normalthread_{stub['tid']}")
+        assert len(rows) == 1 and "移动:" in rows[0].css("th").xpath("string()").get()
+        assert rows[0].css("th.lock a.xst::attr(href)").get() == f"thread-{thread['tid']}-1-1.html"
+        assert rows[0].css("td.num a.xi2::text").get() == "-" and rows[0].css("td.num em::text").get() == "-"
+        moved = page(base, f"forum.php?mod=viewthread&tid={stub['tid']}")  # Location: the real thread
+        assert moved.css("span#thread_subject::text").get() == thread["subject"]
+        assert [t["tid"] for t in control(base, "discuz/threads?fid=2") if t["tid"] == thread["tid"]]

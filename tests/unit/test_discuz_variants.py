@@ -261,6 +261,29 @@ def test_a_price_is_not_a_read_permission(slug: str) -> None:
     assert limited and all(row.readperm == 30 and row.price == 0 for row in limited)
 
 
+@pytest.mark.parametrize("slug", [DEFAULT, "discuz_demo_gbk", "discuz_demo_x35", "discuz_demo_x5"])
+def test_a_moved_threads_stub_names_the_real_thread_and_has_no_counters(slug: str) -> None:
+    recorded = case(slug, "list_moved_stub")
+    assert "移动:" in recorded.snapshot.text
+    stubs = [row for row in pages.parse_board(recorded.snapshot).rows if row.moved_to]
+    assert len(stubs) == 1 and stubs[0].moved_to != stubs[0].tid
+    assert (stubs[0].replies, stubs[0].views, stubs[0].closed) == (0, 0, True)
+
+
+def test_counters_of_dashes_without_the_move_mark_are_a_layout_change() -> None:
+    recorded = case(DEFAULT, "list_moved_stub")
+    with pytest.raises(LayoutChanged, match="expected a number"):
+        pages.parse_board(edited(recorded.snapshot, "移动:", ""))
+
+
+def test_a_moved_stub_whose_link_names_no_thread_is_a_layout_change() -> None:
+    recorded = case(DEFAULT, "list_moved_stub")
+    stub = next(row for row in pages.parse_board(recorded.snapshot).rows if row.moved_to)
+    broken = edited(recorded.snapshot, f'移动:<a href="thread-{stub.moved_to}-1-1.html"', '移动:<a href="javascript:;"')
+    with pytest.raises(LayoutChanged, match="moved thread"):
+        pages.parse_board(broken)
+
+
 # --- moderation lines ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("slug", "shown"), [(DEFAULT, '<span title="2026-11-23 19:32">前天&nbsp;19:32</span>'),
                                              ("discuz_demo_x35", "于 2026-11-23 19:32 关闭")])

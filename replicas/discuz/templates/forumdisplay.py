@@ -88,6 +88,8 @@ def _rows(chrome: Chrome, view: BoardPage) -> str:
 
 
 def _row(chrome: Chrome, view: BoardPage, thread: Thread, kind: str) -> str:
+    if thread.moved_to:
+        return _stub_row(chrome, thread, kind)
     last = thread.last_post
     css = "lock" if thread.closed else "new" if chrome.now - last.dateline < timedelta(hours=1) else "common"
     return f"""<tbody id="{kind}_{thread.tid}">
@@ -106,6 +108,30 @@ def _row(chrome: Chrome, view: BoardPage, thread: Thread, kind: str) -> str:
 <td class="by">
 <cite><a href="{urls.space_by_name(last.author.username, chrome.charset)}" c="1">{escape(last.author.username)}</a></cite>
 <em><a href="{urls.last_post(thread.tid)}">{chrome.when(last.dateline)}</a></em>
+</td>
+</tr>
+</tbody>"""
+
+
+def _stub_row(chrome: Chrome, stub: Thread, kind: str) -> str:
+    """A moved thread's redirect stub (forumdisplay: $thread['moved']): th.lock, 移动: before the title, every
+    link to the real thread, '-' for both counters; the last post as it was when the thread moved."""
+    last, target = stub.last_post, stub.moved_to
+    return f"""<tbody id="{kind}_{stub.tid}">
+<tr>
+<td class="icn"><a href="{urls.thread(target)}" title="关闭的主题 - 新窗口打开" target="_blank">{_icon(chrome, stub, "lock")}</a></td>
+<th class="lock">
+<a href="javascript:;" id="content_{stub.tid}" class="showcontent y" title="更多操作"></a>
+移动:<a href="{urls.thread(target)}" onclick="atarget(this)" class="s xst">{escape(stub.subject)}</a>
+</th>
+<td class="by">
+<cite><a href="{urls.space(stub.author.uid)}" c="1">{escape(stub.author.username)}</a></cite>
+<em><span>{chrome.when(stub.dateline, DAY)}</span></em>
+</td>
+<td class="num"><a href="{urls.thread(target)}" class="xi2">-</a><em>-</em></td>
+<td class="by">
+<cite><a href="{urls.space_by_name(last.author.username, chrome.charset)}" c="1">{escape(last.author.username)}</a></cite>
+<em><a href="{urls.last_post(target)}">{chrome.when(last.dateline)}</a></em>
 </td>
 </tr>
 </tbody>"""
