@@ -40,6 +40,7 @@ class Waf:
     throttled: int = 0
     no_cookie: int = 0
     storm: int = 0  # the next `storm` guarded requests are throttled whatever the bucket holds
+    storm_path: str = ""  # ...of those whose path starts with this ("" = any)
 
     def cookie_value(self) -> str:
         """A fresh cookie: 16 random hex digits plus 16 of their MAC, so forged values are refused."""
@@ -54,9 +55,9 @@ class Waf:
         if not self.cookie_ok(request.cookies.get(COOKIE, "")):
             response.set_cookie(COOKIE, self.cookie_value(), max_age=31536000, path="/", httponly=True)
 
-    def allow(self, client: str) -> bool:
+    def allow(self, client: str, path: str = "") -> bool:
         """Take one token from the client's bucket (capacity = one second's worth, at least 1)."""
-        if self.storm > 0:
+        if self.storm > 0 and path.startswith(self.storm_path):
             self.storm -= 1
             return False
         if self.rate_per_s <= 0:
@@ -91,7 +92,7 @@ def middleware(waf: Waf, guarded: Callable[[str], bool], needs_cookie: Callable[
     async def waf_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not guarded(request.path):
             return await handler(request)
-        if not waf.allow(request.remote or "?"):
+        if not waf.allow(request.remote or "?", request.path):
             return waf.throttle_response()
         if needs_cookie(request.path) and not waf.cookie_ok(request.cookies.get(COOKIE, "")):
             waf.no_cookie += 1

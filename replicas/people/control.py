@@ -50,13 +50,17 @@ def add_routes(app: web.Application, state: SiteState, sessions: Sessions) -> No
                               "release": release.number})
 
     async def waf(request: web.Request) -> web.Response:
-        """POST {"rate_per_s": R, "storm": N}: retune the WAF's per-client rate, and/or throttle the next N site
-        requests whatever the rate (as while the site is under attack). Either key may be left out."""
+        """POST {"rate_per_s": R, "storm": N, "storm_path": P}: retune the WAF's per-client rate, and/or throttle
+        the next N site requests (whose path starts with P, if given) whatever the rate (as while the site is under
+        attack). Any key may be left out."""
         body = await request.json()
         rate, storm = body.get("rate_per_s", state.waf.rate_per_s), body.get("storm", state.waf.storm)
+        path = body.get("storm_path", "")
         if not isinstance(rate, int | float) or rate < 0 or not isinstance(storm, int) or storm < 0:
             return json_response({"error": "rate_per_s and storm must be non-negative numbers"}, status=400)
-        state.waf.rate_per_s, state.waf.storm = float(rate), storm
+        if not isinstance(path, str):
+            return json_response({"error": "storm_path must be a path prefix"}, status=400)
+        state.waf.rate_per_s, state.waf.storm, state.waf.storm_path = float(rate), storm, path
         state.waf.buckets.clear()
         return json_response({"rate_per_s": state.waf.rate_per_s, "storm": storm, "throttled": state.waf.throttled})
 

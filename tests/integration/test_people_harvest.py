@@ -209,6 +209,22 @@ def test_throttled_calls_that_fail_for_good_hold_the_cursor_and_the_next_run_los
     assert cursors(sqlite_url, slug) == newest_per_board(site_truth)
 
 
+def test_throttled_query_threads_list_calls_are_waited_out_like_signed_ones(tmp_path: Path, sqlite_url: str) -> None:
+    slug = "people_form"
+    folder = definition(tmp_path, slug, list_api="form", backoff_s=0.05)
+    with site(tmp_path, per_board=25) as urls:  # three form pages per board (10, 10, 5)
+        base = urls["people"]
+        config = write_config(tmp_path, sqlite_url, {slug: base}, extra=f"platforms_dirs = [{str(folder)!r}]",
+                              overrides={slug: FAST})
+        control(base, "people/waf", {"storm": 4, "storm_path": "/threads/queryThreadsList"})  # 429, 403, empty
+        result = harvest(config)
+        made, site_truth, stats = requests_made(base), truth(base), control(base, "stats")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stats["rate_limited"] == 4 and made["/threads/queryThreadsList"] == 6 + 4  # each page once, plus retries
+    assert_matches_truth(stored(sqlite_url, slug), site_truth)
+    assert cursors(sqlite_url, slug) == newest_per_board(site_truth)
+
+
 def test_a_first_harvest_with_a_backfill_window_reads_only_that_far_back_then_goes_on_incrementally(
         tmp_path: Path, sqlite_url: str) -> None:
     slug = "people_recent"

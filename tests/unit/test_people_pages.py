@@ -348,6 +348,7 @@ def test_an_unknown_board_takes_its_addressee_from_the_answer() -> None:
     ({"backfill_days": 0}, "backfill_days must be a positive number"),
     ({"backfill_days": 2}, "backfill_days must reach back at least publication_lag_hours"),
     ({"forum_tree_url": "/forum_data.jsonp"}, "forum_tree_url"),
+    ({"list_api": "unsigned"}, "options.list_api must be one of"), ({"form_list_path": "threads"}, "form_list_path"),
 ])
 def test_bad_options_name_the_key(options: dict[str, Any], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
@@ -360,9 +361,12 @@ def test_a_backfill_window_is_off_unless_set() -> None:
     assert parse_options({"backfill_days": 1, "publication_lag_hours": 12}, "test").backfill == timedelta(days=1)
 
 
-def test_ministry_boards_are_listed_by_the_bw_api() -> None:
+def test_ministry_boards_are_listed_by_the_bw_api_unless_every_list_goes_through_the_form_api() -> None:
     options = parse_options({"ministry_boards": [5050]}, "test")
     assert (options.list_kind("5050"), options.list_kind("559")) == ("bw", "df")
+    form = parse_options({"ministry_boards": [5050], "list_api": "form"}, "test")
+    assert (form.list_kind("5050"), form.list_kind("559"), form.form_list_path) == (
+        "form", "form", "/threads/queryThreadsList")
 
 
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
