@@ -1,5 +1,6 @@
-"""Harvests a Hanweb "jact" mailbox incrementally: list pages down to the board cursor, details of new and
-changed letters, and re-checks of letters still open."""
+"""Harvests a Hanweb "jact" mailbox incrementally: the letter list down to the board cursor (record ranges POSTed
+to the data proxy, as real sites serve it, or an older build's pageIndex pages: `options.list`), details of new
+and changed letters, and re-checks of letters still open."""
 
 from __future__ import annotations
 
