@@ -26,6 +26,7 @@ MOD_ACTION = re.compile(r"本主题由\s*(?P<who>.+?)\s*于\s*(?P<when>.+?)\s+(?
 # read; 售价 is a price (the thread page shows a purchase notice), 悬赏 a reward.
 READPERM, PRICE = "阅读权限", "售价"
 MOVED, MOVED_COUNT = "移动:", "-"
+DELETED_FLOOR = "无效楼层"
 TID_IN_LINK = re.compile(r"[?&]tid=(\d+)|thread-(\d+)-")
 CLOSING_ACTIONS = {"关闭": True, "打开": False}  # other actions (高亮, 精华, 置顶 …) say nothing of it
 
@@ -152,6 +153,11 @@ def parse_board(snapshot: Snapshot) -> BoardPage:
     return BoardPage(rows=tuple(rows), next_url=_next_url(page, snapshot))
 
 
+def _placeholder(post: Selector) -> bool:
+    """A rush-reply thread's gap (viewthread_node.htm, $post['deleted']): 无效楼层，该帖已经被删除, no post link."""
+    return not post.css("a[id^=postnum]") and DELETED_FLOOR in " ".join(post.css("div.pct ::text").getall())
+
+
 def _pending(post: Selector) -> bool:
     """A reply still in the moderation queue (invisible = -2): not public, so not part of the thread."""
     return any(PENDING in mark for mark in post.css("div.pob em span.xg1::text").getall())
@@ -217,7 +223,7 @@ def _posts(postlist: Selector, now: datetime, number: int) -> tuple[PostView, ..
     position, which holds only for the first floors of page 1 (where such names are used)."""
     floors: list[PostView] = []
     for node in postlist.css("div[id^=post_]"):
-        if not node.attrib["id"].removeprefix("post_").isdigit() or _pending(node):
+        if not node.attrib["id"].removeprefix("post_").isdigit() or _pending(node) or _placeholder(node):
             continue
         post, by_position = read_post(node, now)
         if by_position:

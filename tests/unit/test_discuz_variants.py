@@ -190,6 +190,17 @@ def test_a_floor_name_of_the_sites_own_is_numbered_by_position_on_page_one_only(
         pages.parse_thread(named)
 
 
+def test_a_rush_reply_threads_deleted_floor_placeholder_is_no_post() -> None:
+    """forum_viewthread.php keeps position gaps only in rush-reply threads, drawn as 无效楼层 without a post link."""
+    recorded = case(DEFAULT, "thread_multipage_p1")
+    read = pages.parse_thread(recorded.snapshot)
+    gap = (f'<div id="post_{int(read.posts[1].pid) - 1}">\n<table id="pid{int(read.posts[1].pid) - 1}" cellspacing="0" '
+           'cellpadding="0"><tbody><tr><td class="pls"></td><td class="plc"><div class="pi"><strong><a><em>2</em>'
+           '<sup>#</sup></a></strong></div><div class="pct">无效楼层，该帖已经被删除</div></td></tr></tbody></table>\n</div>\n')
+    with_gap = edited(recorded.snapshot, f'<div id="post_{read.posts[1].pid}">', gap + f'<div id="post_{read.posts[1].pid}">')
+    assert pages.parse_thread(with_gap).posts == read.posts
+
+
 # --- bodies and notices --------------------------------------------------------------------------------------
 def test_x5_pages_keep_the_body_in_a_div() -> None:
     recorded = case("discuz_demo_x5", "thread_official_reply")
