@@ -1,13 +1,21 @@
-"""A plain Scrapy spider over the jact replica: list -> detail with parsel, storing nothing (the baseline)."""
+"""A plain Scrapy spider over the jact replica, as a real jact crawler reads it: POSTed data-proxy record ranges
+(`dataStore = [...]` of row strings) -> letter pages read with parsel, storing nothing (the baseline)."""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from parsel import Selector
 from scrapy.crawler import CrawlerProcess
+
+PROXY = "/jact/front/dataproxy_mailpublist.do"
+RECORDS = 57  # perpage 19 x groupSize 3, as the real sites' list script asks
+_STORE = re.compile(r"dataStore\s*=\s*(\[.*\])\s*;?", re.DOTALL)
 
 
 class PlainJactSpider(scrapy.Spider):
@@ -17,20 +25,26 @@ class PlainJactSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.base_url, self.sysid, self.parsed = base_url, sysid, 0
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(f"{self.base_url}/jact/front/mailpublist.do?sysid={self.sysid}&pageIndex=1")
+    def _records(self, start: int) -> scrapy.FormRequest:
+        url = f"{self.base_url}{PROXY}?startrecord={start}&endrecord={start + RECORDS - 1}&perpage=19"
+        return scrapy.FormRequest(url, formdata={"sysid": self.sysid}, cb_kwargs={"start": start})
 
-    def parse(self, response: scrapy.http.Response) -> Any:
-        for href in response.css("table.list_table tr.tr_css td a::attr(href)").getall():
-            yield response.follow(href, callback=self.parse_detail)
-        next_page = response.css("div.jact_page a.next::attr(href)").get()
-        if next_page:
-            yield response.follow(next_page)
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield self._records(1)
+
+    def parse(self, response: scrapy.http.Response, start: int) -> Iterator[scrapy.Request]:
+        found = _STORE.search(response.text)
+        rows = json.loads(found.group(1)) if found else []
+        for row in rows:
+            href = Selector(text=f"<table>{row}</table>").xpath("//td[2]/a/@href").get()
+            if href:
+                yield scrapy.Request(response.urljoin(f"/jact/front/{href}"), callback=self.parse_detail)
+        if len(rows) == RECORDS:
+            yield self._records(start + RECORDS)
 
     def parse_detail(self, response: scrapy.http.Response) -> None:
-        rows = response.css("tr.trbg02")
-        fields = {" ".join(r.css("td.list_pd1 ::text").getall()).strip(): " ".join(r.css("td.list_pd2 ::text").getall())
-                  for r in rows}
+        cells = [" ".join(td.css("::text").getall()).strip() for td in response.css("table td")]
+        fields = dict(zip(cells[::2], cells[1::2], strict=False))
         if fields:
             self.parsed += 1
 
