@@ -39,7 +39,8 @@ SNAPSHOT = Snapshot("http://forum/thread-180123-4-1.html", 200, b"", NOW)
 def floor(n: int, locked: bool = False, author: str | None = None) -> PostView:
     """Floor n, posted 17 minutes after floor n - 1; pids grow with floors, with gaps as on a busy forum."""
     return PostView(pid=str(5000 + 3 * n), floor=n, author=author or f"网友{n}",
-                    posted_at=T0 + timedelta(minutes=17 * n), text=None if locked else f"第{n}楼：路灯还是不亮。")
+                    posted_at=T0 + timedelta(minutes=17 * n), text=None if locked else f"第{n}楼：路灯还是不亮。",
+                    locked="moderator" if locked else None)
 
 
 def floors(last: int, *, locked: tuple[int, ...] = (), gone: tuple[int, ...] = ()) -> list[PostView]:
