@@ -110,6 +110,12 @@ def _check_fields(definition: Definition, where: Where) -> None:
         _fail(where, "options.list.recheck", "the status is read on the list only: set recheck = \"list\" so open "
                                              "letters are re-checked through the list")
     _check_cursor(definition, where)
+    if definition.list.paging.lookback_days and ("posted_at" not in rows or rows["posted_at"].optional):
+        _fail(where, "options.list.paging.lookback_days", "reading back by date needs each row's posting date: add "
+                                                          "a required posted_at to [options.list.fields] (a regex "
+                                                          "and format may take it out of a letter number: "
+                                                          "{ xpath = \"./a[1]\", regex = \"G(\\\\d{8})-\", "
+                                                          "format = \"%Y%m%d\" })")
 
 
 def _check_cursor(definition: Definition, where: Where) -> None:

@@ -40,6 +40,9 @@ class Paging:
     at `first_url` and page n at `url` with {page} = n-1 (TRS index.html, index_1.html …).
     The list ends when `next` stops matching, when `total` records or `pages` pages are reached, or (with
     none of them) at a page without rows.
+    `lookback_days` (0: off): an incremental harvest reads on below the cursor while a page shows letters
+    posted within that many days of the newest letter listed, for lists where a letter appears late at its
+    old place (大连 lists letters once answered, at their posting place).
     """
 
     kind: str
@@ -50,6 +53,7 @@ class Paging:
     next: Rule | None = None
     total: Rule | None = None
     pages: Rule | None = None
+    lookback_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)

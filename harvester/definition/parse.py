@@ -41,7 +41,10 @@ def _paging(section: Section) -> Paging:
     paging = Paging(kind=section.choice("kind", PAGINGS, "page"), size=size, first=section.get("first", int, 1),
                     first_url=section.get("first_url", str, None),
                     max_pages=section.get("max_pages", int, 5000), next=section.rule("next"),
-                    total=section.rule("total"), pages=section.rule("pages"))
+                    total=section.rule("total"), pages=section.rule("pages"),
+                    lookback_days=section.get("lookback_days", int, 0))
+    if paging.lookback_days < 0:
+        raise section.error("lookback_days", f"must be 0 (off) or a number of days, got {paging.lookback_days}")
     section.done()
     return paging
 

@@ -33,6 +33,7 @@ class DalianOptions(Options):
 
     shared_every: int = 20
     pinned_every: int = 0
+    answered_only: int = 0  # 1: the list shows answered letters only, at their gdId place (what the data suggests)
 
 
 def _layout(charset: str, title: str, content: str) -> str:
@@ -67,6 +68,12 @@ class DalianSite(MailboxSite):
         millis = int(letter.posted_at.timestamp()) * 1000 + int(letter.token[:3], 16) % 1000
         prefix = LATER_SERVER if letter.serial in self._pinned else GDID_PREFIX
         return f"{prefix}{millis:012x}{letter.token[-4:]}"
+
+    def listed(self) -> list[Letter]:
+        """With `answered_only` only answered letters, as every one of the 3,773 real rows read 已办结: a letter
+        then appears once answered, at its old place in the gdId order (below newer answered ones)."""
+        letters = super().listed()
+        return [x for x in letters if x.replied_at is not None] if self.options.answered_only else letters
 
     def ordered(self, letters: list[Letter]) -> list[Letter]:
         """By gdId, descending, like the real list: a letter of the later server above all of the main one's
@@ -103,7 +110,8 @@ class DalianSite(MailboxSite):
     def extra_truth(self, letter: Letter) -> dict[str, Any]:
         if len(self._numbers) != len(self.world.letters):
             self._number_all()
-        return {"pinned": letter.serial in self._pinned}
+        listed = letter.replied_at is not None or not self.options.answered_only
+        return {"pinned": letter.serial in self._pinned, "listed": listed}
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get(BASE + "/xjlb.jspx", self.slow(self.list_page))
@@ -172,7 +180,7 @@ class DalianSite(MailboxSite):
 
 def create(name: str, seed: int, **options: Any) -> DalianSite:
     """Build the replica; `options` may be strings (letters, per_page, new_per_step, latency_ms, charset,
-    shared_every, pinned_every)."""
+    shared_every, pinned_every, answered_only)."""
     parsed = DalianOptions.parse(name, options, per_page=15)
     assert isinstance(parsed, DalianOptions)
     return DalianSite(name, int(seed), parsed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from harvester.definition.model import MESSAGE_FIELDS, REQUIRED_FIELDS, Definition
@@ -25,6 +26,18 @@ class Letter:
 def _date(text: str, rule: Rule | None, definition: Definition) -> Any:
     formats = (rule.formats if rule else ()) or definition.date_formats
     return parse_local(text, formats) if formats else parse_local(text)
+
+
+def row_posted_at(values: Mapping[str, Any], definition: Definition) -> datetime | None:
+    """A list row's posting time (its `posted_at` as the list shows it), None when absent or unreadable: the
+    detail page's value is the one stored and checked."""
+    text = values.get("posted_at")
+    if not text:
+        return None
+    try:
+        return _date(str(text), definition.list.fields.get("posted_at"), definition)
+    except ValueError:
+        return None
 
 
 def _number(text: str) -> int:

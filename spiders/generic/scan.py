@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from harvester.definition.model import CURSOR_SEPARATOR
 
@@ -47,6 +48,8 @@ class KeyScan:
     seen: set[str] = field(default_factory=set)
     pending: dict[str, str] = field(default_factory=dict)  # letter id -> its key
     failed: set[str] = field(default_factory=set)
+    lookback: timedelta | None = None  # read on while a page shows letters this close to the newest listed
+    newest_posted: datetime | None = None
     list_complete: bool = False
     list_broken: bool = False
     cursor_emitted: bool = False
@@ -56,6 +59,15 @@ class KeyScan:
         if self.old_cursor is None:
             return None
         return oldest([k for k in (self.old_cursor, self.floor) if k is not None])
+
+    def within_lookback(self, posted: Iterable[datetime]) -> bool:
+        """Note the page's posting times; True while its oldest letter is within the look-back window of the
+        newest letter listed (a letter answered late appears at its old place: the page after may hold one)."""
+        dates = list(posted)
+        if self.lookback is None or not dates:
+            return False
+        self.newest_posted = max([*dates, *([self.newest_posted] if self.newest_posted else [])])
+        return min(dates) >= self.newest_posted - self.lookback
 
     def reached(self, oldest_on_page: str | None, unknown: Iterable[str] = (), last_known: bool = True) -> bool:
         """Whether paging may stop after this page: it reaches the stop key, its last letter is one the store

@@ -4,6 +4,7 @@ changed letters, and re-checks of open letters (by their detail pages, or throug
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
@@ -19,6 +20,7 @@ from harvester.runs import EMPTY_BY_DESIGN
 from harvester.schema import BoardCursor, MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider, request_of
+from spiders.generic.convert import row_posted_at
 from spiders.generic.listing import Row, parse_list, require_complete
 from spiders.generic.message import LetterContext, read_letter, to_message
 from spiders.generic.paging import detail_url, list_request
@@ -57,6 +59,8 @@ class GenericSpider(HarvestSpider):
         by_list = self.definition.list.recheck == "list"
         for board in self.platform.boards:
             scan = KeyScan(board.id, stored_cursor(self.store, self.name, board.id))
+            days = self.definition.list.paging.lookback_days
+            scan.lookback = timedelta(days=days) if days else None
             if by_list:
                 scan.floor = oldest([recheck_row(self.definition, r)["key"] for r in records.values()
                                      if r["board_id"] == board.id])
@@ -115,7 +119,8 @@ class GenericSpider(HarvestSpider):
         keys = [self.key_of(row) for row in public]
         unknown = [self.key_of(row) for row in public if str(row.id) not in known]
         last_known = bool(public) and str(public[-1].id) in known
-        if listing.more and not scan.reached(oldest(keys), unknown, last_known):
+        recent = scan.within_lookback(p for p in (row_posted_at(row.values, self.definition) for row in public) if p)
+        if listing.more and (recent or not scan.reached(oldest(keys), unknown, last_known)):
             yield self.list_request(board, page + 1, listing.carried)
         else:
             scan.list_complete = True

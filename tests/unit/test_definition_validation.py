@@ -138,6 +138,14 @@ def test_an_onclick_link_without_a_regex_is_refused_with_the_regex_to_add(tmp_pa
     assert definition_of(load_definition(fixed)).list.fields["link"].regex is not None
 
 
+def test_reading_back_by_date_needs_the_rows_posting_date(tmp_path: Path) -> None:
+    error = error_for(broken(tmp_path, 'size = 45 ', 'size = 45\nlookback_days = 45\n'))
+    assert error.field == "options.list.paging.lookback_days" and "posted_at" in error.problem
+    assert error.line == line_of(error_path(tmp_path), "lookback_days =")
+    error = error_for(broken(tmp_path, 'size = 45 ', 'size = 45\nlookback_days = -1\n'))
+    assert error.field == "options.list.paging.lookback_days" and "must be 0" in error.problem
+
+
 def test_a_field_by_element_id_fits_html_pages_only(tmp_path: Path) -> None:
     good = broken(tmp_path, 'title = "label:信件标题"', 'title = "id:lblTitle"')
     assert definition_of(load_definition(good)).detail.fields["title"].source == "id"
@@ -227,7 +235,7 @@ def test_a_postback_needs_no_page_placeholder_the_state_says_where_the_list_is(t
     path = broken_postback(tmp_path, '"__EVENTARGUMENT" = "{page}"', '"__EVENTARGUMENT" = "Page$Next"')
     assert definition_of(load_definition(path)).list.form["__EVENTARGUMENT"] == "Page$Next"
     static = broken_postback(tmp_path, VIEWSTATE + "\n", "").read_text(encoding="utf-8")
-    for name in ("__VIEWSTATEGENERATOR", "__EVENTVALIDATION"):
+    for name in ("__VIEWSTATEGENERATOR", "__EVENTVALIDATION", "CaseGgfwAll1$Pager_input"):
         static = "\n".join(line for line in static.splitlines() if not line.startswith(f'"{name}"'))
     path.write_text(static.replace('"{page}"', '"Page$Next"'), encoding="utf-8")
     error = error_for(path)  # without values read from the page it is ordinary form paging again
