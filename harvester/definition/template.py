@@ -41,6 +41,8 @@ kind = "page"                   # page | offset | records | index
 # first = 1                     # the first page's number (page)
 # first_url = "/col/index.html" # index: page 1; page n is url with {page} = n-1
 next = "xpath://a[.='下一页']"  # the list goes on while this matches (or: total = …, pages = …)
+# lookback_days = 45            # read on below the cursor while pages show letters this recent (lists that show a
+#                               # letter late at its old place, e.g. once answered); needs a posted_at list field
 
 [options.list.fields]
 # A rule is "css:…", "xpath:…", "id:…" (an element's id), "json:…", "regex:…", or a table such as
