@@ -92,6 +92,23 @@ def test_records_ranges_and_a_get_form_becomes_the_query() -> None:
         "http://x.test/dataproxy.jsp?startrecord=46&endrecord=90&columnid=1229"
 
 
+def test_record_ranges_posted_in_the_form_as_data_proxies_take_them() -> None:
+    """jact's dataproxy_mailpublist.do and Hanweb's jpage take startrecord/endrecord as POSTed form fields; the
+    list ends at the total record count the answer gives."""
+    spec = definition('[list]\nurl = "/jact/front/dataproxy_mailpublist.do"\nmethod = "POST"\nrows = "css:tr"\n'
+                      '[list.form]\nstartrecord = "{start}"\nendrecord = "{end}"\nperpage = "{size}"\n'
+                      'sysid = "{board}"\n[list.paging]\nkind = "records"\nsize = 15\n'
+                      'total = "regex:totalRecord\\\\s*=\\\\s*(\\\\d+)"\n'
+                      '[list.fields]\nid = "css:a"\nlink = "css:a"\n')
+    third = list_request(spec, "http://x.test", "6", 3)
+    assert (third.method, third.url, dict(third.form or {})) == \
+        ("POST", "http://x.test/jact/front/dataproxy_mailpublist.do",
+         {"startrecord": "31", "endrecord": "45", "perpage": "15", "sysid": "6"})
+    rows = "<table>" + "<tr><td><a href='/d?id=1'>1</a></td></tr>" * 15 + "</table>"
+    answer = rows + "<script>var totalRecord = 45;</script>"
+    assert [parse_list(page_of(answer), spec, n).more for n in (2, 3)] == [True, False]
+
+
 def test_without_an_end_signal_the_list_ends_at_a_short_or_empty_page() -> None:
     spec = definition('[list]\nurl = "/l?p={page}"\nrows = "css:li"\nmay_be_empty = true\n[list.paging]\n'
                       'kind = "page"\nsize = 2\n[list.fields]\nid = "css:a"\nlink = "css:a"\n')
