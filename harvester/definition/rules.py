@@ -105,7 +105,7 @@ def _table(data: dict[str, Any], path: str) -> Rule:
     if not isinstance(query, str):
         raise RuleError(f"{source!r} must be a string, got {query!r}")
     if source == "exists":
-        inner, query = _split(query) if query.startswith(("css:", "xpath:")) else ("css", query)
+        inner, query = _split(query) if query.startswith(("css:", "xpath:", "id:")) else ("css", query)
         check_query(inner, query)
         query = f"{inner}:{query}"
     for flag in ("optional", "all"):

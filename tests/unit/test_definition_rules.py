@@ -109,6 +109,8 @@ def test_an_element_by_id_even_one_css_cannot_spell_and_a_link_taken_from_onclic
     assert read(rule("id:CaseDetail_lbl_title"), where) == "关于路灯不亮"
     assert read(rule({"id": "Pager$input"}), where) == "3"
     assert read(rule({"id": "CaseDetail_lbl_gone", "optional": True}), where) is None
+    assert read(rule({"exists": "id:CaseDetail_lbl_title", "yes": "有", "no": "无"}), where) == "有"
+    assert matched(rule("id:Pager$input"), where) and not matched(rule("id:Pager"), where)
     with pytest.raises(Missing, match="id:CaseDetail_lbl_gone matched nothing"):
         read(rule("id:CaseDetail_lbl_gone"), where)
     row = Scope(url=url, node=page.css("tr")[0])
