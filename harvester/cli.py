@@ -154,12 +154,14 @@ def platforms_list() -> None:
 
 
 @app.command()
-def demo(seed: int = 7, workdir: Path = Path(".")) -> None:
-    """Replicas -> harvest -> SQLite (./harvester.db or HARVESTER_DB_URL) -> push one reply -> advance -> harvest
-    (the reply is verified) -> summary."""
+def demo(seed: int = 7, workdir: Path = Path("."),
+         db_url: Annotated[str | None, typer.Option(help="the demo's store (default: WORKDIR/harvester-demo.db; "
+                                                         "never the configured one)")] = None) -> None:
+    """Replicas -> harvest -> the demo's own SQLite (./harvester-demo.db) -> push one reply -> advance -> harvest
+    (the reply is verified) -> summary. HARVESTER_CONFIG and HARVESTER_DB_URL are not used."""
     from harvester.demo import run_demo
 
-    raise typer.Exit(run_demo(console, seed=seed, workdir=workdir))
+    raise typer.Exit(run_demo(console, seed=seed, workdir=workdir, db_url=db_url))
 
 
 def main() -> None:

@@ -15,11 +15,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from harvester.config import load_config
-
 # platform slug -> replica name: a mayor mailbox (UTF-8 and GBK builds) and a Discuz! forum (UTF-8 and GBK)
 DEMO_PLATFORMS = {"jact_demo": "jact", "jact_demo_gbk": "jact_gbk", "discuz_demo": "discuz",
                   "discuz_demo_gbk": "discuz_gbk"}
+DEMO_DB = "harvester-demo.db"  # in the demo's working directory; never the configured store
+# What a demo harvest child keeps of the caller's HARVESTER_* variables: everything else (the configured
+# store, platforms, config file, secrets) belongs to the deployment, not to the demo.
+KEPT_VARIABLES = ("HARVESTER_CHROMIUM", "HARVESTER_LOG_LEVEL")
 
 
 def start_replicas(tmp: Path, seed: int) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
@@ -55,13 +57,21 @@ def advance(base_url: str, steps: int = 1) -> Any:
         return json.loads(response.read())
 
 
-def harvest_once(config_path: Path, log_path: Path, later: bool) -> int:
+def demo_env(config_path: Path, db_url: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a demo harvest: the caller's, minus every HARVESTER_* setting but a few harmless
+    ones, plus the demo's config file and store (HARVESTER_DB_URL would otherwise win over the file)."""
+    env = dict(os.environ if env is None else env)
+    kept = {k: v for k, v in env.items() if not k.startswith("HARVESTER_") or k in KEPT_VARIABLES}
+    return {**kept, "HARVESTER_CONFIG": str(config_path), "HARVESTER_DB_URL": db_url}
+
+
+def harvest_once(config_path: Path, db_url: str, log_path: Path, later: bool) -> int:
     """One `harvester harvest` process, its log appended to log_path.
 
     The replicas' advance stands for four hours passing, so the second round re-checks every open message
     (as the 4-hourly cron run would), not only those last seen over `recheck_after_hours` ago.
     """
-    env = {**os.environ, "HARVESTER_CONFIG": str(config_path)}
+    env = demo_env(config_path, db_url)
     if later:
         env["HARVESTER_RECHECK_AFTER_HOURS"] = "0"
     with log_path.open("a", encoding="utf-8") as log:
@@ -87,11 +97,20 @@ def absolute_sqlite(db_url: str, workdir: Path) -> str:
     return db_url
 
 
-def run_demo(console: Console, seed: int = 7, workdir: Path = Path(".")) -> int:
-    """Run the whole loop against local replicas; returns the exit code (0 when every run succeeded)."""
+def demo_db_url(workdir: Path, db_url: str | None = None) -> str:
+    """The demo's store: `db_url` when given on the command line, else ./harvester-demo.db in `workdir`.
+
+    Never HARVESTER_DB_URL or the configured file's `db_url`: those name the deployment's (production) store,
+    and the demo writes replica letters and a reply."""
+    return absolute_sqlite(db_url or f"sqlite:///{DEMO_DB}", workdir)
+
+
+def run_demo(console: Console, seed: int = 7, workdir: Path = Path("."), db_url: str | None = None) -> int:
+    """Run the whole loop against local replicas in the demo's own store (`demo_db_url`); returns the exit code
+    (0 when every run succeeded)."""
     from harvester.store.db import Store
 
-    db_url = absolute_sqlite(load_config(cwd=workdir).db_url, workdir)
+    db_url = demo_db_url(workdir, db_url)
     store = Store.open(db_url)
     with tempfile.TemporaryDirectory(prefix="harvester-demo-") as tmp_name:
         tmp = Path(tmp_name)
@@ -109,7 +128,7 @@ def run_demo(console: Console, seed: int = 7, workdir: Path = Path(".")) -> int:
                     console.print("replicas advanced four hours: " + ", ".join(
                         f"{n}: " + ", ".join(f"{len(v)} {k}" for k, v in m.items() if isinstance(v, list))
                         for n, m in moved.items()))
-                code = harvest_once(config_path, log_path, later=bool(rounds))
+                code = harvest_once(config_path, db_url, log_path, later=bool(rounds))
                 with store.transaction() as repo:
                     runs = repo.latest_runs(limit=len(DEMO_PLATFORMS))
                 rounds.append((label, runs))

@@ -91,15 +91,22 @@ def test_harvest_logs_carry_no_phone_numbers(tmp_path: Path) -> None:
     assert [p for p in phones if p in result.stderr + result.stdout] == []
 
 
-def test_demo_runs_the_whole_loop(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever else is installed
+def test_demo_runs_the_whole_loop_in_its_own_store(tmp_path: Path) -> None:
+    # an operator's shell: a production config and store URL in the environment, which the demo must not touch
+    production = tmp_path / "etc"
+    production.mkdir()
+    file_db, env_db = production / "file.db", production / "env.db"
+    (production / "harvester.toml").write_text(f'db_url = "sqlite:///{file_db}"\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT),  # this checkout, whatever else is installed
+           "HARVESTER_CONFIG": str(production / "harvester.toml"), "HARVESTER_DB_URL": f"sqlite:///{env_db}"}
     result = subprocess.run([sys.executable, "-m", "harvester", "demo", "--workdir", str(tmp_path)], cwd=tmp_path,
                             text=True, capture_output=True, timeout=170, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Demo summary" in result.stdout and "jact_demo_gbk" in result.stdout
     # the reply leg ran (the test command installs Chromium): approved, pushed, and verified by the second harvest
     assert re.search(r"demo reply \d+: verified", result.stdout), result.stdout[-2000:]
-    assert (tmp_path / "harvester.db").exists()
+    assert (tmp_path / "harvester-demo.db").exists()
+    assert sorted(p.name for p in production.iterdir()) == ["harvester.toml"]  # no production store was written
 
 
 def test_scrapy_list_and_crawl_use_the_same_platforms_and_store(tmp_path: Path) -> None:
