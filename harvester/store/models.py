@@ -227,3 +227,4 @@ class QuarantineRow(Base):
 
 
 from harvester.store import outbox_models as _outbox_models  # noqa: E402,F401 - registers the outbox tables
+from harvester.store import api_models as _api_models  # noqa: E402,F401 - registers the API tables
