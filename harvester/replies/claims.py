@@ -22,11 +22,11 @@ from harvester.store.runlog import process_alive
 from harvester.timeutil import utcnow
 
 VOIDED_NOTE = "approval voided: content changed after approval; not sent"
-# A reply changed while a push held it: the approved text may already be on the platform (the dead push was
-# sending it), and the store keeps only the approval's hash, not the approved text. So nothing is posted or
-# looked up; the reply ends dead and a person checks the platform.
-VOIDED_IN_FLIGHT = ("approval voided: content changed while a push was sending it; nothing more is sent "
-                    "(the approved text may be on the platform already: check it there)")
+# A reply changed after its approved text was handed to the platform (a push died holding it, or an earlier
+# post's outcome is unknown): that text may be on the platform already, and the store keeps only the approval's
+# hash, not the approved text. So nothing is posted or looked up; the reply ends dead and a person checks.
+VOIDED_IN_FLIGHT = ("approval voided: content changed after the approved text was handed to the platform; "
+                    "nothing more is sent (the approved text may be there already: check the platform)")
 
 
 def claimer_id() -> str:
@@ -88,7 +88,8 @@ def claim(store: Store, reply_id: int, claimer: str) -> Claim | str:
     """Move an approved, due reply to `sending` (committed), or say why not.
 
     The row lock (PostgreSQL) or the immediate write transaction (SQLite) makes a second pusher wait and
-    then see `sending`. A reply whose content no longer matches its approval is voided, never claimed.
+    then see `sending`. A reply whose content no longer matches its approval is never claimed: back to draft,
+    or dead (VOIDED_IN_FLIGHT) when an earlier post may have landed (`must_look`).
     """
     with store.transaction() as repo:
         row = load(repo.session, reply_id)
@@ -97,6 +98,9 @@ def claim(store: Store, reply_id: int, claimer: str) -> Claim | str:
         if row.not_before is not None and row.not_before > utcnow():
             return "not due yet"
         if not approval_holds(row):
+            if row.must_look:
+                record(repo.session, row, State.DEAD, f"push {claimer}", VOIDED_IN_FLIGHT, reason=VOIDED_IN_FLIGHT)
+                return VOIDED_IN_FLIGHT
             void_changed(repo.session, row, f"push {claimer}")
             return VOIDED_NOTE
         message = repo.session.get(MessageRow, row.message_id)

@@ -98,6 +98,9 @@ def approve(session: Session, reply_id: int, approver: str, content_hash: str | 
     if row.state == State.APPROVED.value:
         if row.approved_hash == now_hash:
             return row  # approving twice is a no-op
+        if row.must_look:
+            raise IllegalTransition(f"reply {reply_id} changed after its approved text was handed to the platform; "
+                                    "the next push ends it dead")
         void_changed(session, row, approver)  # changed behind the approval's back: this approves the new content
     record(session, row, State.APPROVED, approver, f"approved (hash {now_hash[:12]}…)", approved_by=approver,
            approved_at=utcnow(), approved_hash=now_hash, reason=None, not_before=None)
@@ -110,6 +113,9 @@ def edit_text(session: Session, reply_id: int, text: str, actor: str) -> OutboxR
     new_text = clean_text(text)
     if State(row.state) not in EDITABLE:
         raise IllegalTransition(f"reply {reply_id} is {row.state}; its text can no longer change")
+    if row.must_look and row.state == State.APPROVED.value:
+        raise IllegalTransition(f"reply {reply_id} may already be on the platform (an earlier post's outcome is "
+                                "unknown); push it to its end before changing it")
     if new_text == row.text:
         return row
     detail = f"{VOIDED}: text edited" if row.state == State.APPROVED.value else "text edited"

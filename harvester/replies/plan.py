@@ -31,8 +31,8 @@ def _action(pool: AdapterPool, row: OutboxRow, recovering: bool) -> str:
     if problem:
         return f"skip: {problem}"
     if not claims.approval_holds(row):
-        return ("dead: content changed while being sent, nothing sent" if recovering
-                else "void: content changed after approval")
+        return ("dead: content changed after it was handed to the platform, nothing sent"
+                if recovering or row.must_look else "void: content changed after approval")
     if recovering or row.must_look:
         return "look on the platform first, then post if absent"
     return "post"

@@ -81,8 +81,9 @@ class Pusher:
             if isinstance(held_or_why, Claim):
                 crash_point("push.claimed")
                 results.append(await self._deliver(held_or_why))
-            elif held_or_why == claims.VOIDED_NOTE:
-                results.append(PushResult(row.id, row.platform, row.external_id, State.DRAFT.value, held_or_why))
+            elif held_or_why in (claims.VOIDED_NOTE, claims.VOIDED_IN_FLIGHT):
+                state = State.DRAFT if held_or_why == claims.VOIDED_NOTE else State.DEAD
+                results.append(PushResult(row.id, row.platform, row.external_id, state.value, held_or_why))
         return results
 
     def _skipped(self, row: Any, results: list[PushResult]) -> bool:

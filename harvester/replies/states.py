@@ -21,7 +21,8 @@ class State(StrEnum):
 
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.DRAFT: frozenset({State.APPROVED, State.CANCELLED, State.DRAFT}),
-    State.APPROVED: frozenset({State.SENDING, State.DRAFT, State.CANCELLED}),
+    # approved -> dead: changed after an earlier post whose outcome is unknown (it may be on the platform)
+    State.APPROVED: frozenset({State.SENDING, State.DRAFT, State.CANCELLED, State.DEAD}),
     # sending -> sending records a failed attempt or a take-over; sending -> approved defers to a later push
     State.SENDING: frozenset({State.SENDING, State.POSTED, State.POSTED_PENDING_MODERATION, State.REJECTED,
                               State.DEAD, State.APPROVED}),

@@ -555,7 +555,7 @@ def test_a_reply_changed_while_its_post_was_in_flight_is_never_posted(backoffice
     assert texts_on(base, letter) == []
     view = Outbox(store).get(reply_id)
     assert (view.state, view.approval_valid, view.posted_at) == ("dead", False, None)
-    assert "content changed while a push was sending it" in (view.reason or "")
+    assert "content changed after the approved text was handed to the platform" in (view.reason or "")
 
 
 def test_a_429_during_a_post_is_waited_out_or_deferred_as_the_back_office_says(backoffice: dict[str, Any],

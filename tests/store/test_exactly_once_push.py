@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from adapters.protocols import OutgoingReply, ReplyOutcome, ReplyReceipt
-from harvester.replies import Outbox, State, claims
+from harvester.replies import IllegalTransition, Outbox, State, claims
 from harvester.replies.plan import plan
 from harvester.replies.push import Pusher, PushResult
 from harvester.replies.retry import RetryPolicy
@@ -104,7 +104,8 @@ def test_a_reply_taken_over_after_its_text_changed_is_never_posted(box: Outbox, 
     in_flight_when_the_push_died(store, reply_id)
     set_row(store, reply_id, text=CHANGED)
     pool: Any = Pool(Platform())
-    assert [p.action for p in plan(store, pool)] == ["dead: content changed while being sent, nothing sent"]
+    assert [p.action for p in plan(store, pool)] == ["dead: content changed after it was handed to the platform, "
+                                                     "nothing sent"]
 
     platform = Platform()
     (result,) = push(store, platform)
@@ -151,3 +152,23 @@ def test_a_reply_whose_earlier_outcome_was_unknown_is_looked_up_before_a_later_p
     assert platform.shown["25445483"] == [TEXT]
     view = box.get(reply_id)
     assert (result.state, view.attempts) == ("posted", 1 if landed else 2)
+
+
+def test_a_reply_changed_after_an_unknown_outcome_is_never_posted_again(box: Outbox, store: Store) -> None:
+    """Its approved text may be on the platform: neither that text (looked up under another) nor the new one is
+    sent; an edit through the API is refused, a change in the table ends it dead."""
+    reply_id = approved(box)
+    held = claims.claim(store, reply_id, "earlier:1")
+    assert isinstance(held, claims.Claim)
+    claims.begin_attempt(store, held)
+    claims.finish(store, held, State.APPROVED, "push earlier:1", "deferred after attempt 1: outcome unknown")
+    with pytest.raises(IllegalTransition, match="may already be on the platform"):
+        box.edit(reply_id, CHANGED, "oa-system")
+    set_row(store, reply_id, text=CHANGED)
+    with pytest.raises(IllegalTransition):
+        box.approve(reply_id, "张科长")
+    platform = Platform()
+    (result,) = push(store, platform)
+    assert platform.calls == []
+    view = box.get(reply_id)
+    assert (result.state, view.state, view.reason) == ("dead", "dead", claims.VOIDED_IN_FLIGHT)
