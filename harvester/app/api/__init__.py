@@ -1,0 +1,1 @@
+"""The HTTP API for downstream handling systems: reads, the change feed, Open311, reply intake."""

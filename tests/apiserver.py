@@ -1,0 +1,69 @@
+"""The HTTP API on a free 127.0.0.1 port, served by uvicorn in a thread, with tokens for each scope."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from harvester.app.api.factory import create_app
+from harvester.app.api.settings import ApiSettings
+from harvester.store.db import Store
+from harvester.store.tokens import SCOPES, create_token
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    """A running API: its base URL, and a token secret per scope name (plus "none": a token of no use here)."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def client(self, scope: str | None, timeout: float = 30) -> httpx.Client:
+        """A client sending the token of `scope` (none when `scope` is None)."""
+        headers = {"Authorization": f"Bearer {self.tokens[scope]}"} if scope else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_tokens(store: Store) -> dict[str, str]:
+    """One token per scope, named after it; "drafter2" holds replies:draft too, "both" drafts and approves."""
+    tokens = {}
+    with store.transaction() as repo:
+        for scope in SCOPES:
+            tokens[scope] = create_token(repo, scope, [scope])[1]
+        tokens["drafter2"] = create_token(repo, "drafter2", ["replies:draft"])[1]
+        tokens["both"] = create_token(repo, "both", ["replies:draft", "replies:approve"])[1]
+    return tokens
+
+
+@contextmanager
+def api_server(store: Store, settings: ApiSettings | None = None) -> Iterator[ApiServer]:
+    """Serve the API over `store` until the block ends."""
+    tokens = make_tokens(store)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    try:
+        yield ApiServer(f"http://127.0.0.1:{port}", tokens)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
