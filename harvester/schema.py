@@ -13,7 +13,9 @@ from typing import Any
 
 from harvester.extract.snapshot import Snapshot
 from harvester.timeutil import require_aware, to_utc
-from harvester.vocab import Kind, Status, Topic
+from harvester.vocab import KIND_NAMES, Kind, Status, Topic
+
+OPEN311_DESCRIPTION_MAX = 4000  # GeoReport v2: description is free text limited to 4,000 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class Message:
     """
 
     platform: str
-    external_id: str  # Open311 service_request_id
+    external_id: str  # the platform's own id (Open311 service_request_id is `open311_id`)
     url: str
     board_id: str
     addressee: str  # 留言对象: 杭州市委书记 / 市长信箱 / 问政版块
@@ -116,14 +118,22 @@ class Message:
             fields["handling_unit"] = self.handling_unit
         return fields
 
+    @property
+    def open311_id(self) -> str:
+        """The GeoReport v2 service_request_id: unique across platforms (two platforms can share an id), and
+        split back at the first "-", which a platform slug never holds."""
+        return f"{self.platform}-{self.external_id}"
+
     def open311(self) -> dict[str, Any]:
-        """This message as a GeoReport v2 service request."""
+        """This message as a GeoReport v2 service request: service_code is the kind, description the body cut
+        to the spec's 4,000 characters."""
         return {
-            "service_request_id": self.external_id,
+            "service_request_id": self.open311_id,
             "status": self.status.open311(),
             "status_notes": self.status_raw,
-            "service_name": self.kind.value,
-            "description": self.body,
+            "service_code": self.kind.value,
+            "service_name": KIND_NAMES[self.kind],
+            "description": self.body[:OPEN311_DESCRIPTION_MAX],
             "agency_responsible": self.agency_responsible,
             "requested_datetime": to_utc(self.posted_at).isoformat(),
             "updated_datetime": to_utc(self.updated_at).isoformat() if self.updated_at else None,

@@ -58,6 +58,12 @@ class Status(StrEnum):
         return "open" if self.is_open else "closed"
 
 
+# Display names (Open311 service_name); the code (Open311 service_code) is the Kind's value.
+KIND_NAMES: dict[Kind, str] = {
+    Kind.CONSULT: "咨询", Kind.SUGGEST: "建议", Kind.COMPLAIN: "投诉", Kind.HELP: "求助", Kind.REPORT: "举报",
+    Kind.PRAISE: "表扬", Kind.OTHER: "其他",
+}
+
 KIND_LABELS: dict[str, Kind] = {
     "咨询": Kind.CONSULT, "我要咨询": Kind.CONSULT, "咨询问题": Kind.CONSULT,
     "建议": Kind.SUGGEST, "建言": Kind.SUGGEST, "意见建议": Kind.SUGGEST, "我要建议": Kind.SUGGEST,
