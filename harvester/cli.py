@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harvester.app.api.commands import serve_command, tokens_app
 from harvester.cli_ops import check_command, run_command
 from harvester.cli_parse import parse as parse_command
 from harvester.cli_platforms import fixtures_app, register_platform_commands
@@ -35,6 +36,8 @@ app.command("check")(check_command)
 app.command("parse")(parse_command)
 app.add_typer(replies_app, name="replies")
 app.command("push")(push_command)
+app.command("serve")(serve_command)
+app.add_typer(tokens_app, name="tokens")
 console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
 
 
