@@ -84,19 +84,28 @@ def _table(report: Report) -> Table:
                   f"{to_shanghai(report.at):%Y-%m-%d %H:%M} (UTC+8)")
     for h in report.harvests:
         table.add_row(h.platform, "harvest", STATUS_STYLE["ok" if h.ok else "failed"], escape(h.detail))
-    for r in report.results:
+    for r in report.health:
         table.add_row(r.platform, r.check, STATUS_STYLE[r.status], escape(r.detail))
     return table
 
 
+def _supervision(report: Report, console: Console) -> None:
+    """The 督办 report: overdue letters by platform and unit (never part of the exit code)."""
+    if not report.supervision:
+        return
+    units = Table("platform", "unit", "overdue", title=f"督办: {report.overdue_count()} overdue letter(s) by unit "
+                  "(the offices' business; not a harvest failure)")
+    for platform, unit, count in report.overdue_by_unit():
+        units.add_row(platform, unit, str(count))
+    console.print(units)
+    for r in report.supervision:
+        if r.status == "error":
+            console.print(f"[yellow]督办 {r.platform}:[/] {escape(r.detail)}")
+
+
 def _human(report: Report, console: Console) -> None:
     console.print(_table(report))
-    overdue = list(report.overdue_by_unit())
-    if overdue:
-        units = Table("platform", "unit", "overdue", title="Overdue messages by unit")
-        for platform, unit, count in overdue:
-            units.add_row(platform, unit, str(count))
-        console.print(units)
+    _supervision(report, console)
     for problem in report.problems:
         console.print(f"[bold red]problem:[/] {escape(problem)}")
     failed = sorted({f.platform for f in report.failures()})
@@ -105,7 +114,8 @@ def _human(report: Report, console: Console) -> None:
 
 
 def _output(report: Report, as_json: bool) -> None:
-    """JSON on stdout, a table on a terminal, else structured log lines; then exit 0 only if all holds."""
+    """JSON on stdout, a table on a terminal, else structured log lines; then exit 0 only if harvest health
+    holds (overdue letters go into the 督办 part of the report, never into the exit code)."""
     from harvester.checks.report import report_lines
 
     if as_json:
@@ -122,8 +132,9 @@ def _output(report: Report, as_json: bool) -> None:
 def run_command(as_json: JsonOption = False, textfile: TextfileOption = None) -> None:
     """The cron entry point: harvest due platforms, push approved replies, run every check, alert.
 
-    Exits 0 only when every harvest succeeded and every check holds; 1 otherwise; 3 when another run holds
-    the lock (this one then does nothing).
+    Exits 0 only when every harvest succeeded and every health check holds (overdue letters are reported and
+    alerted apart, as 督办, and never fail a run); 1 otherwise; 3 when another run holds the lock (this one then
+    does nothing).
     """
     from harvester.operate import unattended_run
     from harvester.runlock import AlreadyRunning
@@ -159,7 +170,8 @@ def check_command(as_json: JsonOption = False, textfile: TextfileOption = None,
                   at: Annotated[str | None, typer.Option(help="judge as of this time (ISO 8601, default now; "
                                                                   "Beijing time when no offset)")] = None,
                   alert: Annotated[bool, typer.Option(help="send alerts as `harvester run` does")] = False) -> None:
-    """Run every monitor on the store without harvesting; exits 0 only when every check holds."""
+    """Run every monitor on the store without harvesting; exits 0 only when every health check holds (overdue
+    letters are listed as 督办 and never change the exit code)."""
     from harvester.checks.alerting import load_alert_targets, publish
     from harvester.checks.report import Report
     from harvester.checks.runner import checks_settings, last_successes, run_checks

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from harvester.alerts import (
     Alert,
@@ -28,13 +30,32 @@ from harvester.timeutil import to_shanghai
 
 WEBHOOK_KEYS = {"url", "url_env", "style", "secret_env", "timeout", "attempts"}
 EMAIL_KEYS = {"host", "port", "security", "sender", "recipients", "username", "password_env", "timeout"}
+OVERDUE_KEYS = {"webhooks", "email", "severity", "repeat_hours"}
 STATE_FILE = "alert-state.json"
+OVERDUE_STATE_FILE = "overdue-alert-state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueTargets:
+    """`[alerts.overdue]`: where the 督办 report of overdue letters goes, how loud, and how often it repeats
+    while nothing changes (it is sent at once when the overdue letters change)."""
+
+    webhooks: tuple[WebhookTarget, ...] = ()
+    email: SmtpTarget | None = None
+    severity: Severity = "warning"
+    repeat_hours: float = 24.0
+
+    def __bool__(self) -> bool:
+        return bool(self.webhooks) or self.email is not None
 
 
 @dataclass(frozen=True, slots=True)
 class AlertTargets:
+    """Health alert targets (`[alerts]`) and the separate 督办 channel (`[alerts.overdue]`)."""
+
     webhooks: tuple[WebhookTarget, ...] = ()
     email: SmtpTarget | None = None
+    overdue: OverdueTargets = OverdueTargets()
 
     def __bool__(self) -> bool:
         return bool(self.webhooks) or self.email is not None
@@ -81,21 +102,49 @@ def _email(table: Any, where: str, env: Mapping[str, str]) -> SmtpTarget:
                       password=_secret(table, "password_env", env, where), timeout=float(table.get("timeout", 30.0)))
 
 
-def parse_alerts(table: Mapping[str, Any], source: str, env: Mapping[str, str]) -> AlertTargets:
-    """`[[alerts.webhooks]]` and `[alerts.email]`; HARVESTER_ALERT_WEBHOOK_URL (+ _STYLE) adds a webhook."""
-    unknown = set(table) - {"webhooks", "email"}
-    if unknown:
-        raise ConfigError(f"{source}: [alerts]: unknown key(s) {sorted(unknown)}; known: ['email', 'webhooks']")
+def _webhooks(table: Mapping[str, Any], section: str, source: str, env: Mapping[str, str]) -> list[WebhookTarget]:
     hooks = table.get("webhooks", [])
     if not isinstance(hooks, list):
-        raise ConfigError(f"{source}: alerts.webhooks must be an array of tables ([[alerts.webhooks]])")
-    webhooks = [_webhook(hook, f"{source}: [[alerts.webhooks]] #{n}", env) for n, hook in enumerate(hooks, 1)]
+        raise ConfigError(f"{source}: {section}.webhooks must be an array of tables ([[{section}.webhooks]])")
+    return [_webhook(hook, f"{source}: [[{section}.webhooks]] #{n}", env) for n, hook in enumerate(hooks, 1)]
+
+
+def parse_overdue(table: Any, source: str, env: Mapping[str, str]) -> OverdueTargets:
+    """`[alerts.overdue]`: its own `[[alerts.overdue.webhooks]]` / `[alerts.overdue.email]`, `severity`
+    (info, warning or critical; default warning) and `repeat_hours` (default 24); HARVESTER_OVERDUE_WEBHOOK_URL
+    (+ _STYLE) adds a webhook. Without a target the 督办 report is only printed and exported as metrics."""
+    where = f"{source}: [alerts.overdue]"
+    if not isinstance(table, dict) or set(table) - OVERDUE_KEYS:
+        raise ConfigError(f"{where} must be a table with keys from {sorted(OVERDUE_KEYS)}")
+    webhooks = _webhooks(table, "alerts.overdue", source, env)
+    if env.get("HARVESTER_OVERDUE_WEBHOOK_URL"):
+        webhooks.append(_webhook({"url": env["HARVESTER_OVERDUE_WEBHOOK_URL"],
+                                  "style": env.get("HARVESTER_OVERDUE_WEBHOOK_STYLE", "generic")},
+                                 "HARVESTER_OVERDUE_WEBHOOK_URL", env))
+    email = _email(table["email"], f"{where} email", env) if "email" in table else None
+    severity = table.get("severity", "warning")
+    if severity not in get_args(Severity):
+        raise ConfigError(f"{where} severity must be info, warning or critical, got {severity!r}")
+    repeat = table.get("repeat_hours", 24.0)
+    if isinstance(repeat, bool) or not isinstance(repeat, int | float) or repeat < 0:
+        raise ConfigError(f"{where} repeat_hours must be a number >= 0, got {repeat!r}")
+    return OverdueTargets(tuple(webhooks), email, severity, float(repeat))
+
+
+def parse_alerts(table: Mapping[str, Any], source: str, env: Mapping[str, str]) -> AlertTargets:
+    """`[[alerts.webhooks]]` and `[alerts.email]` for harvest health; HARVESTER_ALERT_WEBHOOK_URL (+ _STYLE)
+    adds a webhook. `[alerts.overdue]` is the 督办 channel (`parse_overdue`)."""
+    unknown = set(table) - {"webhooks", "email", "overdue"}
+    if unknown:
+        raise ConfigError(f"{source}: [alerts]: unknown key(s) {sorted(unknown)}; known: ['email', 'overdue', "
+                          "'webhooks']")
+    webhooks = _webhooks(table, "alerts", source, env)
     if env.get("HARVESTER_ALERT_WEBHOOK_URL"):
         webhooks.append(_webhook({"url": env["HARVESTER_ALERT_WEBHOOK_URL"],
                                   "style": env.get("HARVESTER_ALERT_WEBHOOK_STYLE", "generic")},
                                  "HARVESTER_ALERT_WEBHOOK_URL", env))
     email = _email(table["email"], f"{source}: [alerts.email]", env) if "email" in table else None
-    return AlertTargets(tuple(webhooks), email)
+    return AlertTargets(tuple(webhooks), email, parse_overdue(table.get("overdue", {}), source, env))
 
 
 def load_alert_targets(config: HarvesterConfig, env: Mapping[str, str] | None = None) -> AlertTargets:
@@ -123,7 +172,18 @@ def alert_for(report: Report, names: Mapping[str, str]) -> Alert:
                  [FailedCheck(f.check, f.platform, names.get(f.platform, ""), f.detail) for f in failures])
 
 
-def deliver(alert: Alert, targets: AlertTargets) -> list[str]:
+def overdue_alert(report: Report, names: Mapping[str, str], severity: Severity = "warning") -> Alert:
+    """The 督办 alert: overdue letters per platform and unit, for whoever chases the offices."""
+    host = socket.gethostname()
+    when = to_shanghai(report.at).strftime("%Y-%m-%d %H:%M")
+    units = [f"{platform} {unit}: {count}" for platform, unit, count in report.overdue_by_unit()]
+    lines = [f"checked at {when}; {report.overdue_count()} open letter(s) past their answer deadline", *units]
+    late = [r for r in report.supervision if not r.holds]
+    return Alert(f"liuyan-harvester on {host}: 督办 {report.overdue_count()} overdue letter(s)", severity, lines,
+                 [FailedCheck(r.check, r.platform, names.get(r.platform, ""), r.detail) for r in late])
+
+
+def deliver(alert: Alert, targets: AlertTargets | OverdueTargets) -> list[str]:
     """Send to every target; returns one line per target that did not get it (URLs redacted)."""
     errors = []
     for hook in targets.webhooks:
@@ -154,11 +214,45 @@ def should_alert(report: Report, state_dir: Path) -> bool:
     return not report.holds or alerted_before
 
 
+def _overdue_signature(report: Report) -> str:
+    """What the 督办 alert says, as a hash: a new one goes out when it changes."""
+    findings = sorted((r.platform, r.status, json.dumps(r.figures.get("by_unit", {}), sort_keys=True,
+                                                        ensure_ascii=False)) for r in report.supervision)
+    return hashlib.sha256(json.dumps(findings, ensure_ascii=False).encode()).hexdigest()
+
+
+def should_send_overdue(report: Report, state_dir: Path, repeat_hours: float) -> bool:
+    """Send the 督办 alert while some overdue check does not hold, when its findings changed since the last one
+    sent or `repeat_hours` have passed; remember what was sent in the state dir."""
+    if all(r.holds for r in report.supervision):
+        return False
+    path, signature = state_dir / OVERDUE_STATE_FILE, _overdue_signature(report)
+    try:
+        last = json.loads(path.read_text(encoding="utf-8"))
+        same = last.get("signature") == signature
+        recent = report.at - datetime.fromisoformat(last["sent_at"]) < timedelta(hours=repeat_hours)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        same = recent = False
+    if same and recent:
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"signature": signature, "sent_at": report.at.isoformat()}), encoding="utf-8")
+    except OSError:
+        pass  # then it repeats on every run, which is louder, not silent
+    return True
+
+
 def publish(report: Report, state_dir: Path, textfile: Path | None, targets: AlertTargets | None,
             names: Mapping[str, str], alert: bool) -> None:
-    """Send alerts (when `alert`) and write the textfile; a failure of either becomes a problem of the report."""
+    """Send alerts (when `alert`): the health alert to `[alerts]`, the 督办 alert of overdue letters to
+    `[alerts.overdue]`; write the textfile. A failure of any becomes a problem of the report."""
     if alert and targets and should_alert(report, state_dir):
         report.problems += [f"alert not delivered: {error}" for error in deliver(alert_for(report, names), targets)]
+    overdue = targets.overdue if targets is not None else None
+    if alert and overdue and should_send_overdue(report, state_dir, overdue.repeat_hours):
+        sent = deliver(overdue_alert(report, names, overdue.severity), overdue)
+        report.problems += [f"督办 alert not delivered: {error}" for error in sent]
     if textfile is not None:
         try:
             write_textfile(textfile, report.samples())

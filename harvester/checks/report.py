@@ -14,6 +14,10 @@ from harvester.timeutil import to_shanghai, utcnow
 
 CHECKS_RAN = "liuyan_checks_last_run_timestamp_seconds"
 REPORT_HOLDS = "liuyan_checks_hold"
+# Monitors about the offices' work, not the harvester's health: their findings go into the 督办 (supervision)
+# report and its own alert, never into exit codes, `liuyan_check_failed` or the health alert. On a real
+# province some letters are always overdue; counting them as failures would make every run fail.
+SUPERVISION_CHECKS = frozenset({"overdue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,35 +49,51 @@ class Report:
     skipped: list[str] = field(default_factory=list)  # platforms not due in this run
 
     @property
+    def health(self) -> list[CheckResult]:
+        """The harvest-health results: every check but the supervision ones (overdue letters)."""
+        return [r for r in self.results if r.check not in SUPERVISION_CHECKS]
+
+    @property
+    def supervision(self) -> list[CheckResult]:
+        """The 督办 results: overdue letters by platform (they never make the report fail)."""
+        return [r for r in self.results if r.check in SUPERVISION_CHECKS]
+
+    @property
     def holds(self) -> bool:
-        """True only when every harvest succeeded, every check holds and nothing else went wrong."""
-        return (all(h.ok for h in self.harvests) and all(r.holds for r in self.results)) and not self.problems
+        """True only when every harvest succeeded, every health check holds and nothing else went wrong;
+        overdue letters do not count (they are the offices' business: see `supervision`)."""
+        return (all(h.ok for h in self.harvests) and all(r.holds for r in self.health)) and not self.problems
 
     def failures(self) -> list[CheckResult]:
-        """Failed harvests (as check "harvest") and checks that do not hold, in report order."""
+        """Failed harvests (as check "harvest") and health checks that do not hold, in report order."""
         harvests = [CheckResult("harvest", h.platform, "failed", h.detail) for h in self.harvests if not h.ok]
-        return harvests + [r for r in self.results if not r.holds]
+        return harvests + [r for r in self.health if not r.holds]
 
     def overdue_by_unit(self) -> Iterator[tuple[str, str, int]]:
         """(platform, unit, count) from the overdue monitor's findings."""
-        for r in self.results:
-            if r.check == "overdue":
-                for unit, count in dict(r.figures.get("by_unit", {})).items():
-                    yield r.platform, unit, int(count)
+        for r in self.supervision:
+            for unit, count in dict(r.figures.get("by_unit", {})).items():
+                yield r.platform, unit, int(count)
+
+    def overdue_count(self) -> int:
+        """How many open letters are past their deadline, over every platform."""
+        return sum(int(r.figures.get("count", 0)) for r in self.supervision)
 
     def to_json(self) -> dict[str, Any]:
         """The whole report as JSON-ready data (times in Beijing time); texts are masked."""
         return {
             "at": to_shanghai(self.at).isoformat(), "holds": self.holds,
             "harvests": [h.as_dict() for h in self.harvests], "skipped": self.skipped,
-            "checks": [{**r.as_dict(), "detail": mask_text(r.detail)} for r in self.results],
+            "checks": [{**r.as_dict(), "detail": mask_text(r.detail)} for r in self.health],
+            "overdue": [{**r.as_dict(), "detail": mask_text(r.detail)} for r in self.supervision],
             "problems": [mask_text(p) for p in self.problems],
             "last_success": {p: to_shanghai(t).isoformat() if t else None for p, t in self.last_success.items()},
         }
 
     def samples(self) -> list[metrics.Sample]:
-        """The Prometheus view: per check and platform 0/1, last successes, overdue counts, and when this ran."""
-        out = [metrics.check_failed(r.check, r.platform, not r.holds) for r in self.results]
+        """The Prometheus view: per health check and platform 0/1, last successes, overdue counts by unit, and
+        when this ran."""
+        out = [metrics.check_failed(r.check, r.platform, not r.holds) for r in self.health]
         out += [metrics.check_failed("harvest", h.platform, not h.ok) for h in self.harvests]
         out += [metrics.last_success(p, t.timestamp()) for p, t in self.last_success.items() if t is not None]
         out += [metrics.messages_overdue(p, unit, n) for p, unit, n in self.overdue_by_unit()]
@@ -98,16 +118,20 @@ def logfmt(event: str, **fields: Any) -> str:
 
 
 def report_lines(report: Report) -> Iterator[str]:
-    """The report as log lines: one per harvest, one per check, then a summary."""
+    """The report as log lines: one per harvest, one per health check, one per platform's overdue letters
+    (event=overdue, a warning at most), then a summary of harvest health."""
     for h in report.harvests:
         yield logfmt("harvest", level="info" if h.ok else "error", platform=h.platform, run=h.run_id,
                      outcome=h.outcome, failure_class=h.failure_class, detail=h.detail, log=h.log)
-    for r in report.results:
+    for r in report.health:
         level = "info" if r.holds else "error"
         yield logfmt("check", level=level, check=r.check, platform=r.platform, status=r.status, detail=r.detail)
+    for r in report.supervision:
+        yield logfmt(r.check, level="info" if r.holds else "warning", platform=r.platform, status=r.status,
+                     count=r.figures.get("count"), detail=r.detail)
     for problem in report.problems:
         yield logfmt("problem", level="error", detail=problem)
     failed = report.failures()
     yield logfmt("summary", level="info" if report.holds else "error", holds=str(report.holds).lower(),
-                 checks=len(report.results), failed=len(failed) + len(report.problems),
+                 checks=len(report.health), failed=len(failed) + len(report.problems), overdue=report.overdue_count(),
                  platforms=",".join(sorted({f.platform for f in failed})))

@@ -108,6 +108,31 @@ def test_a_platform_that_is_down_fails_the_run_by_name_and_spares_the_others(
     assert "failed (network)" in cli(config, "runs").stdout
 
 
+def test_a_healthy_run_with_overdue_letters_exits_0_and_sends_them_to_their_own_channel(
+        tmp_path: Path, mailboxes: dict[str, str], receivers: tuple[WebhookReceiver, SmtpReceiver]) -> None:
+    hook, _ = receivers
+    db_url = f"sqlite:///{tmp_path / 'overdue.db'}"
+    alerts = (f'state_dir = "state"\n[[alerts.webhooks]]\nurl = "{hook.base_url}/hook?case=overdue"\n'
+              f'[alerts.overdue]\nseverity = "info"\n'
+              f'[[alerts.overdue.webhooks]]\nurl = "{hook.base_url}/duban?case=overdue"\n')
+    config = write_config(tmp_path, db_url, {"jact_demo": mailboxes["jact"], "jact_demo_gbk": mailboxes["jact_gbk"]},
+                          extra=alerts)  # the overdue monitor on: the replicas' letters are weeks old
+    process = start_run(config, "--json")
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err
+    report = json.loads(out)
+    assert report["holds"] is True and all(c["status"] == "ok" for c in report["checks"])
+    late = {c["platform"]: c["figures"]["count"] for c in report["overdue"]}
+    assert late["jact_demo"] > 0, "the replica always has unanswered letters weeks old"
+    assert [p for p in hook.on("/hook") if p.query.get("case") == "overdue"] == []  # no health alert
+    [duban] = [p for p in hook.on("/duban") if p.query.get("case") == "overdue"]
+    assert duban.json["severity"] == "info" and f"督办 {sum(late.values())} overdue letter(s)" in duban.json["title"]
+    again = cli(config, "check")  # right after the run, as an operator would
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "event=overdue level=warning platform=jact_demo " in again.stdout
+    assert "event=summary level=info holds=true" in again.stdout.splitlines()[-1]
+
+
 def test_check_on_a_store_never_harvested_fails_with_log_lines_or_json(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}", {"jact_demo": "http://127.0.0.1:9"},
                           extra=QUIET)
@@ -177,8 +202,8 @@ def test_check_reports_a_clearly_late_letter_when_the_years_holidays_are_missing
         run_id = repo.start_run("jact_demo", 1)
         repo.upsert_messages([letter("1", posted_at=posted, kind=Kind.CONSULT, kind_raw="咨询")], run_id, posted)
     result = cli(config, "check", "--json", "-p", "jact_demo", "--at", f"{year}-04-20T10:00")
-    assert result.returncode == 1, result.stderr
-    [overdue] = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "overdue"]
+    assert result.returncode == 1, result.stderr  # never harvested successfully: a health check fails
+    [overdue] = json.loads(result.stdout)["overdue"]  # the letter is reported apart, as 督办
     assert overdue["status"] == "failed" and overdue["figures"]["by_unit"] == {"市长信箱": 1}
     assert f"HOLIDAY CALENDAR MISSING for {year}" in overdue["detail"]
     bad = tmp_path / "holidays.toml"
