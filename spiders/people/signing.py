@@ -46,7 +46,7 @@ class SignedCall:
 
 
 def list_call(fid: str, last_item: str, kind: str = "df", rows: int = 10) -> SignedCall:
-    """A board's list page, newest first: `last_item` "" for the first page, then the previous `lastItem`.
+    """A board's list page, newest first: `last_item` "" for the first page, then the previous page's last tid.
 
     Key order and values are the bundle's own (showUnAnswer 1 and typeId 5 = every state and type).
     """

@@ -1,6 +1,7 @@
 """Harvests 领导留言板 boards through the signed API (or the SPA in Chromium): new messages above each board's
 tid cursor and those published late below it (spiders/people/lookback.py), every message read whole from the
-content API, and open messages re-checked until settled."""
+content API, and open messages re-checked until settled. Board lists come from the signed list API or the unsigned
+queryThreadsList (`list_api`), paged by the last item's tid until a short page (spiders/people/paging.py)."""
 
 from __future__ import annotations
 
