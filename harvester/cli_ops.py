@@ -175,6 +175,7 @@ def check_command(as_json: JsonOption = False, textfile: TextfileOption = None,
     from harvester.checks.alerting import load_alert_targets, publish
     from harvester.checks.report import Report
     from harvester.checks.runner import checks_settings, last_successes, run_checks
+    from harvester.operate import NO_PLATFORMS
     from harvester.registry import platforms_for
     from harvester.store.db import Store
     from harvester.timeutil import utcnow
@@ -190,6 +191,6 @@ def check_command(as_json: JsonOption = False, textfile: TextfileOption = None,
     now = moment or utcnow()
     with Store.open(config.db_url) as store:
         report = Report(now, run_checks(store, specs, settings, now, config),
-                        last_success=last_successes(store, list(specs)))
+                        last_success=last_successes(store, list(specs)), problems=[] if specs else [NO_PLATFORMS])
     publish(report, config.state_dir, textfile, targets, {s: spec.name for s, spec in specs.items()}, alert)
     _output(report, as_json)

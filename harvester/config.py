@@ -40,6 +40,9 @@ class HarvesterConfig:
     log_level: str = "INFO"
     secrets_file: Path | None = None
     state_dir: Path = field(default_factory=default_state_dir)
+    # The built-in definitions (harvester/platforms/) stand for the local replicas: enabled without being
+    # named only in a replica or demo setup, never by default in a deployment.
+    replica_platforms: bool = False
 
     def to_scrapy_settings(self) -> dict[str, Any]:
         """The subset a crawl needs, as Scrapy settings (so `scrapy crawl` and `harvester` agree)."""
@@ -113,4 +116,6 @@ def load_config(env: Mapping[str, str] | None = None, cwd: Path | None = None) -
         log_level=env.get("HARVESTER_LOG_LEVEL", data.get("log_level", "INFO")).upper(),
         secrets_file=Path(secrets) if secrets else None,
         state_dir=Path(state_dir) if state_dir else default_state_dir(env),
+        replica_platforms=_flag(env.get("HARVESTER_REPLICA_PLATFORMS", data.get("replica_platforms", False)),
+                                "replica_platforms", source),
     )

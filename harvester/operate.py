@@ -28,6 +28,8 @@ from harvester.timeutil import utcnow
 # A platform harvested every N hours is due again a little early, so a cron tick minutes short still takes it.
 DUE_SLACK = timedelta(minutes=30)
 POLL_S = 0.1
+NO_PLATFORMS = ("no platform is enabled: list them in `enabled`, add definitions under `platforms_dirs`, or set "
+                "replica_platforms = true to run the built-in replica platforms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,7 @@ def _tick(config: HarvesterConfig, specs: Mapping[str, PlatformSpec], checks: Ch
         skipped = [slug for slug in specs if slug not in slugs]
         reporter.note("run.start", platforms=",".join(slugs), skipped=",".join(skipped))
         harvests = harvest_children(config, store, slugs, settings, reporter, specs)
-        problems = push_replies(config, settings, reporter)
+        problems = push_replies(config, settings, reporter) + ([] if specs else [NO_PLATFORMS])
         now = utcnow()
         return Report(now, run_checks(store, specs, checks, now, config), harvests, problems,
                       last_successes(store, list(specs)), skipped)

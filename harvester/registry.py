@@ -161,12 +161,30 @@ def load_platforms(dirs: tuple[Path, ...] = (), overrides: Mapping[str, Mapping[
     return specs
 
 
+def is_builtin(spec: PlatformSpec) -> bool:
+    """Whether `spec` is one of the built-in definitions, which stand for the local replicas."""
+    return Path(spec.source).parent == BUILTIN_DIR
+
+
+def enabled_by_default(spec: PlatformSpec, config: HarvesterConfig) -> bool:
+    """Whether a platform runs when the config does not list the ones to run (`enabled`).
+
+    An operator's own definitions (platforms_dirs) do unless they say `enabled = false`. A built-in replica
+    definition does only in a replica or demo setup (`replica_platforms = true`) or when its
+    `[platforms.<slug>]` override says `enabled = true`: a deployment never harvests or checks the replicas."""
+    if not spec.enabled:
+        return False
+    if not is_builtin(spec):
+        return True
+    return config.replica_platforms or config.platform_overrides.get(spec.slug, {}).get("enabled") is True
+
+
 def platforms_for(config: HarvesterConfig) -> dict[str, PlatformSpec]:
-    """The configured platforms (enabled ones only when the config lists some)."""
+    """The configured platforms: those `enabled` lists, else those `enabled_by_default`."""
     specs = load_platforms(config.platforms_dirs, config.platform_overrides)
     if config.enabled_platforms:
         missing = set(config.enabled_platforms) - set(specs)
         if missing:
             raise ConfigError(f"enabled platforms not defined: {sorted(missing)}")
         return {slug: specs[slug] for slug in config.enabled_platforms}
-    return {slug: spec for slug, spec in specs.items() if spec.enabled}
+    return {slug: spec for slug, spec in specs.items() if enabled_by_default(spec, config)}

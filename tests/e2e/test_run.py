@@ -146,6 +146,23 @@ def test_check_on_a_store_never_harvested_fails_with_log_lines_or_json(tmp_path:
     assert report["at"] == "2026-11-25T08:00:00+08:00" and report["holds"] is False
 
 
+def test_check_in_a_deployment_judges_its_own_platforms_never_the_builtin_replicas(tmp_path: Path) -> None:
+    own = tmp_path / "platforms"
+    own.mkdir()
+    builtin = Path(ROOT / "harvester" / "platforms" / "jact_demo.toml").read_text(encoding="utf-8")
+    (own / "ceshi_szxx.toml").write_text(builtin.replace('slug = "jact_demo"', 'slug = "ceshi_szxx"'),
+                                         encoding="utf-8")
+    config = tmp_path / "harvester.toml"
+    config.write_text(f'db_url = "sqlite:///{tmp_path / "prod.db"}"\nstate_dir = "state"\nplatforms_dirs = ["platforms"]\n',
+                      encoding="utf-8")
+    report = json.loads(cli(config, "check", "--json").stdout)
+    assert {c["platform"] for c in report["checks"]} == {"ceshi_szxx"}
+    config.write_text(f'db_url = "sqlite:///{tmp_path / "prod.db"}"\nstate_dir = "state"\n', encoding="utf-8")
+    nothing = cli(config, "check")
+    assert nothing.returncode == 1 and "no platform is enabled" in nothing.stdout
+    assert "replica_platforms = true" in nothing.stdout
+
+
 def test_a_mistake_in_the_checks_section_is_one_clear_line(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", {"jact_demo": "http://127.0.0.1:9"},
                           extra="[checks.stalenes]\nmax_age_hours = 5\n")

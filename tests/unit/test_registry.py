@@ -75,3 +75,30 @@ def test_override_of_unknown_platform_or_key_is_an_error(tmp_path: Path) -> None
     (tmp_path / "harvester.toml").write_text('[platforms.jact_demo]\nselector = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown override"):
         platforms_for(load_config(env={}, cwd=tmp_path))
+
+
+BUILTIN_REPLICAS = {"jact_demo", "jact_demo_gbk", "discuz_demo", "discuz_demo_gbk", "people_demo", "dalian_szxx",
+                    "changsha_szxx", "tianjin_zmljl", "hanweb_szxx", "beijing_12345", "xuzhou_12345", "trs_xjgk"}
+
+
+def test_a_deployment_runs_its_own_platforms_and_never_the_builtin_replicas_by_default(tmp_path: Path) -> None:
+    own = tmp_path / "platforms"
+    own.mkdir()
+    write(own, "ceshi_szxx", GOOD.format(slug="ceshi_szxx"))
+    (tmp_path / "harvester.toml").write_text('db_url = "sqlite:///prod.db"\nplatforms_dirs = ["platforms"]\n',
+                                             encoding="utf-8")
+    assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["ceshi_szxx"]
+    replicas = platforms_for(load_config(env={"HARVESTER_REPLICA_PLATFORMS": "1"}, cwd=tmp_path))
+    assert set(replicas) == BUILTIN_REPLICAS | {"ceshi_szxx"}  # jact_generic says enabled = false itself
+
+
+def test_builtin_replicas_run_when_a_replica_config_switches_them_on_or_names_them(tmp_path: Path) -> None:
+    (tmp_path / "harvester.toml").write_text("replica_platforms = true\n", encoding="utf-8")
+    assert set(platforms_for(load_config(env={}, cwd=tmp_path))) == BUILTIN_REPLICAS
+    assert platforms_for(load_config(env={"HARVESTER_REPLICA_PLATFORMS": "0"}, cwd=tmp_path)) == {}
+    (tmp_path / "harvester.toml").write_text('enabled = ["discuz_demo"]\n', encoding="utf-8")
+    assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["discuz_demo"]
+    (tmp_path / "harvester.toml").write_text(  # a built-in family pointed at the real site, switched on by name
+        '[platforms.jact_demo]\nbase_url = "https://szxx.example.gov.cn"\nenabled = true\n'
+        '[platforms.discuz_demo]\nbase_url = "https://bbs.example.cn"\n', encoding="utf-8")
+    assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["jact_demo"]
