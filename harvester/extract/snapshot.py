@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from harvester.extract.charset import Decoded, declared_charset, decode
 from harvester.timeutil import require_aware
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_XML_CHARSET = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
-
-# Chinese sites declare gb2312 but write GBK (and sometimes GB18030) characters: decode with the superset.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030"}
 
 
 def declared_encoding(headers: dict[str, str], body: bytes) -> str:
-    """The charset a page declares: HTTP header first, then <meta>/XML declaration, else UTF-8."""
-    content_type = headers.get("content-type", "")
-    found = _HEADER_CHARSET.search(content_type)
-    raw = found.group(1) if found else None
-    if raw is None:
-        head = body[:2048]
-        match = _META_CHARSET.search(head) or _XML_CHARSET.search(head)
-        raw = match.group(1).decode("ascii") if match else "utf-8"
-    name = raw.lower()
-    return _SUPERSETS.get(name, name)
+    """The charset a page declares (BOM, HTTP header, <meta>/XML declaration), else UTF-8; GB2312/GBK widened
+    to GB18030."""
+    return declared_charset(headers.get("content-type"), body) or "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +26,49 @@ class Snapshot:
     fetched_at: datetime
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    full_size: int | None = None  # set on a bounded copy: the size of the body as it was fetched
+    full_sha256: str | None = None  # set on a bounded copy: the SHA-256 of the whole body
+    _decoded: Decoded | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         require_aware(self.fetched_at)
 
     @property
+    def decoded(self) -> Decoded:
+        """The body decoded as a browser would (see harvester.extract.charset); computed once."""
+        if self._decoded is None:
+            object.__setattr__(self, "_decoded", decode(self.headers.get("content-type"), self.body, self.encoding))
+        assert self._decoded is not None
+        return self._decoded
+
+    @property
     def charset(self) -> str:
-        """The encoding to decode with: an explicit one, else what the page declares."""
-        return self.encoding or declared_encoding(self.headers, self.body)
+        """The charset the text was decoded with: an explicit one or the declared one, unless detection found
+        that the declared one does not fit the bytes."""
+        return self.decoded.used
 
     @property
     def text(self) -> str:
-        """The body decoded with the page's charset; undecodable bytes become U+FFFD."""
-        return self.body.decode(self.charset, errors="replace")
+        """The body decoded; bytes no charset could decode become U+FFFD."""
+        return self.decoded.text
+
+    @property
+    def size(self) -> int:
+        """Bytes of the body as fetched (of the whole body, also on a bounded copy)."""
+        return self.full_size if self.full_size is not None else len(self.body)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the body as fetched (of the whole body, also on a bounded copy)."""
+        return self.full_sha256 or hashlib.sha256(self.body).hexdigest()
+
+    def bounded(self, limit: int) -> Snapshot:
+        """This page with at most the first `limit` bytes of its body, keeping the whole body's size, SHA-256 and
+        charset (the prefix is decoded with the charset the whole body was decoded with)."""
+        if len(self.body) <= limit:
+            return self
+        decoded = self.decoded
+        cut = replace(self, body=self.body[:limit], full_size=self.size, full_sha256=self.sha256)
+        text = self.body[:limit].decode(decoded.used, errors="replace")
+        object.__setattr__(cut, "_decoded", replace(decoded, text=text))
+        return cut
