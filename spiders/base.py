@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from harvester.checks.figures import SOFT_BLOCKED
 from harvester.extract.errors import LayoutChanged
+from harvester.extract.quarantine import quarantine_record
 from harvester.extract.snapshot import Snapshot
 from harvester.extract.softblock import detect_soft_block
 from harvester.pipelines.normalise import normalise_message
@@ -140,7 +141,7 @@ class HarvestSpider(scrapy.Spider):
 
     def quarantine(self, snapshot: Snapshot, reason: str, external_id: str | None = None) -> QuarantinedPage:
         self.logger.warning("%s: quarantined %s: %s", self.name, snapshot.url, reason)
-        return QuarantinedPage(platform=self.name, snapshot=snapshot, reason=reason, external_id=external_id)
+        return quarantine_record(self.name, snapshot, reason, external_id=external_id)
 
     # --- failures ----------------------------------------------------------------------------------
     def record_failure(self, url: str, failure_class: str, detail: str) -> None:

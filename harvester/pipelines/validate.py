@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from harvester.schema import Message, QuarantinedPage
+from harvester.extract.quarantine import quarantine_record
+from harvester.schema import Message
 from harvester.timeutil import SHANGHAI
 
 EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
@@ -38,5 +39,5 @@ class ValidatePipeline:
             return replace(item, source=None)
         if item.source is None:
             raise ValueError(f"{item.platform}/{item.external_id}: invalid message without its source page")
-        return QuarantinedPage(platform=item.platform, snapshot=item.source, external_id=item.external_id,
-                               reason="validation failed: " + "; ".join(found))
+        return quarantine_record(item.platform, item.source, "validation failed: " + "; ".join(found),
+                                 external_id=item.external_id)
