@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,7 +120,7 @@ class Repository:
             "platform": page.platform, "run_id": run_id, "last_run_id": run_id, "url": snapshot.url,
             "external_id": page.external_id, "status_code": snapshot.status, "headers": dict(snapshot.headers),
             "body": snapshot.body, "encoding": snapshot.charset, "reason": page.reason,
-            "body_sha256": hashlib.sha256(snapshot.body).hexdigest(), "first_seen_at": snapshot.fetched_at,
+            "body_sha256": snapshot.sha256, "first_seen_at": snapshot.fetched_at,
             "last_seen_at": snapshot.fetched_at, "times_seen": 1,
         }
         statement = upsert(self.session, table, values, keys=("platform", "url", "body_sha256"),
