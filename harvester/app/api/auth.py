@@ -40,7 +40,7 @@ def store_of(request: Request) -> Store:
 def caller(request: Request,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     """The authenticated caller; 401 without a live token."""
-    secret = credentials.credentials if credentials else request.query_params.get("api_key")
+    secret = credentials.credentials if credentials else None  # never from the URL: URLs end up in logs
     if not secret:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API token is required (Authorization: Bearer …)",
                             headers={"WWW-Authenticate": "Bearer"})
