@@ -25,3 +25,9 @@ def test_a_board_whose_list_is_not_read_down_to_the_cursor_is_not_complete() -> 
     scan = BoardScan("6", old_cursor=100)
     scan.seen.update({105, 104})
     assert not scan.ready()
+
+
+def test_an_empty_first_scan_has_no_cursor_to_write() -> None:
+    scan = BoardScan("6", old_cursor=None)
+    scan.list_complete = True
+    assert scan.ready() and scan.new_cursor() is None

@@ -9,7 +9,7 @@ import pytest
 
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.normalise import NormalisePipeline, clean_block
-from harvester.pipelines.validate import ValidatePipeline
+from harvester.pipelines.validate import CLOCK_SKEW, EARLIEST_PLAUSIBLE, ValidatePipeline
 from harvester.schema import Message, QuarantinedPage, Reply
 from harvester.timeutil import parse_local, utcnow
 from harvester.vocab import Status
@@ -62,3 +62,30 @@ def test_gate_fires_on_each_empty_field_alone(name: str) -> None:
     spaces = NormalisePipeline().process_item(message(**{name: " \u3000 "}))  # blank once normalised
     if name not in ("external_id", "url"):  # identity fields are not normalised: blank is not empty there
         assert isinstance(ValidatePipeline().process_item(spaces), QuarantinedPage)
+
+
+def test_gate_bounds_are_inclusive_and_a_letter_posted_today_passes() -> None:
+    """Dates on the bounds pass; a letter posted minutes before it was read is the common case, not an error."""
+    for posted_at in (EARLIEST_PLAUSIBLE, NOW + CLOCK_SKEW, NOW - timedelta(minutes=5)):
+        assert isinstance(ValidatePipeline().process_item(message(posted_at=posted_at)), Message), posted_at
+    assert isinstance(ValidatePipeline().process_item(message(posted_at=EARLIEST_PLAUSIBLE - timedelta(seconds=1))),
+                      QuarantinedPage)
+
+
+def test_gate_on_replies_empty_text_undated_and_the_skew() -> None:
+    posted = parse_local("2026-11-18 10:02:03")
+    empty = ValidatePipeline().process_item(message(replies=(Reply(text="", organisation="市城管局"),)))
+    assert isinstance(empty, QuarantinedPage) and empty.reason == "validation failed: replies[0].text is empty"
+    fine = (Reply(text="已处理", organisation="市城管局"),  # undated replies are common on list-only platforms
+            Reply(text="已处理", organisation="市城管局", replied_at=posted + timedelta(hours=2)),
+            Reply(text="已处理", organisation="市城管局", replied_at=posted - CLOCK_SKEW))  # on the bound
+    assert isinstance(ValidatePipeline().process_item(message(replies=fine)), Message)
+
+
+def test_a_quarantined_message_keeps_who_and_what_and_every_reason() -> None:
+    out = ValidatePipeline().process_item(message(title="", body=""))
+    assert isinstance(out, QuarantinedPage)
+    assert (out.platform, out.external_id) == ("jact_demo", "1")
+    assert out.reason == "validation failed: title is empty; body is empty"
+    with pytest.raises(ValueError, match="jact_demo/1: invalid message without its source page"):
+        ValidatePipeline().process_item(message(title="", source=None))
