@@ -517,14 +517,14 @@ def test_the_browser_path_stores_exactly_what_the_api_path_stores(paged: dict[st
     assert cursors(db_url) == cursors(paged["db_url"]) == newest_per_board(site_truth)
 
 
-class BrowserOnlyProxy:
-    """Stands in front of the replica like a site that verifies more than the signature: API calls that do
-    not come from a browser's fetch() (no Sec-Fetch-Mode header) get SN0006 whatever their appCode."""
+class LoopbackProxy:
+    """Stands in front of the replica on loopback: answers some requests itself (`intercept`) and may change the
+    replica's answers on the way back (`rewrite`)."""
 
     HOP = {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "content-encoding"}
 
     def __init__(self, upstream: str) -> None:
-        self.upstream, self.refused, self.passed = upstream, 0, 0
+        self.upstream = upstream
         self.loop = asyncio.new_event_loop()
         self.url = asyncio.run_coroutine_threadsafe(self._start(), self._running()).result(10)
 
@@ -537,16 +537,20 @@ class BrowserOnlyProxy:
         self.runner, url = await serve_locally(self._forward)
         return url
 
+    def intercept(self, request: web.Request) -> web.Response | None:
+        return None
+
+    def rewrite(self, path: str, body: bytes) -> bytes:
+        return body
+
     async def _forward(self, request: web.Request) -> web.StreamResponse:
-        if request.path.startswith(("/v1/", "/v2/")):
-            if "sec-fetch-mode" not in request.headers:
-                self.refused += 1
-                return web.json_response({"code": "SN0006", "msg": "数据格式错误"})
-            self.passed += 1
+        own = self.intercept(request)
+        if own is not None:
+            return own
         headers = {k: v for k, v in request.headers.items() if k.lower() not in self.HOP}
         async with self.client.request(request.method, self.upstream + request.path_qs, headers=headers,
                                        data=await request.read(), allow_redirects=False) as answer:
-            body = await answer.read()
+            body = self.rewrite(request.path, await answer.read())
             kept = CIMultiDict((k, v) for k, v in answer.headers.items() if k.lower() not in self.HOP)
             return web.Response(status=answer.status, body=body, headers=kept)
 
@@ -557,6 +561,54 @@ class BrowserOnlyProxy:
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class BrowserOnlyProxy(LoopbackProxy):
+    """Like a site that verifies more than the signature: API calls that do not come from a browser's fetch()
+    (no Sec-Fetch-Mode header) get SN0006 whatever their appCode."""
+
+    def __init__(self, upstream: str) -> None:
+        self.refused, self.passed = 0, 0
+        super().__init__(upstream)
+
+    def intercept(self, request: web.Request) -> web.Response | None:
+        if not request.path.startswith(("/v1/", "/v2/")):
+            return None
+        if "sec-fetch-mode" not in request.headers:
+            self.refused += 1
+            return web.json_response({"code": "SN0006", "msg": "数据格式错误"})
+        self.passed += 1
+        return None
+
+
+class TimelessProxy(LoopbackProxy):
+    """A site whose content answers stop giving the message's posting time under any name no variant knows."""
+
+    def rewrite(self, path: str, body: bytes) -> bytes:
+        if path != "/v1/threads/content":
+            return body
+        data = json.loads(body)
+        for entry in data["resultData"]["contentList"]:
+            if "subject" in entry:
+                entry["postTime"] = entry.pop("dateline", None) or entry.pop("createDateline", None)
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+def test_a_content_answer_no_variant_explains_is_quarantined_and_stores_nothing(tmp_path: Path,
+                                                                                sqlite_url: str) -> None:
+    with site(tmp_path, per_board=4) as urls:
+        proxy = TimelessProxy(urls["people"])
+        try:
+            result = harvest(write_config(tmp_path, sqlite_url, {SLUG: proxy.url}, overrides={SLUG: FAST}))
+        finally:
+            proxy.close()
+    run = latest_run(sqlite_url)
+    with Store.open(sqlite_url).transaction() as repo:
+        quarantined = repo.quarantined(platform=SLUG)
+    assert result.returncode == 1 and (run["outcome"], run["failure_class"]) == ("failed", "layout_changed")
+    assert len(quarantined) == 8 and {q["reason"] for q in quarantined} == {
+        "message: neither of the fields ['dateline', 'createDateline'] is there"}
+    assert stored(sqlite_url) == {} and cursors(sqlite_url) == dict.fromkeys(BOARDS)  # nothing half-read
 
 
 @pytest.mark.browser
