@@ -42,6 +42,9 @@ def families() -> dict[str, str]:
     return found
 
 OPEN_STATUSES = ("pending", "in_progress")
+TOP_LEVEL_KEYS = {"slug", "name", "family", "base_url", "boards", "fetch", "charset", "download_delay", "concurrency",
+                  "recheck_statuses", "recheck_window_days", "recheck_backoff", "enabled", "options",
+                  "download_maxsize", "download_warnsize"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,9 @@ class PlatformSpec:
     recheck_backoff: float = 8.0
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    download_maxsize: int | None = None  # bytes; None: the DOWNLOAD_MAXSIZE of harvester.settings
+    download_warnsize: int | None = None  # bytes; None: the DOWNLOAD_WARNSIZE of harvester.settings
+    problem: str | None = None  # why the definition file cannot be used: the platform fails alone (see `broken`)
 
     @property
     def spider_class_path(self) -> str:
@@ -88,8 +94,18 @@ def _require(data: Mapping[str, Any], key: str, source: str, kind: type | tuple[
     return data[key]
 
 
+def _number(data: Mapping[str, Any], key: str, source: str, default: float, kind: type[int] | type[float]) -> Any:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{source}: field {key!r} must be a non-negative number, got {value!r}")
+    return kind(value)
+
+
 def parse_definition(data: Mapping[str, Any], source: str) -> PlatformSpec:
     """Validate one definition mapping; errors name the source file and the field."""
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level field(s) {unknown}; allowed {sorted(TOP_LEVEL_KEYS)}")
     slug = _require(data, "slug", source, str)
     if not SLUG.match(slug):
         raise ConfigError(f"{source}: field 'slug' must be lower-case ASCII (a-z, 0-9, _), got {slug!r}")
@@ -112,11 +128,15 @@ def parse_definition(data: Mapping[str, Any], source: str) -> PlatformSpec:
         slug=slug, name=_require(data, "name", source, str), family=family,
         base_url=_require(data, "base_url", source, str).rstrip("/"), boards=tuple(parsed_boards),
         source=source, fetch=fetch, charset=data.get("charset"),
-        download_delay=float(data.get("download_delay", 0.0)), concurrency=int(data.get("concurrency", 8)),
+        download_delay=_number(data, "download_delay", source, 0.0, float),
+        concurrency=_number(data, "concurrency", source, 8, int),
         recheck_statuses=tuple(data.get("recheck_statuses", OPEN_STATUSES)),
-        recheck_window_days=float(data.get("recheck_window_days", 60.0)),
-        recheck_backoff=float(data.get("recheck_backoff", 8.0)),
-        enabled=bool(data.get("enabled", True)), options=dict(data.get("options", {})),
+        recheck_window_days=_number(data, "recheck_window_days", source, 60.0, float),
+        recheck_backoff=_number(data, "recheck_backoff", source, 8.0, float),
+        enabled=bool(data.get("enabled", True)), options=dict(_require(data, "options", source, dict)
+                                                              if "options" in data else {}),
+        download_maxsize=_number(data, "download_maxsize", source, 0, int) or None,
+        download_warnsize=_number(data, "download_warnsize", source, 0, int) or None,
     )
 
 
@@ -124,17 +144,31 @@ def load_definition(path: Path) -> PlatformSpec:
     """Read and validate one definition file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
+        spec = parse_definition(data, str(path))
+    except ConfigError:
+        raise
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
         raise ConfigError(f"{path}: {error}") from error
-    spec = parse_definition(data, str(path))
+    except (TypeError, ValueError, AttributeError) as error:  # a value of the wrong shape deep in a table
+        raise ConfigError(f"{path}: {type(error).__name__}: {error}") from error
     if spec.slug != path.stem:
         raise ConfigError(f"{path}: field 'slug' {spec.slug!r} must match the file name {path.stem!r}")
     return spec
 
 
+def broken(path: Path, error: ConfigError) -> PlatformSpec:
+    """A definition file that cannot be used, as a platform named by its file that fails alone: harvests refuse
+    it (a failed run of class `definition`), checks and alerts name it, every other platform goes ahead."""
+    stem = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())[:48]
+    slug = stem if SLUG.match(stem) else f"x_{stem}"[:48]
+    return PlatformSpec(slug=slug, name=path.name, family="generic", base_url="", boards=(), source=str(path),
+                        problem=str(error) if str(path) in str(error) else f"{path}: {error}")
+
+
 def apply_overrides(spec: PlatformSpec, overrides: Mapping[str, Any]) -> PlatformSpec:
     """Operator overrides from the config file (`[platforms.<slug>]`), e.g. base_url or enabled."""
-    allowed = {"base_url", "enabled", "download_delay", "concurrency", "fetch", "charset"}
+    allowed = {"base_url", "enabled", "download_delay", "concurrency", "fetch", "charset", "download_maxsize",
+               "download_warnsize"}
     unknown = set(overrides) - allowed
     if unknown:
         raise ConfigError(f"[platforms.{spec.slug}]: unknown override(s) {sorted(unknown)}; allowed {sorted(allowed)}")
@@ -146,11 +180,15 @@ def apply_overrides(spec: PlatformSpec, overrides: Mapping[str, Any]) -> Platfor
 
 def load_platforms(dirs: tuple[Path, ...] = (), overrides: Mapping[str, Mapping[str, Any]] | None = None
                    ) -> dict[str, PlatformSpec]:
-    """All platform definitions by slug; a slug defined twice is an error naming both files."""
+    """All platform definitions by slug; a file that cannot be read or validated is kept as a `broken` platform
+    (its `problem` says why); a slug defined twice is an error naming both files."""
     specs: dict[str, PlatformSpec] = {}
     for directory in (BUILTIN_DIR, *dirs):
         for path in sorted(directory.glob("*.toml")):
-            spec = load_definition(path)
+            try:
+                spec = load_definition(path)
+            except ConfigError as error:
+                spec = broken(path, error)
             if spec.slug in specs:
                 raise ConfigError(f"{path}: slug {spec.slug!r} is already defined in {specs[spec.slug].source}")
             specs[spec.slug] = spec
