@@ -23,6 +23,8 @@ OPTION_PARSERS = {
 
 def definition_problem(spec: PlatformSpec) -> str | None:
     """Why `spec` cannot be harvested as written (file, line and field where known), or None when it can."""
+    if spec.problem is not None:  # the file itself could not be read or validated
+        return spec.problem
     try:
         spider_class_for(spec)  # a generic definition is parsed when its spider class is made
         if spec.family in OPTION_PARSERS:

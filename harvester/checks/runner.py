@@ -33,6 +33,9 @@ def run_checks(store: Store, specs: Mapping[str, PlatformSpec], settings: Checks
     """Every enabled monitor on every platform in `specs`, each in its own read transaction."""
     results = []
     for spec in specs.values():
+        if spec.problem is not None:  # its definition file cannot be used: that is all there is to say about it
+            results.append(CheckResult("definition", spec.slug, "failed", spec.problem))
+            continue
         for name, values in settings.enabled(spec).items():
             results.append(_one(store, spec, name, values, settings, now, config))
     return results

@@ -24,4 +24,6 @@ def find_spec(slug: str) -> PlatformSpec:
     specs = load_platforms(config.platforms_dirs, config.platform_overrides)
     if slug not in specs:
         raise ConfigError(f"no platform definition {slug!r}; known: {', '.join(sorted(specs))}")
+    if specs[slug].problem is not None:
+        raise ConfigError(str(specs[slug].problem))
     return specs[slug]
