@@ -1,7 +1,8 @@
 """Benchmark: harvest the 领导留言板 replica through the signed API path and through the browser path, and
 compare their cost per message.
 
-Usage: python bench/people.py [--per-board 1000] [--browser-per-board 60] [--db-url URL]
+Usage: python bench/people.py [--per-board 1000] [--browser-per-board 60] [--variant KEY=VALUE ...]
+(--variant: a shape of the site's answers, replicas/people/variants.py, e.g. list_rows_max=10 last_item_field=false)
 Prints, per path: messages, requests, seconds (crawl, from the run record, and wall), messages/s, CPU seconds
 per message and peak memory of the whole process tree (harvester, Playwright driver, Chromium); then the
 browser path's cost per message as a ratio to the API path's.
@@ -78,12 +79,13 @@ def timed(env: dict[str, str]) -> dict[str, float]:
     return {"wall": time.monotonic() - started, "cpu": cpu, "peak_mib": peak[0]}
 
 
-def run_path(tmp: Path, per_board: int, fetch: str) -> dict[str, Any]:
-    """A fresh replica and store, one full harvest through `fetch` ("http" = the signed API, or "browser")."""
+def run_path(tmp: Path, per_board: int, fetch: str, variant: dict[str, str]) -> dict[str, Any]:
+    """A fresh replica (answering as `variant` says) and store, one full harvest through `fetch` ("http" = the
+    signed API, or "browser")."""
     folder = tmp / fetch
     folder.mkdir()
     db_url = f"sqlite:///{folder / 'bench.db'}"
-    options = {"people": {"boards": 2, "per_board": per_board, "rate_per_s": 0}}
+    options = {"people": {"boards": 2, "per_board": per_board, "rate_per_s": 0, **variant}}
     with replica_process(folder, ["people"], options=options) as urls:
         config = folder / "harvester.toml"
         config.write_text(f'db_url = "{db_url}"\nenabled = ["{SLUG}"]\n[platforms.{SLUG}]\n'
@@ -103,13 +105,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-board", type=int, default=1000, help="messages per board for the API path")
     parser.add_argument("--browser-per-board", type=int, default=60, help="messages per board for the browser")
+    parser.add_argument("--variant", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="answer variant of the replica (last_item_field, list_rows_max, content_time, data_type)")
     args = parser.parse_args()
+    variant = dict(item.split("=", 1) for item in args.variant)
     with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp_name:
-        api = run_path(Path(tmp_name), args.per_board, "http")
-        browser = run_path(Path(tmp_name), args.browser_per_board, "browser")
+        api = run_path(Path(tmp_name), args.per_board, "http", variant)
+        browser = run_path(Path(tmp_name), args.browser_per_board, "browser", variant)
     per_message = {name: 1 / path["messages_per_s"] for name, path in (("api", api), ("browser", browser))}
     figures = {
-        "api_path": api, "browser_path": browser,
+        "variant": variant, "api_path": api, "browser_path": browser,
         "browser_cost_per_message_vs_api": {
             "seconds": round(per_message["browser"] / per_message["api"], 1),
             "cpu_seconds": round(browser["cpu_seconds_per_message"] / api["cpu_seconds_per_message"], 1)},
