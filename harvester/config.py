@@ -36,7 +36,7 @@ class HarvesterConfig:
     recheck_after_hours: float = 3.0
     recheck_limit: int = 2000
     batch_size: int = 200
-    link_copies: bool = False  # link copies of one citizen message across platforms (harvester/store/links.py)
+    link_copies: bool = True  # link copies of one citizen message across platforms (docs/linking.md)
     log_level: str = "INFO"
     secrets_file: Path | None = None
     state_dir: Path = field(default_factory=default_state_dir)
@@ -112,7 +112,7 @@ def load_config(env: Mapping[str, str] | None = None, cwd: Path | None = None) -
                                             data.get("recheck_after_hours", 3.0)), "recheck_after_hours", source),
         recheck_limit=int(_number(data.get("recheck_limit", 2000), "recheck_limit", source)),
         batch_size=int(_number(env.get("HARVESTER_BATCH_SIZE", data.get("batch_size", 200)), "batch_size", source)),
-        link_copies=_flag(env.get("HARVESTER_LINK_COPIES", data.get("link_copies", False)), "link_copies", source),
+        link_copies=_flag(env.get("HARVESTER_LINK_COPIES", data.get("link_copies", True)), "link_copies", source),
         log_level=env.get("HARVESTER_LOG_LEVEL", data.get("log_level", "INFO")).upper(),
         secrets_file=Path(secrets) if secrets else None,
         state_dir=Path(state_dir) if state_dir else default_state_dir(env),

@@ -9,10 +9,11 @@ import pytest
 from harvester.config import ConfigError, load_config
 
 
-def test_linking_copies_is_off_unless_switched_on(tmp_path: Path) -> None:
-    assert load_config({}, cwd=tmp_path).link_copies is False
-    (tmp_path / "harvester.toml").write_text("link_copies = true\n", encoding="utf-8")
+def test_linking_copies_is_on_unless_switched_off(tmp_path: Path) -> None:
     assert load_config({}, cwd=tmp_path).link_copies is True
+    (tmp_path / "harvester.toml").write_text("link_copies = false\n", encoding="utf-8")
+    assert load_config({}, cwd=tmp_path).link_copies is False
+    assert load_config({"HARVESTER_LINK_COPIES": "1"}, cwd=tmp_path).link_copies is True
     assert load_config({"HARVESTER_LINK_COPIES": "0"}, cwd=tmp_path).link_copies is False
     assert load_config({"HARVESTER_LINK_COPIES": "yes"}, cwd=tmp_path).to_scrapy_settings()[
         "HARVESTER_LINK_COPIES"] is True
