@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from harvester.childenv import browser_env
+
 DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's build; `playwright install` cannot download here
 CHROMIUM_ENV = "HARVESTER_CHROMIUM"
 
@@ -33,12 +35,15 @@ class _HasResourceType(Protocol):
 
 
 def chromium_launch_options(headless: bool = True, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Keyword arguments for `BrowserType.launch`: the chromium binary (`HARVESTER_CHROMIUM` wins) and flags."""
+    """Keyword arguments for `BrowserType.launch`: the chromium binary (`HARVESTER_CHROMIUM` wins), flags, and
+    the browser's environment: system variables only, so reply accounts, webhook keys and the database URL of
+    the process that starts it never reach the browser (Playwright would otherwise hand it the whole one)."""
     env = os.environ if env is None else env
     return {
         "executable_path": env.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM,
         "headless": headless,
         "args": list(CHROMIUM_ARGS),
+        "env": browser_env(env),
     }
 
 

@@ -19,6 +19,7 @@ from harvester.checks.alerting import load_alert_targets, publish
 from harvester.checks.report import HarvestSummary, Report
 from harvester.checks.runner import checks_settings, last_successes, run_checks
 from harvester.checks.settings import ChecksSettings
+from harvester.childenv import harvest_env, push_env
 from harvester.config import ConfigError, HarvesterConfig
 from harvester.registry import PlatformSpec, platforms_for
 from harvester.runlock import RunLock
@@ -107,11 +108,37 @@ def _summary(store: Store, slug: str, after_id: int, code: int | None, log: Path
     return HarvestSummary(slug, ok, detail, run["id"], run["outcome"], run["failure_class"], str(log))
 
 
-def _child_env(config: HarvesterConfig) -> dict[str, str]:
-    env = dict(os.environ)
+def secret_variables(config: HarvesterConfig) -> set[str]:
+    """The variables the config file names as holding secrets: every `*_env` value (alert webhook URLs, DingTalk
+    secrets, the SMTP password), wherever it sits."""
+    if config.config_file is None:
+        return set()
+    with config.config_file.open("rb") as handle:
+        data = tomllib.load(handle)
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            found.update(v for k, v in value.items() if k.endswith("_env") and isinstance(v, str))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def _child_env(config: HarvesterConfig, push: bool = False, env: Mapping[str, str] | None = None
+               ) -> dict[str, str]:
+    """A harvest child's environment (`childenv.harvest_env`: no credentials), or a push child's (the reply
+    accounts too); both without the variables the config names as secrets, and with the config file's path."""
+    env = os.environ if env is None else env
+    child = (push_env if push else harvest_env)(env, secret_variables(config))
     if config.config_file is not None:
-        env["HARVESTER_CONFIG"] = str(config.config_file.resolve())
-    return env
+        child["HARVESTER_CONFIG"] = str(config.config_file.resolve())
+    return child
 
 
 def runs_alone(spec: PlatformSpec) -> bool:
@@ -199,7 +226,7 @@ def push_replies(config: HarvesterConfig, settings: RunSettings, reporter: Repor
     with log.open("w", encoding="utf-8") as handle:
         try:
             code = subprocess.call([sys.executable, "-m", "harvester", "push"], stdout=handle,
-                                   stderr=subprocess.STDOUT, env=_child_env(config),
+                                   stderr=subprocess.STDOUT, env=_child_env(config, push=True),
                                    timeout=settings.timeout_minutes * 60)
         except subprocess.TimeoutExpired:
             code = -1

@@ -9,8 +9,10 @@ HARVESTER_SECRETS_FILE):
     password = "…"
     totp_secret = "…"   # only for back offices with a one-time code
 
-A variable wins over the file, field by field. Every password and TOTP secret is registered with
-`harvester.logsafety`, so it is masked in every log line even if some code path prints it.
+A variable wins over the file, field by field. The file must be private, as ssh insists for keys: one that
+others may read or anyone but its owner may write is refused (use mode 0600, or 0640 for a service group).
+Every password and TOTP secret is registered with `harvester.logsafety`, so it is masked in every log line
+even if some code path prints it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 from harvester import logsafety
 from harvester.config import ConfigError
 
+# Group write or execute, and any permission for others: a file others can read or replace is not a secret.
+UNSAFE_MODE_BITS = 0o037
 FIELDS = ("username", "password", "totp_secret")
 SECRET_FIELDS = ("password", "totp_secret")
 ENV_PREFIX = "HARVESTER_ACCOUNT_"
@@ -38,7 +42,20 @@ def env_name(platform: str, account: str, name: str) -> str:
     return f"{ENV_PREFIX}{platform.upper()}_{account.upper()}_{name.upper()}"
 
 
+def check_private(path: Path) -> None:
+    """ConfigError unless only the owner (and, read-only, the group) can get at the secrets file."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError as error:
+        raise ConfigError(f"secrets file {path} does not exist") from error
+    if mode & UNSAFE_MODE_BITS:
+        raise ConfigError(f"secrets file {path} is too open (mode {mode:04o}: "
+                          f"{'others can read it' if mode & 0o004 else 'others than its owner can change it'}); "
+                          f"refusing to use the passwords in it. Run: chmod 600 {path}")
+
+
 def _read_file(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    check_private(path)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
