@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from adapters.protocols import OutgoingReply, ReplyAdapter
+from adapters.transport import credential_transport_problem
 from harvester.registry import PlatformSpec
 from harvester.replies.settings import ReplyConfig
 from harvester.secrets import Secrets
@@ -99,8 +100,12 @@ class AdapterPool:
             return f"platform {platform!r} is not configured"
         if not has_reply_family(spec.family):
             return f"no reply adapter for the {spec.family} family ({platform})"
-        if self.base_url(platform) is None:
+        target = self.base_url(platform)
+        if target is None:
             return f"staging is on and {platform} has no staging URL (HARVESTER_STAGING_URLS)"
+        insecure = credential_transport_problem(target, self.config.staging)
+        if insecure:
+            return f"{platform}: {insecure}"
         if not self.secrets.has(platform, account):
             return f"no credentials for account {account!r} on {platform}"
         return None
