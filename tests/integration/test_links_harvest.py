@@ -1,5 +1,6 @@
-"""Copies across platforms linked by a harvest that has `link_copies` on: the two builds of the jact replica
-(same seed) publish the same letters, as a citizen posting one letter to two mailboxes would."""
+"""Copies across platforms linked by a harvest with the default settings (`link_copies` is on unless switched off):
+the two builds of the jact replica (same seed) publish the same letters, as a citizen posting one letter to two
+mailboxes would."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from tests.replicahost import replica_process
 def test_every_letter_is_linked_with_its_copy_on_the_other_mailbox(tmp_path: Path, sqlite_url: str) -> None:
     with replica_process(tmp_path, ["jact", "jact_gbk"], options={"jact": {"letters": 30},
                                                                   "jact_gbk": {"letters": 30}}) as urls:
-        config = write_config(tmp_path, sqlite_url, {"jact_demo": urls["jact"], "jact_demo_gbk": urls["jact_gbk"]},
-                              extra="link_copies = true")
+        config = write_config(tmp_path, sqlite_url, {"jact_demo": urls["jact"], "jact_demo_gbk": urls["jact_gbk"]})
         result = harvest(config)
         assert result.returncode == 0, result.stdout + result.stderr
         seq_before_rerun = events_count(sqlite_url)
