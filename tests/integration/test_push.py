@@ -658,6 +658,7 @@ def test_credentials_come_from_the_environment_over_the_file_and_are_never_shown
     secrets_file = tmp_path / "secrets.toml"
     secrets_file.write_text('[accounts.jact_demo.zjj]\nusername = "zjj"\npassword = "file-pass-123"\n'
                             'totp_secret = "JBSWY3DPEHPK3PXP"\n', encoding="utf-8")
+    secrets_file.chmod(0o600)  # a secrets file others can read is refused
     saved = set(logsafety._registered)
     try:
         secrets = Secrets.load(secrets_file, env={env_name(JACT, "zjj", "password"): "env-pass-456"})
