@@ -126,7 +126,8 @@ def _page_by_url(spec: PlatformSpec, definition: Definition | None, url: str) ->
         return ("list" if re.search(r"forumdisplay|forum-\d+-\d+\.html", url) else
                 "thread" if _DISCUZ_TID.search(url) else None)
     if spec.family == "people":
-        return "list" if "/threads/list" in url else "content" if "/threads/content" in url else None
+        return ("list" if re.search(r"/threads/list|queryThreadsList", url) else
+                "content" if "/threads/content" in url else None)
     if definition is not None:
         if _template_match(definition.list.url, url):
             return "list"

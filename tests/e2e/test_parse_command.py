@@ -237,3 +237,12 @@ def test_the_command_as_an_operator_runs_it(tmp_path: Path) -> None:
 def test_help_names_the_kinds() -> None:
     result = CliRunner().invoke(app, ["parse", "--help"])
     assert result.exit_code == 0 and "--kind" in result.stdout and "--fetched-at" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["https://liuyan.people.com.cn/v1/threads/list/df",
+                                 "https://liuyan.people.com.cn/threads/queryThreadsList"])
+def test_a_leader_board_list_answer_is_told_by_its_url(url: str) -> None:
+    case = next(c for c in CASES if (c.family, c.page) == ("people", "list") and readable(c))
+    result = CliRunner().invoke(app, ["parse", platform(case), str(folder(case) / "input.bin"), "--url", url])
+    assert result.exit_code == 0 and "read as list" in result.stderr
+    assert len(lines(result)) == len(list_rows(case))
