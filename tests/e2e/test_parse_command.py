@@ -241,7 +241,7 @@ def test_help_names_the_kinds() -> None:
 
 @pytest.mark.parametrize("url", ["https://liuyan.people.com.cn/v1/threads/list/df",
                                  "https://liuyan.people.com.cn/threads/queryThreadsList"])
-def test_a_leader_board_list_answer_is_told_by_its_url(url: str) -> None:
+def test_a_leader_board_list_answer_saved_from_either_list_url_is_read_as_a_list(url: str) -> None:
     case = next(c for c in CASES if (c.family, c.page) == ("people", "list") and readable(c))
     result = CliRunner().invoke(app, ["parse", platform(case), str(folder(case) / "input.bin"), "--url", url])
     assert result.exit_code == 0 and "read as list" in result.stderr
