@@ -67,13 +67,19 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
         raise typer.Exit(1)
 
 
-@app.command()
-def runs(limit: int = 20, platform: str | None = None,
+runs_app = typer.Typer(help="The latest harvest runs; `runs show N` prints one whole.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback()
+def runs(ctx: typer.Context, limit: int = 20, platform: str | None = None,
          as_json: Annotated[bool, typer.Option("--json", help="one JSON line per run, figures included")] = False,
          ) -> None:
-    """The latest harvest runs: outcome, counts and why a run failed."""
+    """The latest harvest runs: outcome, counts and why a run failed (cut; `harvester runs show N` for all)."""
     from harvester.reports import run_json, runs_table
 
+    if ctx.invoked_subcommand is not None:
+        return
     with _open_store().transaction() as repo:
         rows = repo.latest_runs(limit=limit, platform=platform)
     if as_json:
@@ -81,6 +87,24 @@ def runs(limit: int = 20, platform: str | None = None,
             sys.stdout.write(json.dumps(run_json(row), ensure_ascii=False) + "\n")
         return
     console.print(runs_table(rows, title="Harvest runs (newest first)"))
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[int, typer.Argument(help="the run number (first column of `harvester runs`)")],
+              as_json: Annotated[bool, typer.Option("--json", help="the run as one JSON object")] = False) -> None:
+    """One run whole: every figure and the full reason it failed, never cut; exits 1 when there is no such run."""
+    from harvester.reports import run_json, run_lines
+
+    with _open_store().transaction() as repo:
+        run = repo.get_run(run_id)
+    if run is None:
+        Console(stderr=True).print(f"[red]no run {run_id}[/red]")
+        raise typer.Exit(1)
+    if as_json:
+        sys.stdout.write(json.dumps(run_json(run), ensure_ascii=False, indent=2) + "\n")
+        return
+    for label, value in run_lines(run):  # plain lines: a long reason wraps, nothing is cut
+        sys.stdout.write(f"{label + ':':<14}{value}\n")
 
 
 @app.command()
