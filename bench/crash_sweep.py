@@ -2,7 +2,7 @@
 rerun, and compare with the replica's ground truth (tests/crashsweep.py says what "exact" means).
 
 Usage: python bench/crash_sweep.py [--backends sqlite,postgres] [--only harvest|push] [--points P,P]
-                                   [--phases first,incremental] [--max-occurrences N]
+                                   [--phases first,incremental] [--from-occurrence N] [--max-occurrences N]
 Each crash point is tried at its 1st, 2nd, … arrival until a run no longer reaches it (or N). PostgreSQL is
 HARVESTER_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Prints one line per
 scenario and a summary; exits 1 if any scenario was not exact.
@@ -61,9 +61,12 @@ class Tally:
             self.exact += 1
 
 
+FIRST = 1  # the first arrival tried (--from-occurrence)
+
+
 def occurrences(point: str, limit: int, attempt: Callable[[str], list[str]], label: str, tally: Tally) -> None:
     """Try `point@1`, `point@2`, … until a run no longer reaches it."""
-    for nth in range(1, limit + 1):
+    for nth in range(FIRST, limit + 1):
         started = time.monotonic()
         try:
             problems = attempt(f"{point}@{nth}")
@@ -122,7 +125,10 @@ def main() -> int:
     parser.add_argument("--points", default="", help="comma-separated crash points (default: all)")
     parser.add_argument("--phases", default=",".join(PHASES), help="harvests to crash: first, incremental")
     parser.add_argument("--max-occurrences", type=int, default=30)
+    parser.add_argument("--from-occurrence", type=int, default=1, help="skip the arrivals before this one")
     args = parser.parse_args()
+    global FIRST
+    FIRST = args.from_occurrence
     backends = [b for b in args.backends.split(",") if b != "postgres" or postgres_answers()]
     chosen = [p for p in args.points.split(",") if p]
     harvest_points = [p for p in HARVEST_POINTS if not chosen or p in chosen]
