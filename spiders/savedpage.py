@@ -88,7 +88,7 @@ def read_saved(spec: PlatformSpec, snapshot: Snapshot, kind: str | None, url_giv
 
 def candidates(spec: PlatformSpec, definition: Definition | None, snapshot: Snapshot, kind: str | None,
                url_given: bool) -> tuple[str, ...]:
-    """The page objects to try, in order: the URL's page first when the URL says which."""
+    """The page objects to try, in order: only the URL's page when the URL says which."""
     known = KIND_PAGES.get(spec.family)
     if known is None:
         raise ValueError(f"family {spec.family!r} has no saved-page reader (known: {', '.join(KIND_PAGES)})")
@@ -104,7 +104,7 @@ def candidates(spec: PlatformSpec, definition: Definition | None, snapshot: Snap
     else:
         pages = tuple(dict.fromkeys(page for key in ("list", "detail") for page in known[key]))
     by_url = _page_by_url(spec, definition, snapshot.url) if url_given else None
-    return (by_url, *(p for p in pages if p != by_url)) if by_url in pages else pages
+    return (by_url,) if by_url in pages else pages  # a URL that says which page it is decides
 
 
 def _is_json(body: bytes) -> bool:

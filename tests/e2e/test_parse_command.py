@@ -246,3 +246,12 @@ def test_a_leader_board_list_answer_saved_from_either_list_url_is_read_as_a_list
     result = CliRunner().invoke(app, ["parse", platform(case), str(folder(case) / "input.bin"), "--url", url])
     assert result.exit_code == 0 and "read as list" in result.stderr
     assert len(lines(result)) == len(list_rows(case))
+
+
+@pytest.mark.parametrize("case", params(lambda c: c.expected.get("error") == "LayoutChanged"
+                                        and c.page in ("detail", "thread")))
+def test_a_broken_page_with_its_url_names_only_its_own_parser(case: Case) -> None:
+    """The URL says it is a detail page: the reason is the detail parser's, not every parser's."""
+    result = parse(case)
+    assert result.exit_code == 1 and "list:" not in result.stderr.replace("\n", " ").split("page:", 1)[1]
+    assert " ".join(case.expected["reason"].split()) in " ".join(result.stderr.split())
