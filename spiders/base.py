@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
@@ -66,6 +67,9 @@ class HarvestSpider(scrapy.Spider):
             return
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", spec.concurrency, priority="spider")
         settings.set("DOWNLOAD_DELAY", spec.download_delay, priority="spider")
+        for name, value in (("DOWNLOAD_MAXSIZE", spec.download_maxsize), ("DOWNLOAD_WARNSIZE", spec.download_warnsize)):
+            if value is not None:
+                settings.set(name, value, priority="spider")
         if spec.fetch == "browser":
             from adapters.playwright_settings import playwright_settings
 
@@ -153,6 +157,9 @@ class HarvestSpider(scrapy.Spider):
         if response is not None:
             status = response.status
             return ("blocked" if status in BLOCKED_STATUSES else "http_error"), f"HTTP {status}"
+        if failure.check(DownloadCancelledError):  # larger than DOWNLOAD_MAXSIZE: never read whole
+            cap = self.settings.getint("DOWNLOAD_MAXSIZE")
+            return "too_large", f"page larger than the download cap ({cap:,} bytes): {failure.getErrorMessage()[:200]}"
         kind = failure.type.__name__ if failure.type else "error"
         return "network", f"{kind}: {failure.getErrorMessage()[:200]}"
 
