@@ -1,6 +1,7 @@
 """Scrapy settings for every harvest (`scrapy crawl`, `harvester harvest`, cron). Grouped, alphabetised.
 
-Override order: these defaults < HarvesterConfig.to_scrapy_settings() < a platform's own politeness values.
+Override order: these defaults < HarvesterConfig.to_scrapy_settings() < a platform's own politeness values
+(download_delay, concurrency, download_maxsize, download_warnsize in its definition or [platforms.<slug>]).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ DOWNLOADER = "harvester.downloader.PoliteDownloader"  # a site's concurrency lim
 # few items it yields; ours yield one message (a detail page) or a page of requests, so 100 was pure overhead.
 CONCURRENT_ITEMS = 16
 COOKIES_ENABLED = True
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; a larger page is cancelled (failure class too_large), not read whole
 DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # bytes; a larger page is logged (letters and list pages are far smaller)
 RETRY_ENABLED = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_TIMES = 3
