@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
@@ -23,7 +25,15 @@ def create_app(store: Store, settings: ApiSettings | None = None) -> FastAPI:
     for module in (messages, changes, runs, replies, open311):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]
+    app.middleware("http")(_refuse_nul)
     return app
+
+
+async def _refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """400 for a NUL character in the path or query: PostgreSQL text cannot hold one, and no id or filter does."""
+    if "\x00" in request.url.path or b"%00" in request.scope["query_string"].lower():
+        return JSONResponse({"detail": "NUL characters are not allowed in the path or query"}, status_code=400)
+    return await call_next(request)
 
 
 async def _errors(request: Request, error: HTTPException) -> Response:

@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 
 from harvester.app.api.auth import Reader, store_of
+from harvester.app.api.params import Seq
 from harvester.app.api.settings import ApiSettings
 from harvester.store.db import Store
 
@@ -21,9 +22,9 @@ def _read(store: Store, since: int, limit: int) -> list[dict[str, Any]]:
 
 
 @router.get("/changes", summary="Events with seq > since, oldest first; waits up to `wait` s when there are none")
-async def changes(request: Request, _who: Reader, since: Annotated[int, Query(ge=0)] = 0,
+async def changes(request: Request, _who: Reader, since: Seq = 0,
                   limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-                  wait: Annotated[float, Query(ge=0)] = 0) -> dict[str, Any]:
+                  wait: Annotated[float, Query(ge=0, le=3600)] = 0) -> dict[str, Any]:
     """Resume with `since` = the last seq you processed: the feed's seqs become visible in commit order, so a
     consumer that does so misses nothing and sees nothing twice. `next_since` is the seq to ask from next
     (the last event's, or `since` itself when none came)."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from harvester.app.api.auth import Caller, Reader, store_of
+from harvester.app.api.params import Cursor, LinkGroup
 from harvester.app.api.render import message_out, plain
 from harvester.store.reads import MessageFilter, find_messages, message_history
 from harvester.store.repository import Repository
@@ -50,9 +51,9 @@ def list_messages(request: Request, who: Reader, platform: Many = None, board: M
                   status: Many = None, kind: Many = None, topic: Many = None,
                   posted_after: datetime | None = None, posted_before: datetime | None = None,
                   changed_after: datetime | None = None, changed_before: datetime | None = None,
-                  overdue: bool | None = None, link_group: int | None = None,
+                  overdue: bool | None = None, link_group: LinkGroup = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                  cursor: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+                  cursor: Cursor = None) -> dict[str, Any]:
     """Filters combine with AND; a list filter matches any of its values. `changed_*` bound the last time the
     message changed in our store (a reply, a status, an edit). Personal data is masked unless the token has
     scope read-full (and every such read is audited)."""

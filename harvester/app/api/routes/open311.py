@@ -33,9 +33,12 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     start, end = _aware(start), _aware(end)
-    if end is None:
-        end = start + WINDOW if start is not None else utcnow()
-    start = start if start is not None else end - WINDOW
+    try:
+        if end is None:
+            end = start + WINDOW if start is not None else utcnow()
+        start = start if start is not None else end - WINDOW
+    except OverflowError as error:
+        raise HTTPException(400, "start_date or end_date is out of range") from error
     if end - start > WINDOW or end < start:
         raise HTTPException(400, "start_date and end_date may not span more than 90 days")
     return start, end

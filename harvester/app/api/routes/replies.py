@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from harvester.app.api.auth import Approver, Caller, Drafter, ReplyReader, require, store_of
+from harvester.app.api.params import RowId
 from harvester.app.api.render import plain
 from harvester.app.api.settings import ApiSettings
 from harvester.replies.api import Outbox
@@ -24,14 +25,17 @@ router = APIRouter(tags=["replies"])
 Canceller = Annotated[Caller, Depends(require("replies:draft", "replies:approve"))]
 
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
+
 class NewReply(BaseModel):
     """A reply to a stored message, as the replying unit will post it."""
 
-    platform: str = Field(min_length=1, max_length=64)
-    external_id: str = Field(min_length=1, max_length=128)
-    organisation: str = Field(min_length=1, max_length=200, description="the replying unit (答复单位)")
-    account: str = Field(min_length=1, max_length=64, description="the unit's account on the platform")
-    text: str = Field(min_length=1, max_length=20000)
+    platform: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    external_id: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
+    organisation: str = Field(min_length=1, max_length=200, pattern=NO_NUL, description="the replying unit (答复单位)")
+    account: str = Field(min_length=1, max_length=64, pattern=NO_NUL, description="the unit's account on the platform")
+    text: str = Field(min_length=1, max_length=20000, pattern=NO_NUL)
 
 
 class Approval(BaseModel):
@@ -39,7 +43,7 @@ class Approval(BaseModel):
 
 
 class Cancellation(BaseModel):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000, pattern=NO_NUL)
 
 
 def _outbox(request: Request) -> Outbox:
@@ -81,7 +85,7 @@ def draft(request: Request, body: NewReply, who: Drafter,
 
 
 @router.get("/replies/{reply_id}", summary="A reply's state and its audit trail")
-def status(request: Request, reply_id: int, _who: ReplyReader) -> dict[str, Any]:
+def status(request: Request, reply_id: RowId, _who: ReplyReader) -> dict[str, Any]:
     box = _outbox(request)
     try:
         return _view(box.get(reply_id), box)
@@ -90,7 +94,7 @@ def status(request: Request, reply_id: int, _who: ReplyReader) -> dict[str, Any]
 
 
 @router.post("/replies/{reply_id}/approve", summary="Approve the version whose content_hash you read")
-def approve(request: Request, reply_id: int, body: Approval, who: Approver) -> dict[str, Any]:
+def approve(request: Request, reply_id: RowId, body: Approval, who: Approver) -> dict[str, Any]:
     """The approval covers exactly the content that hashes to `content_hash` (409 if the reply changed since).
     The approver is the token; it may not approve a reply it drafted unless the server allows self-approval."""
     settings: ApiSettings = request.app.state.settings
@@ -104,7 +108,7 @@ def approve(request: Request, reply_id: int, body: Approval, who: Approver) -> d
 
 
 @router.post("/replies/{reply_id}/cancel", summary="Withdraw a draft or approved reply")
-def cancel(request: Request, reply_id: int, body: Cancellation, who: Canceller) -> dict[str, Any]:
+def cancel(request: Request, reply_id: RowId, body: Cancellation, who: Canceller) -> dict[str, Any]:
     box = _outbox(request)
     try:
         return _view(box.cancel(reply_id, actor=who.actor, reason=body.reason), box)
