@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,6 +24,7 @@ class Row:
     public: bool
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    raw: str = ""  # the row as the page wrote it (its JSON, or its markup), kept when the row is quarantined
 
     @property
     def id(self) -> str | None:
@@ -37,6 +38,7 @@ class ListPage:
     more: bool
     errors: dict[str, str] = field(default_factory=dict)  # page-level: rows, next, total, pages, form.<name>
     carried: dict[str, str] = field(default_factory=dict)  # form values the next page posts back (__VIEWSTATE …)
+    rejected: tuple[Row, ...] = ()  # public rows that failed while others on the page read (see `usable_rows`)
 
     @property
     def public(self) -> list[Row]:
@@ -89,7 +91,7 @@ def read_row(spec: ListSpec, scope: Scope) -> Row:
     """A row's fields; a non-public row (its marker matches) keeps only its letter number, if it shows one
     (to notice a stored letter made non-public)."""
     if matched(spec.not_public, scope):
-        return Row(public=False, values=_letter_no(spec, scope))
+        return Row(public=False, values=_letter_no(spec, scope), raw=scope.text)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, rule in spec.fields.items():
@@ -103,7 +105,7 @@ def read_row(spec: ListSpec, scope: Scope) -> Row:
             continue
         if value is not None:
             values[name] = urljoin(scope.url, value) if name == "link" else value
-    return Row(public=True, values=values, errors=errors)
+    return Row(public=True, values=values, errors=errors, raw=scope.text)
 
 
 def _number(rule_name: str, spec: ListSpec, scope: Scope, errors: dict[str, str]) -> int | None:
@@ -160,3 +162,23 @@ def require_complete(listing: ListPage) -> ListPage:
     if problems:
         raise LayoutChanged("; ".join(problems.values()))
     return listing
+
+
+def usable_rows(listing: ListPage) -> ListPage:
+    """The spider's view: LayoutChanged for a page-level failure or when every public row failed (the layout
+    changed); otherwise the page with the rows that read, and the rows that failed set apart in `rejected`
+    (rows are independent letters: one hostile or malformed row must not cost the others)."""
+    failed = tuple(row for row in listing.public if row.errors)
+    if listing.errors or (failed and len(failed) == len(listing.public)):
+        return require_complete(listing)
+    if not failed:
+        return listing
+    kept = tuple(row for row in listing.rows if not (row.public and row.errors))
+    return replace(listing, rows=kept, rejected=failed)
+
+
+def row_snapshot(page: Snapshot, row: Row, json_rows: bool) -> Snapshot:
+    """A rejected row as a page of its own for the quarantine: the list page's URL and time, the row's text."""
+    kind = "application/json" if json_rows else "text/html"
+    return Snapshot(url=page.url, status=page.status, body=row.raw.encode("utf-8"), fetched_at=page.fetched_at,
+                    headers={"content-type": f"{kind}; charset=utf-8"})

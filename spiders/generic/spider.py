@@ -21,7 +21,7 @@ from harvester.schema import BoardCursor, MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider, request_of
 from spiders.generic.convert import row_posted_at
-from spiders.generic.listing import Row, parse_list, require_complete
+from spiders.generic.listing import Row, parse_list, row_snapshot, usable_rows
 from spiders.generic.message import LetterContext, read_letter, to_message
 from spiders.generic.paging import detail_url, list_request
 from spiders.generic.scan import KeyScan, join_key, oldest
@@ -103,10 +103,11 @@ class GenericSpider(HarvestSpider):
     def parse_list(self, response: Response, board: Board, page: int) -> Iterator[Any]:
         scan = self.key_scans[board.id]
         listing = yield from self.checked_listing(
-            response, scan, lambda snapshot: require_complete(parse_list(snapshot, self.definition, page)))
+            response, scan, lambda snapshot: usable_rows(parse_list(snapshot, self.definition, page)))
         if listing is None:
             return
-        self.count("listed", len(listing.rows))
+        self.count("listed", len(listing.rows) + len(listing.rejected))
+        yield from self.rejected_rows(response, scan, listing.rejected)
         if not listing.rows and page == 1 and self.definition.list.may_be_empty:
             self.count(EMPTY_BY_DESIGN)
         public = [row for row in listing.public if row.id]
@@ -125,6 +126,19 @@ class GenericSpider(HarvestSpider):
         else:
             scan.list_complete = True
             yield from self.cursor_ready(board.id)
+
+    def rejected_rows(self, response: Response, scan: KeyScan, rows: tuple[Row, ...]) -> Iterator[Any]:
+        """Each row that failed on a page whose other rows read: quarantined alone with its raw text and reason;
+        a row whose id and key read holds the board's cursor below it until a later run stores it."""
+        page = self.snapshot(response) if rows else None
+        for row in rows:
+            assert page is not None
+            reason = "list row: " + "; ".join(row.errors.values())
+            yield self.quarantine(row_snapshot(page, row, self.definition.list.format == "json"), reason,
+                                  external_id=row.id)
+            if row.id and all(part == "id" or row.values.get(part) for part in self.definition.list.cursor):
+                scan.requested(row.id, self.key_of(row))
+                scan.handled(row.id, ok=False)
 
     def key_of(self, row: Row) -> str:
         return join_key(str(row.id if part == "id" else row.values[part]) for part in self.definition.list.cursor)

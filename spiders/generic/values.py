@@ -109,6 +109,9 @@ def read(rule: Rule, scope: Scope, block: bool = False) -> str | None:
             seen = ", ".join(scope.labels or {}) or "none"
             return _missing(rule, f"label {rule.query!r} not found (labels seen: {seen})")
         return _missing(rule, f"{rule.describe()} matched nothing")
+    if isinstance(matches[0], dict | list):  # JSON of the wrong type: an object or array where a value belongs
+        raise Missing(f"{rule.describe()} is a JSON {'object' if isinstance(matches[0], dict) else 'array'}, "
+                      "not a value")
     value = _value(rule, matches[0], block)
     if value in rule.absent:
         return None
