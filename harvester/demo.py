@@ -19,6 +19,7 @@ from rich.table import Table
 DEMO_PLATFORMS = {"jact_demo": "jact", "jact_demo_gbk": "jact_gbk", "discuz_demo": "discuz",
                   "discuz_demo_gbk": "discuz_gbk"}
 DEMO_DB = "harvester-demo.db"  # in the demo's working directory; never the configured store
+DEMO_CONFIG = "harvester-demo.toml"  # kept after the demo, so `harvester check`, `runs` … can look inside
 # What a demo harvest child keeps of the caller's HARVESTER_* variables: everything else (the configured
 # store, platforms, config file, secrets) belongs to the deployment, not to the demo.
 KEPT_VARIABLES = ("HARVESTER_CHROMIUM", "HARVESTER_LOG_LEVEL")
@@ -39,12 +40,15 @@ def start_replicas(tmp: Path, seed: int) -> tuple[subprocess.Popen[bytes], dict[
     return process, json.loads(ports_file.read_text(encoding="utf-8"))
 
 
-def write_config(tmp: Path, db_url: str, urls: dict[str, str]) -> Path:
-    """A config file pointing the demo platforms at the replicas' ports."""
-    lines = [f"db_url = {json.dumps(db_url)}", f"enabled = {json.dumps(list(DEMO_PLATFORMS))}", ""]
+def write_config(directory: Path, db_url: str, urls: dict[str, str]) -> Path:
+    """The demo's config file (`harvester-demo.toml` in `directory`): its store, its state, the demo platforms
+    pointed at the replicas' ports."""
+    lines = ["# written by `harvester demo`: its own store and the replicas it ran (they stop with the demo)",
+             f"db_url = {json.dumps(db_url)}", 'state_dir = "harvester-demo-state"', "replica_platforms = true",
+             f"enabled = {json.dumps(list(DEMO_PLATFORMS))}", ""]
     for slug, replica in DEMO_PLATFORMS.items():
         lines += [f"[platforms.{slug}]", f"base_url = {json.dumps(urls[replica])}", ""]
-    path = tmp / "harvester.toml"
+    path = directory / DEMO_CONFIG
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -118,7 +122,7 @@ def run_demo(console: Console, seed: int = 7, workdir: Path = Path("."), db_url:
         log_path = workdir / "harvester-demo.log"
         console.print(f"replicas up: {', '.join(f'{n} {u}' for n, u in urls.items())}; crawl log: {log_path}")
         try:
-            config_path = write_config(tmp, db_url, urls)
+            config_path = write_config(workdir.resolve(), db_url, urls)
             rounds: list[tuple[str, list[dict[str, Any]]]] = []
             reply_id: int | None = None
             for label in ("first harvest", "after the replicas moved on"):
@@ -143,8 +147,11 @@ def run_demo(console: Console, seed: int = 7, workdir: Path = Path("."), db_url:
         from harvester.replies.demo import report_demo_reply
 
         verified = report_demo_reply(store, reply_id, console)
-    console.print(f"store: {store.engine.url.render_as_string(hide_password=True)} — "
-                  "`harvester runs`, `harvester changes --since 0`, `harvester export` to look inside")
+    look = f"HARVESTER_CONFIG={workdir / DEMO_CONFIG} harvester"
+    console.print(f"store: {store.engine.url.render_as_string(hide_password=True)} — look inside with "
+                  f"`{look} check`, `{look} runs`, `{look} changes --since 0`, `{look} export`"
+                  + (" (unset HARVESTER_DB_URL first: it wins over the file)" if "HARVESTER_DB_URL" in os.environ
+                     else ""))
     return 0 if verified and all(r["outcome"] == "succeeded" for _, runs in rounds for r in runs) else 1
 
 

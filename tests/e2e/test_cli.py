@@ -107,6 +107,16 @@ def test_demo_runs_the_whole_loop_in_its_own_store(tmp_path: Path) -> None:
     assert re.search(r"demo reply \d+: verified", result.stdout), result.stdout[-2000:]
     assert (tmp_path / "harvester-demo.db").exists()
     assert sorted(p.name for p in production.iterdir()) == ["harvester.toml"]  # no production store was written
+    # right after a healthy demo its store holds: overdue letters (the replicas' are weeks old) are 督办, not failures
+    assert "(unset HARVESTER_DB_URL first" in result.stdout
+    operator = {k: v for k, v in env.items() if k != "HARVESTER_DB_URL"}
+    checked = subprocess.run([sys.executable, "-m", "harvester", "check", "--json"], cwd=tmp_path, text=True,
+                             capture_output=True, timeout=120,
+                             env={**operator, "HARVESTER_CONFIG": str(tmp_path / "harvester-demo.toml")})
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr
+    report = json.loads(checked.stdout)
+    assert {c["platform"] for c in report["checks"]} == {"jact_demo", "jact_demo_gbk", "discuz_demo", "discuz_demo_gbk"}
+    assert sum(c["figures"].get("count", 0) for c in report["overdue"]) > 0
 
 
 def test_scrapy_list_and_crawl_use_the_same_platforms_and_store(tmp_path: Path) -> None:
