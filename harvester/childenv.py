@@ -16,12 +16,14 @@ SYSTEM_VARIABLES = frozenset({
     "XAUTHORITY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
     "XDG_STATE_HOME", "FONTCONFIG_PATH", "FONTCONFIG_FILE", "SSL_CERT_FILE", "SSL_CERT_DIR",
     "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy",
-    "https_proxy", "no_proxy", "all_proxy",
+    "https_proxy", "no_proxy", "all_proxy", "LD_LIBRARY_PATH",
 })
 SYSTEM_PREFIXES = ("LC_",)
 # A Python child also needs its interpreter's settings, and browsers Playwright's own.
 PYTHON_VARIABLES = frozenset({"PYTHONPATH", "PYTHONHOME", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED",
-                              "VIRTUAL_ENV", "PLAYWRIGHT_BROWSERS_PATH", "COVERAGE_PROCESS_START"})
+                              "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE",
+                              "VIRTUAL_ENV", "CONDA_PREFIX", "PYENV_ROOT", "PYENV_VERSION", "PLAYWRIGHT_BROWSERS_PATH",
+                              "COVERAGE_PROCESS_START"})
 # Credentials among the harvester's own variables: reply accounts, anything named like a secret, the alert
 # webhooks (their URLs carry the key).
 ACCOUNT_PREFIX = "HARVESTER_ACCOUNT_"
