@@ -140,7 +140,7 @@ def main() -> int:
         for backend in backends:
             sweep_harvest(reference, backend, harvest_points, args.phases.split(","), args.max_occurrences, tally)
     if args.only != "harvest" and push_points:
-        with tempfile.TemporaryDirectory() as name, back_office(Path(name)) as office:
+        with tempfile.TemporaryDirectory() as name, back_office(Path(name), letters=3000) as office:
             for backend in backends:
                 sweep_push(office, backend, push_points, args.max_occurrences, tally)
     minutes = (time.monotonic() - tally.started) / 60

@@ -149,8 +149,9 @@ class BackOffice:
 
 
 @contextmanager
-def back_office(tmp: Path) -> Iterator[BackOffice]:
-    with replica_process(tmp, ["jact"], options={"jact": {"letters": 400}}) as urls:
+def back_office(tmp: Path, letters: int = 400) -> Iterator[BackOffice]:
+    """The jact replica; each push scenario takes two open letters of one unit (a sweep needs more letters)."""
+    with replica_process(tmp, ["jact"], options={"jact": {"letters": letters}}) as urls:
         yield BackOffice(urls["jact"], control(urls["jact"], "jact/accounts"), set())
 
 
