@@ -14,6 +14,7 @@ import uvicorn
 
 from harvester.app.api.factory import create_app
 from harvester.app.api.settings import ApiSettings
+from harvester.app.api.webhooks import OnDead
 from harvester.store.db import Store
 from harvester.store.tokens import SCOPES, create_token
 
@@ -49,12 +50,13 @@ def make_tokens(store: Store) -> dict[str, str]:
 
 
 @contextmanager
-def api_server(store: Store, settings: ApiSettings | None = None) -> Iterator[ApiServer]:
-    """Serve the API over `store` until the block ends."""
+def api_server(store: Store, settings: ApiSettings | None = None, on_dead: OnDead | None = None,
+               deliveries: bool = False) -> Iterator[ApiServer]:
+    """Serve the API over `store` until the block ends; webhook deliveries run only with `deliveries`."""
     tokens = make_tokens(store)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(create_app(store, settings, on_dead), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on" if deliveries else "off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

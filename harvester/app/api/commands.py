@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from harvester.config import load_config
+if TYPE_CHECKING:
+    from harvester.app.api.webhooks import OnDead
+    from harvester.store.webhooks import Subscription
+
+from harvester.config import HarvesterConfig, load_config
 
 tokens_app = typer.Typer(help="API tokens for `harvester serve` (stored hashed; a secret is shown once).",
                          no_args_is_help=True)
@@ -29,11 +33,30 @@ def serve_command(host: Annotated[str, typer.Option(help="address to listen on")
     from harvester.app.api.factory import create_app
     from harvester.app.api.settings import load_api_settings
 
+    config = load_config()
     store = _store()
     try:
-        uvicorn.run(create_app(store, load_api_settings()), host=host, port=port, log_level="info")
+        app = create_app(store, load_api_settings(), on_dead=_alert_dead(config))
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         store.close()
+
+
+def _alert_dead(config: HarvesterConfig) -> OnDead:
+    """A dead webhook subscriber is told to the operators through the configured [alerts] targets."""
+    from harvester.alerts import Alert
+    from harvester.checks.alerting import deliver, load_alert_targets
+
+    targets = load_alert_targets(config)
+
+    def on_dead(subscription: Subscription, error: str) -> None:
+        alert = Alert(title=f"webhook {subscription.name} is dead: deliveries stopped", severity="critical",
+                      lines=[f"last error: {error}", f"acknowledged up to seq {subscription.acked_seq}",
+                             f"resume with POST /webhooks/{subscription.id}/resume once the receiver is back"])
+        for problem in deliver(alert, targets):
+            console.print(f"[red]alert not delivered:[/red] {problem}")
+
+    return on_dead
 
 
 @tokens_app.command("create")

@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 
-from harvester.app.api.routes import changes, messages, open311, replies, runs
+from harvester.app.api.routes import changes, messages, open311, replies, runs, webhooks
 from harvester.app.api.settings import ApiSettings
+from harvester.app.api.webhooks import DeliveryLoop, OnDead
 from harvester.store.db import Store
+from harvester.store.webhooks import Subscription
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Read the unified store of netizen messages (网民留言), follow its change feed, read it as Open311
 GeoReport v2, and hand in replies for approval and posting. Every call needs `Authorization: Bearer <token>`
 (`harvester tokens create NAME --scope …`)."""
 
 
-def create_app(store: Store, settings: ApiSettings | None = None) -> FastAPI:
-    """The API over `store` (opened and migrated by the caller, who also closes it)."""
-    app = FastAPI(title="liuyan-harvester API", version="1", description=DESCRIPTION)
+def create_app(store: Store, settings: ApiSettings | None = None, on_dead: OnDead | None = None) -> FastAPI:
+    """The API over `store` (opened and migrated by the caller, who also closes it). While it runs, webhook
+    deliveries go out on a thread; `on_dead` is told of a subscription given up on (an operator alert)."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop = DeliveryLoop(store, settings.webhooks, on_dead or _log_dead)
+        loop.start()
+        try:
+            yield
+        finally:
+            loop.stop()
+
+    app = FastAPI(title="liuyan-harvester API", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.store = store
-    app.state.settings = settings or ApiSettings()
-    for module in (messages, changes, runs, replies, open311):
+    app.state.settings = settings
+    for module in (messages, changes, runs, replies, open311, webhooks):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]
     app.middleware("http")(_refuse_nul)
     return app
+
+
+def _log_dead(subscription: Subscription, error: str) -> None:
+    log.error("webhook %s is dead after repeated failures (last: %s); resume it with POST /webhooks/%d/resume",
+              subscription.name, error, subscription.id)
 
 
 async def _refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

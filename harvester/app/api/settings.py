@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from harvester.app.api.webhooks import DeliveryPolicy
 
 TRUE = {"1", "true", "yes", "on"}
 DEFAULT_MAX_WAIT_S = 60.0
@@ -23,6 +25,7 @@ class ApiSettings:
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     poll_interval_s: float = 0.25
     page_limit: int = 500
+    webhooks: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
 
 def load_api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
