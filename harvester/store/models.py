@@ -226,5 +226,5 @@ class QuarantineRow(Base):
     times_seen: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
-from harvester.store import outbox_models as _outbox_models  # noqa: E402,F401 - registers the outbox tables
 from harvester.store import api_models as _api_models  # noqa: E402,F401 - registers the API tables
+from harvester.store import outbox_models as _outbox_models  # noqa: E402,F401 - registers the outbox tables
