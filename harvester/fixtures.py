@@ -6,12 +6,14 @@ Layout: tests/fixtures/<slug>/<case>/{input.bin, meta.json, expected.json}.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+import re
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harvester.extract.snapshot import Snapshot
+from harvester.privacy import mask_text
 from harvester.schema import Message, reply_fields
 from harvester.timeutil import to_utc
 
@@ -58,8 +60,54 @@ def plain(value: Any) -> Any:
     return value
 
 
-def save_case(root: Path, case: Case) -> Path:
-    """Write a case under root/<slug>/<name>/ and return that folder."""
+_MASKED = re.compile(r"[\w.@()+-]*\*{2,}[\w.@()+-]*")  # a value as harvester.privacy masks it: 138****5678
+
+
+class UnmaskedData(ValueError):
+    """A case about to be written still shows citizens' phone or ID numbers, e-mail addresses or names."""
+
+
+def mask_snapshot(snapshot: Snapshot) -> Snapshot:
+    """The page with phone and ID numbers, e-mail addresses and labelled names masked (harvester.privacy), written
+    back in the charset it was decoded with; the page itself when there is nothing to mask."""
+    text = snapshot.text
+    masked = mask_text(text)
+    if masked == text:
+        return snapshot
+    headers = {k: v for k, v in snapshot.headers.items() if k != "content-length"}
+    return replace(snapshot, body=masked.encode(snapshot.charset, errors="replace"), headers=headers)
+
+
+def mask_value(value: Any) -> Any:
+    """JSON data (a case's context or expectation) with every string masked like the page."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    return value
+
+
+def personal_data(case: Case) -> list[str]:
+    """Where the case still shows personal data, each place with its masked form (never the data itself)."""
+    found = []
+    for where, text in (("input.bin", case.snapshot.text),
+                        ("meta.json", json.dumps(case.context, ensure_ascii=False)),
+                        ("expected.json", json.dumps(case.expected, ensure_ascii=False))):
+        masked = mask_text(text)
+        if masked != text:
+            spans = sorted({m for m in _MASKED.findall(masked) if m not in text})[:3]
+            found.append(f"{where}: {', '.join(spans) or 'masked text differs'}")
+    return found
+
+
+def save_case(root: Path, case: Case, unmasked: bool = False) -> Path:
+    """Write a case under root/<slug>/<name>/ and return that folder. Cases are committed to repositories:
+    UnmaskedData when the page, context or expectation shows personal data, unless `unmasked` is given."""
+    if not unmasked and (found := personal_data(case)):
+        raise UnmaskedData(f"{case.slug}/{case.name}: personal data not masked ({'; '.join(found)}); record "
+                           "masked pages (the recorder does), or allow it explicitly (--unmasked)")
     folder = root / case.slug / case.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "input.bin").write_bytes(case.snapshot.body)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from harvester.definition import GENERIC, Definition
-from harvester.fixtures import Case, save_case
+from harvester.fixtures import Case, mask_snapshot, mask_value, save_case
 from harvester.registry import PlatformSpec
 from spiders.generic.probe import Fetched, detail_pages, list_pages
 from spiders.generic.recorded import parse
@@ -48,19 +49,28 @@ def choose(spec: PlatformSpec, definition: Definition, fetched: list[Fetched], w
     return list(cases.values())
 
 
+def masked(item: Fetched) -> Fetched:
+    """The fetched page and its context with citizens' phone and ID numbers (and e-mail, labelled names) masked,
+    so the case's page and the expectation parsed from it agree and can be committed."""
+    return replace(item, snapshot=mask_snapshot(item.snapshot), context=mask_value(item.context))
+
+
 def record(spec: PlatformSpec, definition: Definition, base_url: str, root: Path, details: int = 4,
-           candidates: int = 15) -> list[Path]:
+           candidates: int = 15, unmasked: bool = False) -> list[Path]:
     """Fetch list page 1 and up to `candidates` details; replace root/<slug>/ with the list case and up to
-    `details` detail cases of different statuses. Returns the case folders written."""
+    `details` detail cases of different statuses. Pages are masked before they are parsed and saved, unless
+    `unmasked` (then they are saved as fetched). Returns the case folders written."""
     first = next(list_pages(spec, definition, base_url, 1))
     if first.listing is None:
         raise ValueError(f"{spec.slug}: the first list page could not be read: {first.error}")
-    cases = [_case(spec, LIST_CASE, first, parse("list", first.snapshot, first.context, definition))]
-    cases += choose(spec, definition, list(detail_pages(spec, definition, base_url, first.listing, candidates)),
-                    details)
+    keep = (lambda item: item) if unmasked else masked
+    shown = keep(first)
+    cases = [_case(spec, LIST_CASE, shown, parse("list", shown.snapshot, shown.context, definition))]
+    fetched = [keep(item) for item in detail_pages(spec, definition, base_url, first.listing, candidates)]
+    cases += choose(spec, definition, fetched, details)
     folder = root / spec.slug
     if folder.is_dir():
         for old in folder.iterdir():
             if (old / "meta.json").is_file():
                 shutil.rmtree(old)
-    return [save_case(root, case) for case in cases]
+    return [save_case(root, case, unmasked=unmasked) for case in cases]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from harvester.definition import Definition
-from harvester.fixtures import Case
+from harvester.fixtures import Case, mask_snapshot, mask_value
 from harvester.registry import PlatformSpec
 from spiders.generic.probe import Fetched, fetch, list_pages
 from spiders.generic.stored import row_fields
@@ -37,7 +37,8 @@ def _detail(spec: PlatformSpec, definition: Definition, base_url: str, case: Cas
 
 def refetch(spec: PlatformSpec, definition: Definition, base_url: str, cases: list[Case]) -> list[Case]:
     """Each case with its page fetched again from `base_url` (list page 1 for the list case, the recorded URL
-    for a detail) and the recorded expectation unchanged."""
+    for a detail) and the recorded expectation unchanged; pages and context masked as the recorder masks them
+    (the expectations were parsed from masked pages)."""
     first: Fetched = next(list_pages(spec, definition, base_url, 1))
     rows = {str(row.id): row_fields(row) for row in first.listing.rows if row.id} if first.listing else {}
     fresh = []
@@ -48,7 +49,7 @@ def refetch(spec: PlatformSpec, definition: Definition, base_url: str, cases: li
             fresh.append(_detail(spec, definition, base_url, case, rows))
         else:
             raise ValueError(f"{case.slug}/{case.name}: only list page 1 and detail cases can be fetched again")
-    return fresh
+    return [replace(case, snapshot=mask_snapshot(case.snapshot), context=mask_value(case.context)) for case in fresh]
 
 
 def differences(case: Case, definition: Definition) -> dict[str, tuple[Any, Any]]:
