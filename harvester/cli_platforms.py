@@ -151,9 +151,13 @@ def record(slug: Annotated[str, typer.Argument(help="platform slug")],
            check_only: Annotated[bool, typer.Option("--check", help="fetch the recorded cases' pages again and "
                                                     "compare them with their expectations; write nothing")] = False,
            refresh_inputs: Annotated[bool, typer.Option(help="fetch the recorded cases' pages again and replace "
-                                                        "their inputs only, keeping expected.json")] = False) -> None:
+                                                        "their inputs only, keeping expected.json")] = False,
+           unmasked: Annotated[bool, typer.Option(help="keep citizens' phone and ID numbers, e-mail addresses and "
+                                                  "names as fetched (never commit such cases)")] = False) -> None:
     """Save list page 1 and a few detail pages with their normalised output under OUTPUT/SLUG/ (replacing the
-    old cases); the conformance tests then check every field of them.
+    old cases); the conformance tests then check every field of them. Phone and ID numbers, e-mail addresses
+    and labelled names are masked in the pages before they are parsed, so pages and expectations agree and
+    can be committed (--unmasked keeps them as fetched).
 
     With --check or --refresh-inputs the recorded expectations stay as they are: --check exits 1 naming every
     field today's pages no longer give; --refresh-inputs stores today's pages so the conformance tests show it."""
@@ -168,7 +172,7 @@ def record(slug: Annotated[str, typer.Argument(help="platform slug")],
     if check_only or refresh_inputs:
         _again(spec, url, output, write=refresh_inputs)
         return
-    folders = record_cases(spec, definition_of(spec), url, output, details=details)
+    folders = record_cases(spec, definition_of(spec), url, output, details=details, unmasked=unmasked)
     for folder in folders:
         console.print(f"recorded {folder}")
     console.print(f"{len(folders)} case(s); run `pytest tests/unit/test_conformance.py -k {slug}`")
