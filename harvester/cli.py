@@ -55,7 +55,11 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
     from harvester.reports import runs_table
 
     config = load_config()
-    outcomes = run_harvest(config, platforms or [])
+    try:
+        outcomes = run_harvest(config, platforms or [])
+    except KeyError as error:  # a slug not configured here: one line, with how built-in replicas are switched on
+        raise ConfigError(f"{error.args[0]} (built-in replica platforms run when named in `enabled` or with "
+                          "HARVESTER_REPLICA_PLATFORMS=1)") from None
     store = _open_store()
     with store.transaction() as repo:
         runs = [repo.get_run(o.run_id) for o in outcomes if o.run_id is not None]
