@@ -157,6 +157,9 @@ def test_check_in_a_deployment_judges_its_own_platforms_never_the_builtin_replic
                       encoding="utf-8")
     report = json.loads(cli(config, "check", "--json").stdout)
     assert {c["platform"] for c in report["checks"]} == {"ceshi_szxx"}
+    refused = cli(config, "harvest", "jact_demo")  # a built-in replica is not harvested unless switched on
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "HARVESTER_REPLICA_PLATFORMS=1" in "".join(refused.stderr.split())
     config.write_text(f'db_url = "sqlite:///{tmp_path / "prod.db"}"\nstate_dir = "state"\n', encoding="utf-8")
     nothing = cli(config, "check")
     assert nothing.returncode == 1 and "no platform is enabled" in nothing.stdout
