@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 
+from harvester.app.api.settings import ApiSettings
 from harvester.store.db import Store
 from harvester.store.tokens import full_reads
 from harvester.vocab import Status
-from tests.apiserver import ApiServer
+from tests.apiserver import ApiServer, api_server
 from tests.integration.api_fixtures import api, db_url, store  # noqa: F401
 from tests.store.builders import REPLY, later, letter, store_batch
 
@@ -95,3 +96,13 @@ def test_one_message_with_replies_and_history_and_runs_with_health(store: Store,
     assert message["posted_at"].endswith("+08:00")
     assert {r["platform"] for r in runs} == {"jact_demo", "people_demo"}
     assert health["jact_demo"]["messages"] == 2 and health["jact_demo"]["last_run"]["outcome"] == "running"
+
+
+def test_a_token_over_its_rate_gets_429_and_other_tokens_do_not(store: Store) -> None:
+    with api_server(store, ApiSettings(rate_per_s=0.5, burst=3)) as limited:
+        with limited.client("read") as reader, limited.client("read-full") as other:
+            answers = [reader.get("/runs").status_code for _ in range(4)]
+            refused = reader.get("/runs")
+            assert other.get("/runs").status_code == 200
+    assert answers == [200, 200, 200, 429]
+    assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 2

@@ -1,7 +1,8 @@
-"""Bearer tokens and scopes: no token, no data (401); a token without the scope, 403."""
+"""Bearer tokens and scopes: no token, no data (401); a token without the scope, 403; too fast, 429."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -49,6 +50,10 @@ def caller(request: Request,
     if token is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
                             headers={"WWW-Authenticate": "Bearer"})
+    wait = request.app.state.limiter.take(token.id)
+    if wait:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "rate limit of this token exceeded",
+                            headers={"Retry-After": str(math.ceil(wait))})
     return Caller(token)
 
 

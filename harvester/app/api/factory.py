@@ -10,6 +10,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 
+from harvester.app.api.ratelimit import RateLimiter
 from harvester.app.api.routes import changes, messages, open311, replies, runs, webhooks
 from harvester.app.api.settings import ApiSettings
 from harvester.app.api.webhooks import DeliveryLoop, OnDead
@@ -40,6 +41,7 @@ def create_app(store: Store, settings: ApiSettings | None = None, on_dead: OnDea
     app = FastAPI(title="liuyan-harvester API", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.rate_per_s, settings.burst)
     for module in (messages, changes, runs, replies, open311, webhooks):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]
