@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
-
-def is_loopback(host: str | None) -> bool:
-    """Whether `host` is this machine: localhost or a loopback address (127.0.0.0/8, ::1)."""
-    if not host:
-        return False
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from harvester.loopback import is_loopback
 
 
 def credential_transport_problem(url: str, staging: bool = False) -> str | None:

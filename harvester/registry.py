@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.config import ConfigError, HarvesterConfig
+from harvester.loopback import is_loopback_url
 
 BUILTIN_DIR = Path(__file__).parent / "platforms"
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
@@ -199,20 +200,21 @@ def load_platforms(dirs: tuple[Path, ...] = (), overrides: Mapping[str, Mapping[
     return specs
 
 
-def is_builtin(spec: PlatformSpec) -> bool:
-    """Whether `spec` is one of the built-in definitions, which stand for the local replicas."""
-    return Path(spec.source).parent == BUILTIN_DIR
+def is_replica(spec: PlatformSpec) -> bool:
+    """Whether `spec` stands for a local replica: a built-in definition still pointing at this machine (one
+    whose base_url an operator pointed at the real site, or a new one written there, is a real platform)."""
+    return Path(spec.source).parent == BUILTIN_DIR and is_loopback_url(spec.base_url)
 
 
 def enabled_by_default(spec: PlatformSpec, config: HarvesterConfig) -> bool:
     """Whether a platform runs when the config does not list the ones to run (`enabled`).
 
-    An operator's own definitions (platforms_dirs) do unless they say `enabled = false`. A built-in replica
+    A real platform does unless its definition or override says `enabled = false`. A built-in replica
     definition does only in a replica or demo setup (`replica_platforms = true`) or when its
     `[platforms.<slug>]` override says `enabled = true`: a deployment never harvests or checks the replicas."""
     if not spec.enabled:
         return False
-    if not is_builtin(spec):
+    if not is_replica(spec):
         return True
     return config.replica_platforms or config.platform_overrides.get(spec.slug, {}).get("enabled") is True
 

@@ -100,7 +100,12 @@ def test_builtin_replicas_run_when_a_replica_config_switches_them_on_or_names_th
     assert platforms_for(load_config(env={"HARVESTER_REPLICA_PLATFORMS": "0"}, cwd=tmp_path)) == {}
     (tmp_path / "harvester.toml").write_text('enabled = ["discuz_demo"]\n', encoding="utf-8")
     assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["discuz_demo"]
-    (tmp_path / "harvester.toml").write_text(  # a built-in family pointed at the real site, switched on by name
-        '[platforms.jact_demo]\nbase_url = "https://szxx.example.gov.cn"\nenabled = true\n'
-        '[platforms.discuz_demo]\nbase_url = "https://bbs.example.cn"\n', encoding="utf-8")
+    (tmp_path / "harvester.toml").write_text('[platforms.people_demo]\nenabled = true\n', encoding="utf-8")
+    assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["people_demo"]
+
+
+def test_a_builtin_definition_pointed_at_the_real_site_is_a_real_platform(tmp_path: Path) -> None:
+    (tmp_path / "harvester.toml").write_text(  # as the definition's comment says: point base_url at the real site
+        '[platforms.jact_demo]\nbase_url = "https://szxx.example.gov.cn"\n'
+        '[platforms.discuz_demo]\nbase_url = "https://bbs.example.cn"\nenabled = false\n', encoding="utf-8")
     assert list(platforms_for(load_config(env={}, cwd=tmp_path))) == ["jact_demo"]
