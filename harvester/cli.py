@@ -15,6 +15,7 @@ from rich.table import Table
 
 from harvester.app.api.commands import serve_command, tokens_app
 from harvester.cli_ops import check_command, run_command
+from harvester.cli_overdue import overdue_command
 from harvester.cli_parse import parse as parse_command
 from harvester.cli_platforms import fixtures_app, register_platform_commands
 from harvester.cli_replies import push as push_command
@@ -33,6 +34,7 @@ app.add_typer(fixtures_app, name="fixtures")
 register_platform_commands(platforms_app)
 app.command("run")(run_command)
 app.command("check")(check_command)
+app.command("overdue")(overdue_command)
 app.command("parse")(parse_command)
 app.add_typer(replies_app, name="replies")
 app.command("push")(push_command)

@@ -19,6 +19,8 @@ from harvester.timeutil import SHANGHAI, to_shanghai
 
 if TYPE_CHECKING:
     from harvester.checks.report import HarvestSummary, Report
+    from harvester.config import HarvesterConfig
+    from harvester.registry import PlatformSpec
 
 EXIT_FAILED, EXIT_BUSY = 1, 3
 STATUS_STYLE = {"ok": "[green]ok[/]", "failed": "[bold red]FAILED[/]", "error": "[bold yellow]CANNOT TELL[/]"}
@@ -154,7 +156,7 @@ def run_command(as_json: JsonOption = False, textfile: TextfileOption = None) ->
     _output(report, as_json)
 
 
-def _parse_at(value: str | None) -> datetime | None:
+def parse_at(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
@@ -164,11 +166,24 @@ def _parse_at(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
-def check_command(as_json: JsonOption = False, textfile: TextfileOption = None,
-                  platform: Annotated[list[str] | None, typer.Option("--platform", "-p",
-                                                                     help="only these platforms")] = None,
-                  at: Annotated[str | None, typer.Option(help="judge as of this time (ISO 8601, default now; "
-                                                                  "Beijing time when no offset)")] = None,
+PlatformOption = Annotated[list[str] | None, typer.Option("--platform", "-p", help="only these platforms")]
+AtOption = Annotated[str | None, typer.Option(help="judge as of this time (ISO 8601, default now; Beijing time "
+                                                   "when no offset)")]
+
+
+def selected_platforms(config: HarvesterConfig, platform: list[str] | None) -> dict[str, PlatformSpec]:
+    """The configured platforms, only those `--platform` names when given (ConfigError naming unknown ones)."""
+    from harvester.registry import platforms_for
+
+    specs = platforms_for(config)
+    unknown = sorted(set(platform or []) - set(specs))
+    if unknown:
+        raise ConfigError(f"--platform: unknown or disabled platform(s) {unknown}; configured: {sorted(specs)}")
+    return {slug: spec for slug, spec in specs.items() if not platform or slug in platform}
+
+
+def check_command(as_json: JsonOption = False, textfile: TextfileOption = None, platform: PlatformOption = None,
+                  at: AtOption = None,
                   alert: Annotated[bool, typer.Option(help="send alerts as `harvester run` does")] = False) -> None:
     """Run every monitor on the store without harvesting; exits 0 only when every health check holds (overdue
     letters are listed as 督办 and never change the exit code)."""
@@ -176,18 +191,13 @@ def check_command(as_json: JsonOption = False, textfile: TextfileOption = None,
     from harvester.checks.report import Report
     from harvester.checks.runner import checks_settings, last_successes, run_checks
     from harvester.operate import NO_PLATFORMS
-    from harvester.registry import platforms_for
     from harvester.store.db import Store
     from harvester.timeutil import utcnow
 
-    moment = _parse_at(at)
+    moment = parse_at(at)
     config = load_config()
     settings, targets = checks_settings(config), load_alert_targets(config) if alert else None
-    specs = platforms_for(config)
-    unknown = sorted(set(platform or []) - set(specs))
-    if unknown:
-        raise ConfigError(f"--platform: unknown or disabled platform(s) {unknown}; configured: {sorted(specs)}")
-    specs = {slug: spec for slug, spec in specs.items() if not platform or slug in platform}
+    specs = selected_platforms(config, platform)
     now = moment or utcnow()
     with Store.open(config.db_url) as store:
         report = Report(now, run_checks(store, specs, settings, now, config),
