@@ -19,3 +19,10 @@ def quarantine_record(platform: str, snapshot: Snapshot, reason: str, external_i
         notes.append(f"body kept: the first {limit:,} of {snapshot.size:,} bytes, sha256 {snapshot.sha256}")
     full = f"{reason} [{'; '.join(notes)}]" if notes else reason
     return QuarantinedPage(platform=platform, snapshot=kept, reason=full, external_id=external_id)
+
+
+def row_page(page: Snapshot, raw: str, media_type: str) -> Snapshot:
+    """One row of a list page as a page of its own, to quarantine it alone: the list's URL, status and fetch
+    time, the row's text (its JSON or markup) as UTF-8."""
+    return Snapshot(url=page.url, status=page.status, body=raw.encode("utf-8"), fetched_at=page.fetched_at,
+                    headers={"content-type": f"{media_type}; charset=utf-8"})

@@ -12,6 +12,7 @@ from parsel import Selector
 
 from harvester.definition.model import Definition, ListSpec
 from harvester.extract.errors import LayoutChanged
+from harvester.extract.quarantine import row_page
 from harvester.extract.snapshot import Snapshot
 from spiders.generic.paging import has_more
 from spiders.generic.values import Missing, Scope, matched, read, read_all, select
@@ -179,6 +180,4 @@ def usable_rows(listing: ListPage) -> ListPage:
 
 def row_snapshot(page: Snapshot, row: Row, json_rows: bool) -> Snapshot:
     """A rejected row as a page of its own for the quarantine: the list page's URL and time, the row's text."""
-    kind = "application/json" if json_rows else "text/html"
-    return Snapshot(url=page.url, status=page.status, body=row.raw.encode("utf-8"), fetched_at=page.fetched_at,
-                    headers={"content-type": f"{kind}; charset=utf-8"})
+    return row_page(page, row.raw, "application/json" if json_rows else "text/html")
