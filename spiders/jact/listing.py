@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
@@ -16,6 +18,7 @@ from harvester.extract.snapshot import Snapshot
 
 _STORE = re.compile(r"dataStore\s*=\s*(\[.*\])\s*;?", re.DOTALL)
 # How the answer states its record count is not in the evidence; these two spellings are read when present.
+_TRANSACT_ID = re.compile(r"transactId=(\d+)")
 _TOTAL = re.compile(r"totalRecord\s*=\s*(\d+)|<totalrecord>\s*(\d+)\s*</totalrecord>", re.IGNORECASE)
 
 
@@ -33,13 +36,29 @@ class ListRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A row that could not be read while others on its page could: its markup (or JSON), why, and its
+    transactId when the markup shows one (to hold the board's cursor below it)."""
+
+    raw: str
+    reason: str
+    transact_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ListPage:
     """Rows of one list answer; `next_url` is the pager's next page (pageIndex lists only); `total` is the
-    record count a data proxy answer states (None when it states none)."""
+    record count a data proxy answer states (None when it states none); `rejected` the rows that failed."""
 
     rows: tuple[ListRow, ...]
     next_url: str | None
     total: int | None = None
+    rejected: tuple[RejectedRow, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Rows the answer held, read or not (a full answer means more may follow)."""
+        return len(self.rows) + len(self.rejected)
 
 
 def query_value(url: str, key: str) -> str | None:
@@ -68,16 +87,35 @@ def _store_text(text: str) -> str | None:
     return text
 
 
-def _proxy_rows(strings: object) -> tuple[ListRow, ...]:
-    if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
+def _proxy_row(entry: object) -> ListRow:
+    if not isinstance(entry, str):
+        raise LayoutChanged(f"list: dataStore is not an array of row strings (an entry is {json.dumps(entry)[:80]})")
+    found = Selector(text=f"<table>{entry}</table>").xpath("//tr")
+    if len(found) != 1:
+        raise LayoutChanged(f"list: a dataStore entry holds {len(found)} <tr> rows, expected 1")
+    return _row(found[0].xpath("./td"))
+
+
+def _independent(entries: list[Any], read: Callable[[Any], ListRow], raw: Callable[[Any], str]
+                 ) -> tuple[tuple[ListRow, ...], tuple[RejectedRow, ...]]:
+    """Each entry read on its own: a failing one is set apart, unless every one fails (the layout changed)."""
+    rows, rejected = [], []
+    for entry in entries:
+        try:
+            rows.append(read(entry))
+        except LayoutChanged as error:
+            text = raw(entry)
+            found = _TRANSACT_ID.search(text)
+            rejected.append(RejectedRow(text, error.reason, found.group(1) if found else None))
+    if rejected and not rows:
+        raise LayoutChanged(rejected[0].reason)
+    return tuple(rows), tuple(rejected)
+
+
+def _proxy_rows(strings: object) -> tuple[tuple[ListRow, ...], tuple[RejectedRow, ...]]:
+    if not isinstance(strings, list):
         raise LayoutChanged("list: dataStore is not an array of row strings")
-    rows = []
-    for markup in strings:
-        found = Selector(text=f"<table>{markup}</table>").xpath("//tr")
-        if len(found) != 1:
-            raise LayoutChanged(f"list: a dataStore entry holds {len(found)} <tr> rows, expected 1")
-        rows.append(_row(found[0].xpath("./td")))
-    return tuple(rows)
+    return _independent(strings, _proxy_row, lambda e: e if isinstance(e, str) else json.dumps(e, ensure_ascii=False))
 
 
 def parse_proxy(text: str) -> ListPage:
@@ -90,8 +128,9 @@ def parse_proxy(text: str) -> ListPage:
     except json.JSONDecodeError as error:
         raise LayoutChanged(f"list: dataStore is not a readable array ({error.msg})") from error
     total = _TOTAL.search(text[:match.start()]) or _TOTAL.search(text)
-    return ListPage(rows=_proxy_rows(strings), next_url=None,
-                    total=int(total.group(1) or total.group(2)) if total else None)
+    rows, rejected = _proxy_rows(strings)
+    return ListPage(rows=rows, next_url=None, total=int(total.group(1) or total.group(2)) if total else None,
+                    rejected=rejected)
 
 
 def parse_pageindex(snapshot: Snapshot) -> ListPage:
@@ -100,9 +139,10 @@ def parse_pageindex(snapshot: Snapshot) -> ListPage:
     if not page.css("table.list_table") or not page.css("div.jact_page"):
         raise LayoutChanged("list: neither a data proxy answer (dataStore = [...]) nor a table.list_table page "
                             "with a div.jact_page pager")
-    rows = tuple(_row(tr.xpath("./td")) for tr in page.css("table.list_table tr.tr_css"))
+    rows, rejected = _independent(page.css("table.list_table tr.tr_css"), lambda tr: _row(tr.xpath("./td")),
+                                  lambda tr: tr.get())
     next_href = page.css("div.jact_page a.next::attr(href)").get()
-    return ListPage(rows=rows, next_url=urljoin(snapshot.url, next_href) if next_href else None)
+    return ListPage(rows=rows, next_url=urljoin(snapshot.url, next_href) if next_href else None, rejected=rejected)
 
 
 def parse_list(snapshot: Snapshot) -> ListPage:
@@ -114,6 +154,6 @@ def parse_list(snapshot: Snapshot) -> ListPage:
 def proxy_has_more(listing: ListPage, asked: int, end_record: int) -> bool:
     """Whether records follow this answer's range: it came back full and the stated total (if any) is beyond
     `end_record`. A short answer ends the list, so a wrong or missing total cannot make us page forever."""
-    if len(listing.rows) < asked:
+    if listing.size < asked:
         return False
     return listing.total is None or end_record < listing.total

@@ -13,11 +13,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from harvester.extract.errors import LayoutChanged
+from harvester.extract.quarantine import row_page
 from harvester.registry import Board
 from harvester.schema import MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider, request_of
 from spiders.jact import pages
+from spiders.jact.listing import RejectedRow
 from spiders.jact.options import JactOptions, parse_options
 from spiders.scan import BoardScan
 
@@ -78,7 +80,8 @@ class JactSpider(HarvestSpider):
         if listing is None:
             yield from self.recheck_reads(board)
             return
-        self.count("listed", len(listing.rows))
+        self.count("listed", listing.size)
+        yield from self.rejected_rows(response, scan, listing.rejected)
         public = [row for row in listing.rows if row.transact_id]
         hidden = [row for row in listing.rows if not row.transact_id]
         self.count("skipped", len(hidden))  # not public: nothing to read
@@ -97,6 +100,18 @@ class JactSpider(HarvestSpider):
             scan.list_complete = True
             yield from self.recheck_reads(board)
             yield from self.cursor_if_ready(board.id)
+
+    def rejected_rows(self, response: Response, scan: BoardScan, rows: tuple[RejectedRow, ...]) -> Iterator[Any]:
+        """Each row that failed on a page whose other rows read: quarantined alone with its markup and reason; a
+        row whose link shows its transactId holds the board's cursor below it until a later run stores it."""
+        page = self.snapshot(response) if rows else None
+        for row in rows:
+            assert page is not None
+            yield self.quarantine(row_page(page, row.raw, "text/html"), f"list row: {row.reason}",
+                                  external_id=row.transact_id)
+            if row.transact_id:
+                scan.requested(int(row.transact_id))
+                scan.handled(int(row.transact_id), ok=False)
 
     def more_after(self, listing: pages.ListPage, page: int) -> bool:
         """Whether the list goes on after page `page`: the pager's next link, or a full data proxy answer."""
