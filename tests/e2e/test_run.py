@@ -232,3 +232,38 @@ def test_check_reports_a_clearly_late_letter_when_the_years_holidays_are_missing
     said = "".join(refused.stderr.split())  # the console wraps long lines, even inside a path
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "".join(f"{bad}: [{year}] holidays: cannot read '{year}-02-30' as a date".split()) in said
+
+
+def _environment_of_harvest_child(run: subprocess.Popen[str], deadline_s: float = 30) -> dict[str, str]:
+    """The environment of the `harvester harvest` child of `run`, read from /proc while it is alive."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and run.poll() is None:
+        for entry in Path("/proc").iterdir():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) if entry.name.isdigit() else 0
+                if ppid == run.pid and b"harvest" in (entry / "cmdline").read_bytes():
+                    raw = (entry / "environ").read_bytes().split(b"\0")
+                    return dict(item.decode().partition("=")[::2] for item in raw if b"=" in item)
+            except (OSError, IndexError, ValueError):
+                continue
+        time.sleep(0.05)
+    raise AssertionError("no harvest child seen")
+
+
+def test_harvest_children_of_a_run_get_no_reply_account_or_alert_key(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'env.db'}"
+    with replica_process(tmp_path, ["jact"], options={"jact": {"letters": 5, "latency_ms": 120_000}}) as slow:
+        config = write_config(tmp_path, db_url, {"jact_demo": slow["jact"]},
+                              extra=QUIET + '[run]\ntimeout_minutes = 0.2\n[[alerts.webhooks]]\n'
+                                            'url_env = "DUTY_HOOK"\n')
+        secrets = {"HARVESTER_ACCOUNT_JACT_DEMO_ZJJ_PASSWORD": "pw-Zjj-2026", "DUTY_HOOK": "http://127.0.0.1:9/k?key=z",
+                   "HARVESTER_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook?key=abcd"}
+        run = subprocess.Popen([sys.executable, "-m", "harvester", "run"], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**harvester_env(config), **secrets})
+        try:
+            child = _environment_of_harvest_child(run)
+        finally:
+            run.communicate(timeout=120)
+    assert child["HARVESTER_CONFIG"] == str(config.resolve()) and "PATH" in child
+    assert set(child) & set(secrets) == set()
