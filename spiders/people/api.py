@@ -56,11 +56,28 @@ class ListItem:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedItem:
+    """An item that could not be read while others of its page could: its JSON, why, where it stood in the
+    answer, and its tid when that reads (to hold the board's cursor below it)."""
+
+    raw: str
+    reason: str
+    position: int
+    tid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ListPage:
     """One list call's items, newest first. The next call starts below the last item (`next_cursor`); whether
     there is one is the caller's to judge (spiders/people/paging.py): no cursor field of the answer is trusted."""
 
     items: tuple[ListItem, ...]
+    rejected: tuple[RejectedItem, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Items the answer held, read or not (to judge whether the list has ended)."""
+        return len(self.items) + len(self.rejected)
 
     @property
     def oldest(self) -> int | None:
@@ -69,6 +86,9 @@ class ListPage:
     @property
     def next_cursor(self) -> str:
         """The `lastItem` of the next call: the last item's tid, as every public crawler pages ("" when empty)."""
+        last = self.rejected[-1] if self.rejected else None
+        if last is not None and last.position == self.size - 1 and last.tid is not None:
+            return str(last.tid)  # the answer's last item did not read, but its tid did
         return str(self.items[-1].tid) if self.items else ""
 
 
@@ -177,6 +197,22 @@ def _list_entries(snapshot: Snapshot) -> list[Any]:
     return entries
 
 
+def _tid(entry: Any) -> int | None:
+    tid = entry.get("tid") if isinstance(entry, dict) else None
+    return int(tid) if tid is not None and str(tid).isdigit() else None
+
+
 def parse_list(snapshot: Snapshot) -> ListPage:
-    """A board list page of either API, newest first (`resultData.lastItem`, where sent, is not read)."""
-    return ListPage(items=tuple(_item(entry) for entry in _list_entries(snapshot)))
+    """A board list page of either API, newest first (`resultData.lastItem`, where sent, is not read). An item
+    that does not read is set apart in `rejected` (items are independent messages), unless none reads: then
+    the layout changed."""
+    items, rejected = [], []
+    for position, entry in enumerate(_list_entries(snapshot)):
+        try:
+            items.append(_item(entry))
+        except LayoutChanged as error:
+            raw = json.dumps(entry, ensure_ascii=False)
+            rejected.append(RejectedItem(raw=raw, reason=error.reason, position=position, tid=_tid(entry)))
+    if rejected and not items:
+        raise LayoutChanged(rejected[0].reason)
+    return ListPage(items=tuple(items), rejected=tuple(rejected))

@@ -13,13 +13,14 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from harvester.extract.errors import LayoutChanged
+from harvester.extract.quarantine import row_page
 from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from harvester.schema import MessageWithdrawn
 from harvester.timeutil import utcnow
 from spiders.base import HarvestSpider, request_of
 from spiders.people import api
-from spiders.people.api import Answer, ListPage
+from spiders.people.api import Answer, ListPage, RejectedItem
 from spiders.people.content import ContentContext, parse_content
 from spiders.people.lookback import LookbackScan
 from spiders.people.options import PeopleOptions, parse_options
@@ -108,8 +109,9 @@ class PeopleBase(HarvestSpider):
             self.record_failure(snapshot.url, "layout_changed", error.reason)
             yield self.quarantine(snapshot, error.reason)
             return
+        yield from self.rejected_items(snapshot, scan, listing.rejected)
         yield from self.take_listing(board, listing)
-        ended = self.page_sizes.ended(api_name, len(listing.items), asked)
+        ended = self.page_sizes.ended(api_name, listing.size, asked)
         if not ended and not scan.paging_done(listing):
             if next_page is not None:
                 yield next_page(listing.next_cursor)
@@ -123,6 +125,16 @@ class PeopleBase(HarvestSpider):
         if scan.lookback_pages:
             self.count("lookback_pages", scan.lookback_pages)
         yield from self.cursor_if_ready(board.id)
+
+    def rejected_items(self, snapshot: Snapshot, scan: LookbackScan, items: tuple[RejectedItem, ...]) -> Iterator[Any]:
+        """Each item that did not read on a page whose others did: quarantined alone with its JSON and reason;
+        one whose tid reads holds the board's cursor below it until a later run stores it."""
+        for item in items:
+            yield self.quarantine(row_page(snapshot, item.raw, "application/json"), f"list item: {item.reason}",
+                                  external_id=str(item.tid) if item.tid is not None else None)
+            if item.tid is not None:
+                scan.requested(item.tid)
+                scan.handled(item.tid, ok=False)
 
     def take_listing(self, board: Board, listing: ListPage) -> Iterator[scrapy.Request]:
         """Read whole every message the store lacks or holds in another state; one the store lacks below the old

@@ -38,6 +38,8 @@ def _list_expectation(listing: api.ListPage) -> dict[str, Any]:
     they are datetimes, not JSON; tests/unit/test_people_pages.py checks them on the recorded inputs) and the
     `lastItem` the next call would send."""
     data = plain(listing)
+    if not data["rejected"]:
+        del data["rejected"]  # shown only when an item did not read (cases recorded before it existed have none)
     for item in data["items"]:
         item.pop("published", None)
     return {**data, "next_cursor": listing.next_cursor}

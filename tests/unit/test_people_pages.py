@@ -184,8 +184,10 @@ def test_list_items_carry_their_publication_time_else_their_posting_time() -> No
     bare = edited(recorded, lambda d: [e.pop(key) for e in d["resultData"]["data"] for key in api.PUBLISHED_KEYS])
     assert {item.published for item in api.parse_list(bare).items} == {None}
     garbled = edited(recorded, lambda d: d["resultData"]["data"][0].update(threadsCheckTime="昨天"))
-    with pytest.raises(LayoutChanged, match="threadsCheckTime"):
-        api.parse_list(garbled)
+    [rejected] = api.parse_list(garbled).rejected  # that item alone: the others still read
+    assert "threadsCheckTime" in rejected.reason and rejected.tid == raw[0]["tid"]
+    with pytest.raises(LayoutChanged, match="threadsCheckTime"):  # every item garbled: the layout changed
+        api.parse_list(edited(recorded, lambda d: [e.update(threadsCheckTime="昨天") for e in d["resultData"]["data"]]))
 
 
 # --- the look-back below the cursor ----------------------------------------------------------------
