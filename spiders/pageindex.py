@@ -21,7 +21,10 @@ def parse_recorded(family: str, page: str, snapshot: Snapshot, context: dict[str
     """Parse a recorded page the way the family's spider and the normalise step would, as JSON data
     (`definition`: a generic platform's, when not the registry's). LayoutChanged propagates."""
     if family == "jact" and page == "list":
-        return plain(jact_pages.parse_list(snapshot))
+        data = plain(jact_pages.parse_list(snapshot))
+        if not data["rejected"]:
+            del data["rejected"]  # shown only when a row did not read
+        return dict(data)
     if family == "jact" and page == "detail":
         board = Board(**context["board"])
         message = jact_pages.parse_detail(snapshot, context["platform"], context["base_url"], board,
