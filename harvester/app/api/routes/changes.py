@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 
 from harvester.app.api.auth import Reader, store_of
+from harvester.app.api.models import ChangesPage
 from harvester.app.api.params import Seq
 from harvester.app.api.settings import ApiSettings
 from harvester.store.db import Store
@@ -21,7 +22,8 @@ def _read(store: Store, since: int, limit: int) -> list[dict[str, Any]]:
         return repo.events_since(since, limit=limit)
 
 
-@router.get("/changes", summary="Events with seq > since, oldest first; waits up to `wait` s when there are none")
+@router.get("/changes", response_model=ChangesPage,
+             summary="Events with seq > since, oldest first; waits up to `wait` s when there are none")
 async def changes(request: Request, _who: Reader, since: Seq = 0,
                   limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
                   wait: Annotated[float, Query(ge=0, le=3600)] = 0) -> dict[str, Any]:

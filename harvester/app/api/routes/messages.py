@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from harvester.app.api.auth import Caller, Reader, store_of
-from harvester.app.api.params import Cursor, LinkGroup
+from harvester.app.api.models import MessageDetail, MessagePage
+from harvester.app.api.params import Cursor, LinkGroup, invalid
 from harvester.app.api.render import message_out, plain
 from harvester.store.reads import MessageFilter, find_messages, message_history
 from harvester.store.repository import Repository
@@ -30,13 +31,13 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     try:
         return require_aware(value)
     except ValueError as error:
-        raise HTTPException(422, f"{name} needs a time zone (e.g. 2026-12-01T00:00:00+08:00)") from error
+        raise invalid("query", name, "needs a time zone (e.g. 2026-12-01T00:00:00+08:00)") from error
 
 
 def _vocab(values: tuple[str, ...], allowed: type[Kind] | type[Status] | type[Topic], name: str) -> tuple[str, ...]:
     unknown = sorted(set(values) - {member.value for member in allowed})
     if unknown:
-        raise HTTPException(422, f"unknown {name} {unknown}; known: {', '.join(m.value for m in allowed)}")
+        raise invalid("query", name, f"unknown {unknown}; known: {', '.join(m.value for m in allowed)}")
     return values
 
 
@@ -46,7 +47,8 @@ def audit_if_full(repo: Repository, who: Caller, request: Request) -> None:
         record_full_read(repo, who.token.id, f"{request.method} {request.url.path}?{request.url.query}"[:2000])
 
 
-@router.get("/messages", summary="Messages, newest first, filtered; follow next_cursor for more")
+@router.get("/messages", response_model=MessagePage,
+             summary="Messages, newest first, filtered; follow next_cursor for more")
 def list_messages(request: Request, who: Reader, platform: Many = None, board: Many = None, unit: str | None = None,
                   status: Many = None, kind: Many = None, topic: Many = None,
                   posted_after: datetime | None = None, posted_before: datetime | None = None,
@@ -69,7 +71,8 @@ def list_messages(request: Request, who: Reader, platform: Many = None, board: M
     return {"items": [message_out(record, who.full) for record in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/messages/{platform}/{external_id}", summary="One message with its replies and its change history")
+@router.get("/messages/{platform}/{external_id}", response_model=MessageDetail,
+             summary="One message with its replies and its change history")
 def get_message(request: Request, who: Reader, platform: str, external_id: str) -> dict[str, Any]:
     with store_of(request).transaction() as repo:
         record = repo.get_message(platform, external_id)

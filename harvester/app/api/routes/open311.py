@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from harvester.app.api.auth import Reader, store_of
+from harvester.app.api.models import ServiceOut, ServiceRequestOut
 from harvester.app.api.open311 import OPEN311_STATUSES, parse_request_id, service_request, services
 from harvester.app.api.routes.messages import audit_if_full
 from harvester.privacy import mask_record
@@ -44,12 +45,14 @@ def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
     return start, end
 
 
-@router.get("/services.json", summary="GeoReport v2 service list: one service per message kind")
+@router.get("/services.json", response_model=list[ServiceOut],
+             summary="GeoReport v2 service list: one service per message kind")
 def service_list(_who: Reader, jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
     return services()
 
 
-@router.get("/requests.json", summary="GeoReport v2 service requests (standard filters; 90 days, 1000 at most)")
+@router.get("/requests.json", response_model=list[ServiceRequestOut],
+             summary="GeoReport v2 service requests (standard filters; 90 days, 1000 at most)")
 def requests_list(request: Request, who: Reader, service_request_id: str | None = None,
                   service_code: str | None = None, start_date: datetime | None = None,
                   end_date: datetime | None = None, status: str | None = None,
@@ -79,7 +82,8 @@ def _filter(service_code: str | None, status: str | None, start_date: datetime |
     return MessageFilter(kind=codes, status=ours, posted_after=start, posted_before=end)
 
 
-@router.get("/requests/{service_request_id}.json", summary="GeoReport v2: one service request")
+@router.get("/requests/{service_request_id}.json", response_model=list[ServiceRequestOut],
+             summary="GeoReport v2: one service request")
 def request_one(request: Request, who: Reader, service_request_id: str) -> list[dict[str, Any]]:
     key = parse_request_id(service_request_id)
     with store_of(request).transaction() as repo:

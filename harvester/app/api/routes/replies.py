@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from harvester.app.api.auth import Approver, Caller, Drafter, ReplyReader, require, store_of
-from harvester.app.api.params import RowId
+from harvester.app.api.models import ReplyOut, ReplyStatus
+from harvester.app.api.params import RowId, invalid
 from harvester.app.api.render import plain
 from harvester.app.api.settings import ApiSettings
 from harvester.replies.api import Outbox
@@ -57,15 +58,16 @@ def _view(view: ReplyView, box: Outbox | None = None) -> dict[str, Any]:
     return data
 
 
-def _fail(error: Exception) -> HTTPException:
+def _fail(error: Exception) -> Exception:
     if isinstance(error, UnknownReply | UnknownMessage):
         return HTTPException(404, str(error))
     if isinstance(error, ApprovalMismatch | KeyConflict | IllegalTransition):
         return HTTPException(409, str(error))
-    return HTTPException(422, str(error))
+    return invalid("body", "reply", str(error))  # the outbox refused the content (empty text, bad account …)
 
 
-@router.post("/replies", status_code=201, summary="Draft a reply; the Idempotency-Key makes retries safe")
+@router.post("/replies", status_code=201, response_model=ReplyOut,
+             summary="Draft a reply; the Idempotency-Key makes retries safe")
 def draft(request: Request, body: NewReply, who: Drafter,
           key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=100)]) -> dict[str, Any]:
     """The same key with the same content returns the reply drafted first (never a second one); the same key
@@ -84,7 +86,8 @@ def draft(request: Request, body: NewReply, who: Drafter,
     raise AssertionError("unreachable")
 
 
-@router.get("/replies/{reply_id}", summary="A reply's state and its audit trail")
+@router.get("/replies/{reply_id}", response_model=ReplyStatus,
+             summary="A reply's state and its audit trail")
 def status(request: Request, reply_id: RowId, _who: ReplyReader) -> dict[str, Any]:
     box = _outbox(request)
     try:
@@ -93,7 +96,8 @@ def status(request: Request, reply_id: RowId, _who: ReplyReader) -> dict[str, An
         raise _fail(error) from error
 
 
-@router.post("/replies/{reply_id}/approve", summary="Approve the version whose content_hash you read")
+@router.post("/replies/{reply_id}/approve", response_model=ReplyStatus,
+             summary="Approve the version whose content_hash you read")
 def approve(request: Request, reply_id: RowId, body: Approval, who: Approver) -> dict[str, Any]:
     """The approval covers exactly the content that hashes to `content_hash` (409 if the reply changed since).
     The approver is the token; it may not approve a reply it drafted unless the server allows self-approval."""
@@ -107,7 +111,8 @@ def approve(request: Request, reply_id: RowId, body: Approval, who: Approver) ->
         raise _fail(error) from error
 
 
-@router.post("/replies/{reply_id}/cancel", summary="Withdraw a draft or approved reply")
+@router.post("/replies/{reply_id}/cancel", response_model=ReplyStatus,
+             summary="Withdraw a draft or approved reply")
 def cancel(request: Request, reply_id: RowId, body: Cancellation, who: Canceller) -> dict[str, Any]:
     box = _outbox(request)
     try:
