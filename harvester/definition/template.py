@@ -14,7 +14,8 @@ base_url = "__BASE_URL__"
 enabled = false                 # true once `platforms check` is clean
 download_delay = 1.0            # seconds between requests (politeness)
 concurrency = 2                 # parallel requests to this site
-# charset = "gbk"               # only when the pages lie about their encoding
+# charset = "gbk"               # only when the pages lie about their encoding and detection guesses wrong
+# download_maxsize = 16777216   # bytes; a larger page is cancelled (failure class too_large); warnsize: logged
 recheck_statuses = ["pending", "in_progress"]   # canonical statuses re-checked until they settle
 
 [[boards]]
