@@ -59,19 +59,21 @@ def test_a_georeport_client_reads_services_and_requests(store: Store, client: Ge
     assert one["requested_datetime"].endswith("+00:00")
 
 
-def test_errors_come_as_the_specs_code_and_description_list(store: Store, api: ApiServer) -> None:
+def test_errors_come_as_the_specs_code_and_description_list_with_its_status_codes(store: Store, api: ApiServer) -> None:
     _seed(store)
     with api.client("read") as reader:
         missing = reader.get("/open311/v2/requests/jact_demo-9999.json")
         too_long = reader.get("/open311/v2/requests.json", params={"start_date": "2025-01-01T00:00:00Z",
                                                                   "end_date": "2025-06-01T00:00:00Z"})
         unknown = reader.get("/open311/v2/requests.json", params={"service_code": "pothole"})
+        not_a_date = reader.get("/open311/v2/requests.json", params={"start_date": "yesterday"})
     with api.client(None) as anonymous:
         anonymous_answer = anonymous.get("/open311/v2/services.json")
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
     assert too_long.status_code == 400 and "90 days" in too_long.json()[0]["description"]
     assert unknown.status_code == 400
-    assert anonymous_answer.status_code == 401 and set(anonymous_answer.json()[0]) == {"code", "description"}
+    assert anonymous_answer.status_code == 403 and set(anonymous_answer.json()[0]) == {"code", "description"}
+    assert not_a_date.status_code == 400 and not_a_date.json()[0]["code"] == 400
 
 
 def test_read_full_sees_the_description_unmasked(store: Store, api: ApiServer) -> None:

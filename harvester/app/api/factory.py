@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from harvester.app.api.ratelimit import RateLimiter
@@ -45,6 +46,7 @@ def create_app(store: Store, settings: ApiSettings | None = None, on_dead: OnDea
     for module in (messages, changes, runs, replies, open311, webhooks):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.middleware("http")(_refuse_nul)
     return app
 
@@ -61,9 +63,23 @@ async def _refuse_nul(request: Request, call_next: Callable[[Request], Awaitable
     return await call_next(request)
 
 
+def _open311(request: Request) -> bool:
+    return request.url.path.startswith(open311.PREFIX + "/")
+
+
 async def _errors(request: Request, error: HTTPException) -> Response:
-    """Errors as FastAPI writes them, except under /open311/, where GeoReport v2 wants [{code, description}]."""
-    if request.url.path.startswith(open311.PREFIX + "/"):
-        return JSONResponse([{"code": error.status_code, "description": str(error.detail)}],
-                            status_code=error.status_code, headers=error.headers)
+    """Errors as FastAPI writes them, except under /open311/, where GeoReport v2 wants [{code, description}]
+    and 403 for a missing or wrong key (we answer 401 elsewhere)."""
+    if _open311(request):
+        status = 403 if error.status_code == 401 else error.status_code
+        return JSONResponse([{"code": status, "description": str(error.detail)}], status_code=status,
+                            headers=error.headers)
     return await http_exception_handler(request, error)
+
+
+async def _invalid(request: Request, error: RequestValidationError) -> Response:
+    """Invalid parameters: FastAPI's 422, except under /open311/, where GeoReport v2 answers 400."""
+    if _open311(request):
+        described = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in error.errors())
+        return JSONResponse([{"code": 400, "description": described}], status_code=400)
+    return await request_validation_exception_handler(request, error)
