@@ -5,6 +5,8 @@ reply whose earlier outcome was unknown is looked up before any later post."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -172,3 +174,45 @@ def test_a_reply_changed_after_an_unknown_outcome_is_never_posted_again(box: Out
     assert platform.calls == []
     view = box.get(reply_id)
     assert (result.state, view.state, view.reason) == ("dead", "dead", claims.VOIDED_IN_FLIGHT)
+
+
+def claimed_by(store: Store, reply_id: int) -> tuple[str | None, object]:
+    with store.transaction() as repo:
+        row = repo.session.get(OutboxRow, reply_id)
+        assert row is not None
+        return row.claimed_by, row.claimed_at
+
+
+def test_a_taken_over_reply_is_held_by_the_new_push_so_no_third_push_takes_it_too(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+    lease = timedelta(minutes=30)
+    held = claims.take_over(store, reply_id, "me:1", lease)
+    assert isinstance(held, claims.Claim) and held.look_first
+    who, when = claimed_by(store, reply_id)
+    assert who == "me:1" and when is not None
+    assert claims.take_over(store, reply_id, "third:3", lease) is None  # me:1 is alive, its lease fresh
+    assert claims.begin_attempt(store, held) == 2 and held.attempts == 2
+
+
+def test_a_push_on_another_host_is_not_judged_dead_by_a_local_pid(box: Outbox, store: Store) -> None:
+    """A pid names a process on its own host only: one that does not exist here says nothing about another host."""
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    reply_id = approved(box)
+    held = claims.claim(store, reply_id, f"elsewhere:{exited.pid}")
+    assert isinstance(held, claims.Claim)
+    assert claims.take_over(store, reply_id, "me:1", timedelta(minutes=30)) is None
+    assert claimed_by(store, reply_id)[0] == f"elsewhere:{exited.pid}"
+
+
+def test_a_reply_ended_dead_on_take_over_names_the_dead_push_and_is_held_by_nobody(box: Outbox,
+                                                                                     store: Store) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+    set_row(store, reply_id, text=CHANGED)
+    assert claims.take_over(store, reply_id, "me:1", timedelta(minutes=30)) == claims.VOIDED_IN_FLIGHT
+    assert claimed_by(store, reply_id) == (None, None)
+    last = box.history(reply_id)[-1]
+    assert (last.actor, last.to_state) == ("push me:1", "dead")
+    assert last.detail == f"taken over from elsewhere:4242: {claims.VOIDED_IN_FLIGHT}"
