@@ -11,10 +11,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from harvester.app.api.commands import dead_webhook_alerter
 from harvester.app.api.settings import ApiSettings
 from harvester.app.api.webhooks import DeliveryPolicy, signature
+from harvester.config import load_config
 from harvester.store.db import Store
 from harvester.store.webhooks import Subscription
 from tests.apiserver import ApiServer, api_server
@@ -128,3 +133,15 @@ def test_webhooks_need_the_admin_scope(store: Store) -> None:
     with api_server(store) as api, api.client("read") as reader:
         assert reader.get("/webhooks").status_code == 403
         assert reader.post("/webhooks", json={"name": "x", "url": "http://127.0.0.1:9/"}).status_code == 403
+
+
+def test_serve_tells_the_operators_of_a_dead_subscriber_through_alerts(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    receiver = Receiver(failing=lambda _: False)
+    with receiving(receiver) as alert_url:
+        monkeypatch.setenv("HARVESTER_ALERT_WEBHOOK_URL", alert_url)
+        on_dead = dead_webhook_alerter(load_config(cwd=tmp_path))
+        on_dead(Subscription(7, "oa", "http://127.0.0.1:9/hook", 42, 10, None, "HTTP 500", None, None), "HTTP 500")
+    [alert] = [json.loads(a["body"]) for a in receiver.accepted]
+    assert alert["severity"] == "critical" and "webhook oa is dead" in alert["title"]
+    assert "seq 42" in alert["text"] and "/webhooks/7/resume" in alert["text"]

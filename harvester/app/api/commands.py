@@ -36,13 +36,13 @@ def serve_command(host: Annotated[str, typer.Option(help="address to listen on")
     config = load_config()
     store = _store()
     try:
-        app = create_app(store, load_api_settings(), on_dead=_alert_dead(config))
+        app = create_app(store, load_api_settings(), on_dead=dead_webhook_alerter(config))
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         store.close()
 
 
-def _alert_dead(config: HarvesterConfig) -> OnDead:
+def dead_webhook_alerter(config: HarvesterConfig) -> OnDead:
     """A dead webhook subscriber is told to the operators through the configured [alerts] targets."""
     from harvester.alerts import Alert
     from harvester.checks.alerting import deliver, load_alert_targets
