@@ -121,3 +121,8 @@ def _health(repo: Repository, platform: str, messages: int, quarantined: int) ->
             "last_success_at": success.finished_at if success else None,
             "failures_since_success": failed_since,
             "healthy": last is not None and (last.outcome in ("succeeded", "running") and failed_since == 0)}
+
+
+def latest_seq(repo: Repository) -> int:
+    """The newest change-feed seq (0 for an empty feed)."""
+    return int(repo.session.scalar(select(func.max(EventRow.seq))) or 0)

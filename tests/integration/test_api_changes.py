@@ -11,7 +11,10 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from sqlalchemy import event
 
 from harvester.store.db import Store
 from harvester.vocab import Status
@@ -99,3 +102,14 @@ def test_a_consumer_killed_mid_way_resumes_without_loss_or_repeat(store: Store, 
     assert kills >= 1
     assert [e["seq"] for e in consumed] == [e["seq"] for e in stored]  # nothing lost, nothing twice, in order
     assert consumed == stored and len(stored) == 125
+
+
+def test_waiting_consumers_share_one_look_at_the_feed(store: Store, api: ApiServer) -> None:
+    transactions = []
+    event.listen(store.engine, "begin", lambda _connection: transactions.append(1))
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda _: api.client("read").get("/changes", params={"wait": 1.5}).json(),
+                                range(20)))
+    assert all(answer["events"] == [] for answer in answers)
+    # 20 authentications and 20 first reads, then one look per 250 ms for all of them (not 20 x 6)
+    assert len(transactions) < 20 + 20 + 15

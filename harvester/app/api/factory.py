@@ -43,6 +43,7 @@ def create_app(store: Store, settings: ApiSettings | None = None, on_dead: OnDea
     app.state.store = store
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_per_s, settings.burst)
+    app.state.feed_watch = changes.FeedWatch(store, settings.poll_interval_s)
     for module in (messages, changes, runs, replies, open311, webhooks):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]

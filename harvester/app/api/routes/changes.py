@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from harvester.app.api.models import ChangesPage
 from harvester.app.api.params import Seq
 from harvester.app.api.settings import ApiSettings
 from harvester.store.db import Store
+from harvester.store.reads import latest_seq
 
 router = APIRouter(tags=["changes"])
 
@@ -20,6 +22,28 @@ router = APIRouter(tags=["changes"])
 def _read(store: Store, since: int, limit: int) -> list[dict[str, Any]]:
     with store.transaction() as repo:
         return repo.events_since(since, limit=limit)
+
+
+def _latest(store: Store) -> int:
+    with store.transaction() as repo:
+        return latest_seq(repo)
+
+
+class FeedWatch:
+    """The feed's newest seq, looked up at most once per interval for every waiting long-poll together, so
+    a hundred waiting consumers cost the store one small query per interval, not a hundred."""
+
+    def __init__(self, store: Store, interval_s: float) -> None:
+        self.store, self.interval_s = store, interval_s
+        self.newest, self.looked_at = 0, float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def seq(self) -> int:
+        async with self._lock:
+            if time.monotonic() - self.looked_at >= self.interval_s:
+                self.newest = await anyio.to_thread.run_sync(_latest, self.store)
+                self.looked_at = time.monotonic()
+            return self.newest
 
 
 @router.get("/changes", response_model=ChangesPage,
@@ -31,11 +55,12 @@ async def changes(request: Request, _who: Reader, since: Seq = 0,
     consumer that does so misses nothing and sees nothing twice. `next_since` is the seq to ask from next
     (the last event's, or `since` itself when none came)."""
     settings: ApiSettings = request.app.state.settings
+    watch: FeedWatch = request.app.state.feed_watch
     store = store_of(request)
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    while True:
-        events = await anyio.to_thread.run_sync(_read, store, since, limit)
-        if events or time.monotonic() >= deadline or await request.is_disconnected():
-            break
+    events = await anyio.to_thread.run_sync(_read, store, since, limit)
+    while not events and time.monotonic() < deadline and not await request.is_disconnected():
         await anyio.sleep(min(settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+        if await watch.seq() > since:
+            events = await anyio.to_thread.run_sync(_read, store, since, limit)
     return {"events": events, "next_since": events[-1]["seq"] if events else since}
