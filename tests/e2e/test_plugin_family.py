@@ -68,12 +68,13 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
     assert listed.returncode == 0 and re.search(r"acme_town\b.*\bacme\b", listed.stdout), listed.stdout
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     with Store.open(db_url).transaction() as repo:
-        [run] = repo.latest_runs(limit=1, platform="acme_town")
+        # newest first: the refused harvest without the package, then the plugin's harvest
+        refused, run = repo.latest_runs(limit=2, platform="acme_town")
         stored = list(repo.iter_messages(platform="acme_town"))
     assert run["outcome"] == "succeeded" and len(stored) == public
     assert marks.read_text(encoding="utf-8").startswith("acme_town list page 1\n")  # the plugin's class ran
-    assert unregistered.returncode != 0
-    assert "'acme' is not one of" in unregistered.stdout + unregistered.stderr
+    assert unregistered.returncode != 0 and refused["outcome"] == "failed"
+    assert "'acme' is not one of" in unregistered.stdout + unregistered.stderr + str(refused)
 
 
 def test_a_reply_adapter_registered_by_an_entry_point_serves_its_family(tmp_path: Path) -> None:
