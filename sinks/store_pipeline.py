@@ -116,18 +116,13 @@ class StorePipeline:
                     outcomes.append(repo.withdraw_message(item, self.run_id))  # withdrawn | unchanged | unknown
                 elif isinstance(item, BoardCursor):
                     repo.set_cursor(item, self.run_id)
+            counts = batch_counts(batch, outcomes)
+            repo.add_run_counts(self.run_id, counts)  # committed with the batch: a killed run still shows it
             crash_point("harvest.in_transaction")
         crash_point("harvest.committed")
         del self.buffer[:len(batch)]
-        self._count(batch, outcomes)
-
-    def _count(self, batch: list[Any], outcomes: list[str]) -> None:
-        names = {"inserted": "new", "updated": "changed", "unchanged": "unchanged", "withdrawn": "withdrawn"}
-        for outcome in outcomes:
-            if outcome in names:
-                self.stats.inc_value(STAT_PREFIX + names[outcome])
-        self.stats.inc_value(STAT_PREFIX + "items", sum(isinstance(i, Message) for i in batch))
-        self.stats.inc_value(STAT_PREFIX + "quarantined", sum(isinstance(i, QuarantinedPage) for i in batch))
+        for name, value in counts.items():
+            self.stats.inc_value(STAT_PREFIX + name, value)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the run's outcome (after the final flush) with why it failed, if it did."""
@@ -143,6 +138,18 @@ class StorePipeline:
                             failure_class=result.failure_class, figures=figures_from_stats(self.stats.get_stats()))
         log = logger.info if result.outcome == "succeeded" else logger.error
         log("%s: run %s %s %s", self.platform, self.run_id, result.outcome, result.error or "")
+
+
+def batch_counts(batch: list[Any], outcomes: list[str]) -> dict[str, int]:
+    """A written batch's run counters: new, changed, unchanged, withdrawn, items, quarantined."""
+    names = {"inserted": "new", "updated": "changed", "unchanged": "unchanged", "withdrawn": "withdrawn"}
+    counts = dict.fromkeys(names.values(), 0)
+    for outcome in outcomes:
+        if outcome in names:
+            counts[names[outcome]] += 1
+    counts["items"] = sum(isinstance(i, Message) for i in batch)
+    counts["quarantined"] = sum(isinstance(i, QuarantinedPage) for i in batch)
+    return counts
 
 
 def describe(error: BaseException) -> str:

@@ -160,6 +160,10 @@ class Repository:
         (HTTP status counts, soft blocks, rows listed: see harvester.checks.figures)."""
         runlog.finish_run(self.session, run_id, outcome, counts, error, failure_class, figures)
 
+    def add_run_counts(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Add a batch's counts (new, changed, items, …) to the run, committed with the batch itself."""
+        runlog.add_run_counts(self.session, run_id, counts)
+
     def abandon_stale_runs(self, platform: str) -> int:
         """Close the platform's runs whose process died (or that are over 24 h old) as abandoned."""
         return runlog.abandon_stale_runs(self.session, platform)

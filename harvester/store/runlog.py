@@ -44,6 +44,19 @@ def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str,
         setattr(run, name, int(value))
 
 
+def add_run_counts(session: Session, run_id: int, counts: Mapping[str, int]) -> None:
+    """Add one committed batch's counts to run `run_id`, in the batch's own transaction: a run killed later
+    (abandoned) still shows what it stored. `finish_run` then writes the same totals."""
+    unknown = set(counts) - set(RUN_COUNTS)
+    if unknown:
+        raise ValueError(f"unknown run counters {sorted(unknown)}")
+    run = session.get(RunRow, run_id)
+    if run is None:
+        raise LookupError(f"no run {run_id}")
+    for name, value in counts.items():
+        setattr(run, name, int(getattr(run, name) or 0) + int(value))
+
+
 def abandon_stale_runs(session: Session, platform: str) -> int:
     """Mark the platform's "running" runs whose process is gone as abandoned; return how many."""
     now, host = utcnow(), socket.gethostname()
