@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
@@ -13,6 +14,7 @@ from scrapy.settings import Settings
 from harvester import logsafety
 from harvester.config import HarvesterConfig
 from harvester.platform_check import definition_problem
+from harvester.platformlock import PlatformLock
 from harvester.registry import platforms_for
 from harvester.runs import STAT_PREFIX
 from harvester.spiderloader import spider_class_for
@@ -22,10 +24,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class HarvestOutcome:
-    """Which run recorded each platform's crawl (None if the crawl never opened)."""
+    """Which run recorded each platform's crawl (None if the crawl never opened), or why another harvest of
+    the platform kept this one from starting (`busy`)."""
 
     platform: str
     run_id: int | None
+    busy: str | None = None
 
 
 def crawl_settings(config: HarvesterConfig) -> Settings:
@@ -47,20 +51,32 @@ def run_harvest(config: HarvesterConfig, slugs: Sequence[str] = ()) -> list[Harv
         raise KeyError(f"unknown platform(s): {', '.join(unknown)}; known: {', '.join(sorted(specs))}")
     chosen = [specs[s] for s in (slugs or list(specs))]
     refused = {spec.slug: problem for spec in chosen if (problem := definition_problem(spec))}
-    process = CrawlerProcess(crawl_settings(config))
-    crawlers = []
-    for spec in chosen:
-        if spec.slug not in refused:
-            crawler = process.create_crawler(spider_class_for(spec))
-            process.crawl(crawler)
-            crawlers.append((spec.slug, crawler))
-    logsafety.install()  # after create_crawler: each crawler replaces Scrapy's root handler
-    recorded = record_refusals(config, refused)
-    if crawlers:
-        process.start()
+    with ExitStack() as locks:  # each platform's lock in the store, held until its crawl has ended
+        busy = {}
+        for spec in chosen:
+            if spec.slug in refused:
+                continue
+            lock = PlatformLock(config.db_url, spec.slug)
+            if lock.acquire():
+                locks.callback(lock.release)
+            else:
+                busy[spec.slug] = lock.refusal()
+                logger.error("%s", busy[spec.slug])
+        process = CrawlerProcess(crawl_settings(config))
+        crawlers = []
+        for spec in chosen:
+            if spec.slug not in refused and spec.slug not in busy:
+                crawler = process.create_crawler(spider_class_for(spec))
+                process.crawl(crawler)
+                crawlers.append((spec.slug, crawler))
+        logsafety.install()  # after create_crawler: each crawler replaces Scrapy's root handler
+        recorded = record_refusals(config, refused)
+        if crawlers:
+            process.start()
     ran = {slug: crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None
            for slug, crawler in crawlers}
-    return [HarvestOutcome(spec.slug, recorded.get(spec.slug, ran.get(spec.slug))) for spec in chosen]
+    return [HarvestOutcome(spec.slug, recorded.get(spec.slug, ran.get(spec.slug)), busy.get(spec.slug))
+            for spec in chosen]
 
 
 def record_refusals(config: HarvesterConfig, refused: Mapping[str, str]) -> dict[str, int]:

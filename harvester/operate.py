@@ -21,8 +21,10 @@ from harvester.checks.runner import checks_settings, last_successes, run_checks
 from harvester.checks.settings import ChecksSettings
 from harvester.childenv import harvest_env, push_env
 from harvester.config import ConfigError, HarvesterConfig
+from harvester.platformlock import BUSY_EXIT
 from harvester.registry import PlatformSpec, platforms_for
 from harvester.runlock import RunLock
+from harvester.runs_children import die_with_parent
 from harvester.store.db import Store
 from harvester.timeutil import utcnow
 
@@ -96,6 +98,9 @@ def _summary(store: Store, slug: str, after_id: int, code: int | None, log: Path
             repo.abandon_stale_runs(slug)
         runs = [r for r in repo.latest_runs(limit=1, platform=slug) if r["id"] > after_id]
     if not runs:
+        if code == BUSY_EXIT:
+            return HarvestSummary(slug, False, "not harvested: another harvest of this platform is running (it holds "
+                                  f"the platform's lock in the store); see {log}", log=str(log))
         why = "killed at the time limit" if code is None else f"exited with {code}"
         return HarvestSummary(slug, False, f"harvest process {why} before recording a run; see {log}", log=str(log))
     run = runs[0]
@@ -187,7 +192,8 @@ def harvest_children(config: HarvesterConfig, store: Store, slugs: Sequence[str]
             log = _batch_log(logs, batch)
             with log.open("w", encoding="utf-8") as handle:  # the child keeps its own copy of the descriptor
                 process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", *batch], stdout=handle,
-                                           stderr=subprocess.STDOUT, env=_child_env(config), start_new_session=True)
+                                           stderr=subprocess.STDOUT, env=_child_env(config), start_new_session=True,
+                                           preexec_fn=die_with_parent())  # a killed run leaves no child behind
             running.append((batch, process, time.monotonic(), log))
             for slug in batch:
                 reporter.started(slug)
@@ -227,7 +233,7 @@ def push_replies(config: HarvesterConfig, settings: RunSettings, reporter: Repor
         try:
             code = subprocess.call([sys.executable, "-m", "harvester", "push"], stdout=handle,
                                    stderr=subprocess.STDOUT, env=_child_env(config, push=True),
-                                   timeout=settings.timeout_minutes * 60)
+                                   timeout=settings.timeout_minutes * 60, preexec_fn=die_with_parent())
         except subprocess.TimeoutExpired:
             code = -1
     reporter.note("push.finished", exit=code, log=log)
