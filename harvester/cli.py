@@ -54,6 +54,7 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
             ) -> None:
     """Harvest platforms now (incrementally) and show each run; exits 1 if any run failed."""
     from harvester.harvest import run_harvest
+    from harvester.platformlock import BUSY_EXIT
     from harvester.reports import runs_table
 
     config = load_config()
@@ -66,11 +67,16 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
     with store.transaction() as repo:
         runs = [repo.get_run(o.run_id) for o in outcomes if o.run_id is not None]
     console.print(runs_table(runs, title="This harvest"))
-    missing = [o.platform for o in outcomes if o.run_id is None]
+    for outcome in outcomes:
+        if outcome.busy:
+            console.print(f"[yellow]{escape(outcome.busy)}[/yellow]")
+    missing = [o.platform for o in outcomes if o.run_id is None and not o.busy]
     failed = [r["platform"] for r in runs if r["outcome"] != "succeeded"] + missing
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/red]")
         raise typer.Exit(1)
+    if any(o.busy for o in outcomes):
+        raise typer.Exit(BUSY_EXIT)
 
 
 runs_app = typer.Typer(help="The latest harvest runs; `runs show N` prints one whole.", invoke_without_command=True)
