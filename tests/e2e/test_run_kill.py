@@ -86,3 +86,35 @@ def test_sigkilled_run_leaves_no_harvest_child_and_the_next_harvest_runs(tmp_pat
     with Store.open(db_url) as store, store.transaction() as repo:
         outcomes = [r["outcome"] for r in repo.latest_runs(limit=5, platform=SLUG)]
     assert outcomes[0] == "succeeded" and "running" not in outcomes, outcomes
+
+
+HOLDER = """
+import sys, time
+from harvester.platformlock import PlatformLock
+lock = PlatformLock(sys.argv[1], sys.argv[2])
+assert lock.acquire()
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+def test_run_names_a_platform_another_harvest_holds_and_harvests_the_rest(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    with replica_process(tmp_path, ["jact", "jact_gbk"], options={"jact": {"letters": 10},
+                                                               "jact_gbk": {"letters": 10}}) as urls:
+        config = write_config(tmp_path, db_url, {SLUG: urls["jact"], "jact_demo_gbk": urls["jact_gbk"]},
+                              extra=QUIET + "[run]\nper_process = 1\n")
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, db_url, SLUG], cwd=ROOT, text=True,
+                                  stdout=subprocess.PIPE)  # another machine's harvest of jact_demo, say
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            run = subprocess.run([sys.executable, "-m", "harvester", "run"], cwd=ROOT, text=True,
+                                 capture_output=True, timeout=240, env=harvester_env(config))
+        finally:
+            holder.kill()
+            holder.wait(timeout=10)
+    said = run.stdout + run.stderr
+    assert "not harvested: another harvest of this platform is running" in said, said[-3000:]
+    with Store.open(db_url) as store, store.transaction() as repo:
+        recorded = {r["platform"]: r["outcome"] for r in repo.latest_runs(limit=10)}
+    assert recorded == {"jact_demo_gbk": "succeeded"}  # the held platform was left alone, the other harvested
