@@ -105,7 +105,8 @@ def _collection_checks(message: Message) -> Iterator[str | None]:
         yield "satisfaction is not a mapping"
     else:
         for key, value in message.satisfaction.items():
-            yield text_problem("satisfaction key", key) or count_problem("satisfaction value", value)
+            yield text_problem("satisfaction key", key) or count_problem("satisfaction value", value) or (
+                "satisfaction value is None, not an integer" if value is None else None)
     if not isinstance(message.attachments, tuple | list):
         yield "attachments is not a sequence"
     else:
