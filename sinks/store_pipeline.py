@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import DataError
 
 from harvester.checks.figures import figures_from_stats
+from harvester.extract.snapshot import Snapshot
+from harvester.pipelines.storable import quarantine_id
 from harvester.replies.confirm import confirm_posted_replies
 from harvester.runs import STAT_PREFIX, verdict
 from harvester.runs_debug import crash_point
@@ -98,7 +102,40 @@ class StorePipeline:
         """Write the buffer in one transaction and count the outcomes; on failure the buffer is left whole."""
         if not self.buffer:
             return
-        batch = list(self.buffer)
+        taken = list(self.buffer)
+        try:
+            counts = self._write(taken)
+        except DataError as error:  # one value the database refuses: find it, quarantine it, write the rest
+            counts = self._write(self._without_refused(taken, error))
+        crash_point("harvest.committed")
+        del self.buffer[:len(taken)]
+        for name, value in counts.items():
+            self.stats.inc_value(STAT_PREFIX + name, value)
+
+    def _without_refused(self, batch: list[Any], error: DataError) -> list[Any]:
+        """The batch with each message the database refuses alone (tried one by one, rolled back) turned into
+        a quarantined record with the database's reason, and without its board's cursors: the gate should have
+        refused it, and the next run must read it again."""
+        refused = {id(m): describe(e) for m in batch if isinstance(m, Message) and (e := self._refusal(m))}
+        if not refused:
+            raise error
+        boards = {(m.platform, m.board_id) for m in batch if id(m) in refused}
+        return [refused_record(i, refused[id(i)]) if id(i) in refused else i for i in batch
+                if not (isinstance(i, BoardCursor) and (i.platform, i.board_id) in boards)]
+
+    def _refusal(self, message: Message) -> DataError | None:
+        assert self.run_id is not None
+        try:
+            with self.store.transaction() as repo:
+                repo.upsert_messages([message], self.run_id, utcnow())
+                raise _Probed
+        except _Probed:
+            return None
+        except DataError as error:
+            return error
+
+    def _write(self, batch: list[Any]) -> dict[str, int]:
+        """Write `batch` in one transaction; its run counters."""
         assert self.run_id is not None
         seen_at = utcnow()
         with self.store.transaction() as repo:
@@ -119,10 +156,7 @@ class StorePipeline:
             counts = batch_counts(batch, outcomes)
             repo.add_run_counts(self.run_id, counts)  # committed with the batch: a killed run still shows it
             crash_point("harvest.in_transaction")
-        crash_point("harvest.committed")
-        del self.buffer[:len(batch)]
-        for name, value in counts.items():
-            self.stats.inc_value(STAT_PREFIX + name, value)
+        return counts
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the run's outcome (after the final flush) with why it failed, if it did."""
@@ -158,3 +192,19 @@ def describe(error: BaseException) -> str:
     cause = getattr(error, "orig", None) or error
     first_line = (str(cause).splitlines() or [""])[0][:200]
     return f"{cause.__class__.__name__}: {first_line}" if first_line else cause.__class__.__name__
+
+
+class _Probed(Exception):
+    """Rolls back a one-message trial write that succeeded."""
+
+
+def refused_record(message: Message, reason: str) -> QuarantinedPage:
+    """A message the database refused, quarantined as its JSON (NUL and surrogates escaped) with the reason."""
+    try:
+        data = json.dumps(message.content_fields(), ensure_ascii=True, default=str).encode()
+    except Exception:  # noqa: BLE001 - a value too odd to serialise: keep the reason alone
+        data = b""
+    page = Snapshot(url=message.url, status=200, body=data, fetched_at=message.fetched_at,
+                    headers={"content-type": "application/json; charset=utf-8"})
+    return QuarantinedPage(platform=message.platform, snapshot=page, reason=f"store refused the message: {reason}",
+                           external_id=quarantine_id(message.external_id))
