@@ -4,15 +4,14 @@ with their Chinese text, nothing is quarantined as mojibake."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
+from tests.localserver import PageHandler, served
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "beijing_12345"
 DETAIL_GBK = (FIXTURES / "detail_replied" / "input.bin").read_bytes().decode("utf-8").encode("gbk")
@@ -20,7 +19,7 @@ ROWS = [{"originalId": "AH26111500002", "letterTitle": "关于菜市场物业乱
         {"originalId": "AH26111500001", "letterTitle": "关于新兴路路面破损的问题", "writeUser": "张**"}]
 
 
-class LyingHotline(BaseHTTPRequestHandler):
+class LyingHotline(PageHandler):
     """The list answer in UTF-8; every detail page in GBK under a header that says UTF-8."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
@@ -31,24 +30,11 @@ class LyingHotline(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.answer(DETAIL_GBK)
 
-    def answer(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-        return
-
 
 @pytest.fixture
 def lying_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LyingHotline)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(LyingHotline) as url:
+        yield url
 
 
 def test_gbk_pages_declared_utf8_are_stored_readable_not_quarantined(tmp_path: Path, lying_site: str) -> None:

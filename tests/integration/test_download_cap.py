@@ -3,9 +3,7 @@ cap is set per platform in its definition (or [platforms.<slug>])."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,35 +13,25 @@ from harvester.harvest import crawl_settings
 from harvester.registry import BUILTIN_DIR
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
+from tests.localserver import PageHandler, served
 
 HUGE = 3 * 1024 * 1024
 ROW = '<li><a>G20261201-0001</a><a href="/x?gdId={:032x}"><span>关于路灯的问题</span></a><a>咨询</a><a>已办结</a></li>'
 
 
-class HugePage(BaseHTTPRequestHandler):
+class HugePage(PageHandler):
     """Every path answers with a list page of HUGE bytes (a site gone wrong, or hostile)."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
         rows = "".join(ROW.format(n) for n in range(5))
         body = f"<html><body><ul class='mt10'>{rows}</ul><!-- {'留言' * (HUGE // 6)} --></body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-        return
+        self.answer(body, "text/html; charset=utf-8")
 
 
 @pytest.fixture
 def huge_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HugePage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(HugePage) as url:
+        yield url
 
 
 def test_the_project_caps_downloads_far_below_scrapys_gigabyte() -> None:

@@ -4,9 +4,7 @@ other letters on the page are stored, and the board's cursor stays below the bad
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from harvester.registry import BUILTIN_DIR
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
+from tests.localserver import PageHandler, served
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "beijing_12345"
 DETAIL = (FIXTURES / "detail_replied" / "input.bin").read_bytes()
@@ -23,7 +22,7 @@ ROWS = [{"originalId": GOOD[0], "letterTitle": "关于菜市场物业乱收费�
         {"originalId": GOOD[1], "letterTitle": "关于新兴路路面破损的问题", "writeUser": "张**"}]
 
 
-class Hotline(BaseHTTPRequestHandler):
+class Hotline(PageHandler):
     """The 12345 list answer (one page of three rows, the middle one hostile) and its detail pages."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
@@ -34,24 +33,11 @@ class Hotline(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.answer(DETAIL, "text/html; charset=UTF-8")
 
-    def answer(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-        return
-
 
 @pytest.fixture
 def hotline() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hotline)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(Hotline) as url:
+        yield url
 
 
 def test_a_row_of_wrong_types_is_quarantined_alone_and_the_rest_of_the_page_is_stored(

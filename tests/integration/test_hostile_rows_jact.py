@@ -4,15 +4,14 @@ letters of the answer are stored, and the board's cursor stays below the bad row
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
+from tests.localserver import PageHandler, served
 from tests.unit.test_hostile_rows import BROKEN
 from tests.unit.test_jact_pages import ROW6
 
@@ -22,7 +21,7 @@ MIDDLE = BROKEN.replace("48238", "48236")  # between the two good letters: the c
 ROWS = [ROW6, MIDDLE, ROW6.replace("48237", "48235")]
 
 
-class Mailbox(BaseHTTPRequestHandler):
+class Mailbox(PageHandler):
     """The data proxy (one short answer: the list ends there) and the detail pages."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
@@ -33,24 +32,11 @@ class Mailbox(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.answer(DETAIL, "text/html; charset=UTF-8")
 
-    def answer(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-        return
-
 
 @pytest.fixture
 def mailbox() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Mailbox)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(Mailbox) as url:
+        yield url
 
 
 def test_a_malformed_row_is_quarantined_alone_and_the_other_letters_are_stored(tmp_path: Path, mailbox: str) -> None:
