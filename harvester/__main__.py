@@ -1,5 +1,5 @@
 """`python -m harvester` is the `harvester` command."""
 
-from harvester.cli import main
+from harvester.app.cli.main import main
 
 main()

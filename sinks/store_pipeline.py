@@ -12,14 +12,14 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DataError
 
-from harvester.checks.figures import figures_from_stats
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.storable import quarantine_id
-from harvester.replies.confirm import confirm_posted_replies
+from harvester.runfigures import figures_from_stats
 from harvester.runs import STAT_PREFIX, verdict
 from harvester.runs_debug import crash_point
 from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
-from harvester.store_cache import store_for
+from harvester.store.cache import store_for
+from harvester.store.outbox.confirm import confirm_posted_replies
 from harvester.timeutil import utcnow
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from harvester.checks.figures import SOFT_BLOCKED
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.quarantine import quarantine_record
 from harvester.extract.snapshot import Snapshot
@@ -21,12 +20,13 @@ from harvester.extract.softblock import detect_soft_block
 from harvester.pipelines.normalise import normalise_message
 from harvester.pipelines.validate import problems
 from harvester.registry import PlatformSpec
+from harvester.runfigures import SOFT_BLOCKED
 from harvester.runs import STAT_PREFIX, FetchFailure
 from harvester.schema import BoardCursor, Message, QuarantinedPage
+from harvester.store.cache import store_for
 from harvester.store.db import Store
 from harvester.store.rechecks import RecheckTarget
 from harvester.store.rechecks import revisit_due as revisit_due  # re-exported for spiders.people
-from harvester.store_cache import store_for
 from harvester.timeutil import utcnow
 from spiders.scan import BoardScan
 

@@ -27,12 +27,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from harvester.replies import Outbox
+from harvester.app.replies import Outbox
 from harvester.runs_debug import CRASHED, SETTING
 from harvester.schema import Message
 from harvester.secrets import env_name
 from harvester.store.db import Store
-from harvester.store.outbox_models import OutboxRow
+from harvester.store.outbox.models import OutboxRow
 from harvester.timeutil import utcnow
 from harvester.vocab import Status
 from spiders.jact.pages import detail_url
@@ -207,7 +207,7 @@ def _push_env(config: Path, account: dict[str, Any], **extra: str) -> dict[str, 
     return harvester_env(config, **secrets, **extra)
 
 
-PUSH = [sys.executable, "-m", "harvester.cli_replies", "push"]
+PUSH = [sys.executable, "-m", "harvester.app.cli.replies", "push"]
 
 
 def _until(condition: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:

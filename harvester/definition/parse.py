@@ -179,7 +179,7 @@ def parse_options(slug: str, options: Mapping[str, Any], source: str, text: str 
         raise root.error("date_formats", f"must be a list of strptime formats like \"%Y-%m-%d %H:%M\", got {formats!r}")
     definition = Definition(slug=slug, source=source, list=_list(listing), detail=_detail(detail),
                             vocabulary=_vocabulary(root.table("vocabulary")), date_formats=tuple(formats))
-    for key in CHALLENGE_OPTIONS:  # the challenge middleware's (checked by harvester.platform_check)
+    for key in CHALLENGE_OPTIONS:  # the challenge middleware's (checked by harvester.app.probe)
         root.get(key, object, None)
     root.done()
     check_definition(definition, where)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from harvester.store.models import Base, BigId
+from harvester.store.base import Base, BigId
 
 
 class ApiTokenRow(Base):

@@ -6,47 +6,26 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from harvester.store.types import UTCDateTime
-
-# Constraint names are part of the schema: migrations (and SQLite batch mode) need them to be predictable.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from harvester.store.base import Base, BigId
 
 RUN_OUTCOMES = ("running", "succeeded", "failed", "abandoned")
 EVENT_KINDS = ("created", "status_changed", "reply_added", "reply_removed", "text_edited", "updated", "hidden",
                "reappeared")
 RUN_COUNTS = ("requests", "items", "new", "changed", "unchanged", "quarantined", "withdrawn", "skipped")
 
-# SQLite only auto-assigns INTEGER PRIMARY KEY (the rowid); BIGINT would stay NULL there.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
 class RunRow(Base):
@@ -224,7 +203,3 @@ class QuarantineRow(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     times_seen: Mapped[int] = mapped_column(default=1, server_default="1")
-
-
-from harvester.store import api_models as _api_models  # noqa: E402,F401 - registers the API tables
-from harvester.store import outbox_models as _outbox_models  # noqa: E402,F401 - registers the outbox tables

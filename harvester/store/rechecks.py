@@ -10,11 +10,11 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from harvester.store.models import MessageRow
-from harvester.store.outbox_models import OutboxRow
+from harvester.store.outbox.models import OutboxRow
 from harvester.timeutil import require_aware, utcnow
 
 # Outbox states of a reply the platform took but no harvest has seen yet; the same as
-# harvester.replies.states.AWAITING_CONFIRMATION (the store cannot import the replies package: it imports us).
+# harvester.store.outbox.states.AWAITING_CONFIRMATION (the store cannot import the replies package: it imports us).
 AWAITING_CONFIRMATION = ("posted", "posted_pending_moderation")
 LOOKAHEAD = 4  # candidates read per chunk, as a multiple of the limit
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harvester.store.models import Base, MessageRow, RunRow
+from harvester.store.base import Base
+from harvester.store.models import MessageRow, RunRow
 
 _INTERNAL = frozenset({"id", "message_id"})
 

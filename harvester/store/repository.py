@@ -157,7 +157,7 @@ class Repository:
     def finish_run(self, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
                    failure_class: str | None = None, figures: Mapping[str, int] | None = None) -> None:
         """Record how the run ended, with its counters (requests, items, new, changed, …) and extra figures
-        (HTTP status counts, soft blocks, rows listed: see harvester.checks.figures)."""
+        (HTTP status counts, soft blocks, rows listed: see harvester.runfigures)."""
         runlog.finish_run(self.session, run_id, outcome, counts, error, failure_class, figures)
 
     def add_run_counts(self, run_id: int, counts: Mapping[str, int]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from harvester.cli import app
+from harvester.app.cli.main import app
 from harvester.definition import definition_of, find_spec
 from harvester.fixtures import Case, all_cases
 from harvester.privacy import mask_record, mask_text

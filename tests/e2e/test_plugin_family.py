@@ -79,7 +79,7 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
 
 def test_a_reply_adapter_registered_by_an_entry_point_serves_its_family(tmp_path: Path) -> None:
     plugin = installed_plugin(tmp_path / "site")
-    probe = ("from harvester.replies.adapters import has_reply_family, reply_factory; "
+    probe = ("from harvester.app.replies.adapters import has_reply_family, reply_factory; "
              "factory = reply_factory('acme') if has_reply_family('acme') else None; "
              "print(factory.__module__ + '.' + factory.__name__ if factory else 'none')")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
@@ -96,7 +96,7 @@ def test_a_broken_reply_plugin_fails_only_its_own_family(tmp_path: Path) -> None
     entry_points.write_text(entry_points.read_text(encoding="utf-8")
                             + "[liuyan_harvester.reply_adapters]\nbroken = acme_mailbox.missing:make_adapter\n",
                             encoding="utf-8")
-    probe = ("from harvester.replies.adapters import has_reply_family, reply_factory\n"
+    probe = ("from harvester.app.replies.adapters import has_reply_family, reply_factory\n"
              "print(has_reply_family('broken'), reply_factory('jact').__name__, reply_factory('acme').__name__)\n"
              "try:\n    reply_factory('broken')\nexcept ModuleNotFoundError as error:\n    print('broken:', error.name)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from harvester.app.api.settings import ApiSettings
-from harvester.replies.api import Outbox
+from harvester.app.replies.api import Outbox
 from harvester.store.db import Store
 from tests.apiserver import ApiServer, api_server
 from tests.integration.api_fixtures import api, db_url, store  # noqa: F401

@@ -403,7 +403,7 @@ def test_a_long_thread_with_a_new_post_is_read_from_its_last_page_and_stored_who
 
 def awaiting_confirmation(db_url: str, slug: str, tid: str) -> int:
     """A reply to the stored thread that a push left queued for moderation (the forum said 回复需要审核)."""
-    from harvester.replies import Outbox, State, claims
+    from harvester.app.replies import Outbox, State, claims
     from harvester.timeutil import utcnow
 
     with Store.open(db_url) as store:

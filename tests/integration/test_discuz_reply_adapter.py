@@ -23,8 +23,8 @@ from aiohttp import web
 
 from adapters.discuz_reply import AjaxAnswer, DiscuzReplyAdapter, OutcomeUnknown, classify, parse_ajax, throttled
 from adapters.protocols import OutgoingReply, ReplyAdapter, ReplyOutcome, ReplyReceipt
+from harvester.app.replies import Outbox
 from harvester.extract.snapshot import Snapshot
-from harvester.replies import Outbox
 from harvester.schema import Message
 from harvester.secrets import env_name
 from harvester.store.db import Store
@@ -347,7 +347,7 @@ def test_a_push_killed_after_a_moderated_post_finds_it_on_the_rerun_and_posts_on
     reply_id = box.approve(draft.id, "张科长", content_hash=draft.content_hash).id
     config = write_config(tmp_path, sqlite_url, {slug: forum.base})
     secrets = {env_name(slug, key, "username"): author, env_name(slug, key, "password"): forum.accounts[author]["password"]}
-    command = [sys.executable, "-m", "harvester.cli_replies", "push"]
+    command = [sys.executable, "-m", "harvester.app.cli.replies", "push"]
     # Discuz queues the reply, then the gateway sits on the answer: the push waits between the forum taking the
     # reply and the store recording it, far longer than the moment the test needs to kill it there.
     control(forum.base, "discuz/faults", {"reply": "hold", "hold_s": 300})

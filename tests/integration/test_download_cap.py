@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harvester.app.harvest import crawl_settings
 from harvester.config import load_config
-from harvester.harvest import crawl_settings
 from harvester.registry import BUILTIN_DIR
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config

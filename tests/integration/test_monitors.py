@@ -18,8 +18,8 @@ import chinese_calendar
 import pytest
 from sqlalchemy import text
 
-from harvester.checks.base import CheckResult
-from harvester.checks.runner import checks_settings, run_checks
+from harvester.app.monitors.base import CheckResult
+from harvester.app.monitors.runner import checks_settings, run_checks
 from harvester.config import load_config
 from harvester.holidays import package_years
 from harvester.registry import platforms_for
@@ -234,9 +234,9 @@ def _only(config: Any, store: Store, check: str) -> CheckResult:
 
 
 def test_a_posted_reply_not_seen_by_three_harvests_is_unverified(tmp_path: Path) -> None:
-    from harvester.replies import Outbox
-    from harvester.replies.states import State
-    from harvester.store.outbox_models import OutboxRow
+    from harvester.app.replies import Outbox
+    from harvester.store.outbox.models import OutboxRow
+    from harvester.store.outbox.states import State
 
     config, store = _store_checks(tmp_path)
     with store:

@@ -24,19 +24,19 @@ from sqlalchemy import update
 
 from adapters.browser import PlaywrightFetchAdapter
 from harvester import logsafety
+from harvester.app.replies import Outbox
+from harvester.app.replies.adapters import AdapterPool
+from harvester.app.replies.demo import push_demo_reply, report_demo_reply
+from harvester.app.replies.push import Pusher, PushResult
+from harvester.app.replies.retry import RetryPolicy
+from harvester.app.replies.settings import ReplyConfig, load_reply_config
 from harvester.config import ConfigError, load_config
 from harvester.logsafety import PersonalDataFilter
 from harvester.registry import load_platforms
-from harvester.replies import Outbox
-from harvester.replies.adapters import AdapterPool
-from harvester.replies.demo import push_demo_reply, report_demo_reply
-from harvester.replies.push import Pusher, PushResult
-from harvester.replies.retry import RetryPolicy
-from harvester.replies.settings import ReplyConfig, load_reply_config
 from harvester.schema import BoardCursor, Message
 from harvester.secrets import MissingCredentials, Secrets, env_name
 from harvester.store.db import Store
-from harvester.store.outbox_models import OutboxRow
+from harvester.store.outbox.models import OutboxRow
 from harvester.timeutil import utcnow
 from harvester.vocab import Status
 from spiders.discuz.options import thread_url
@@ -234,7 +234,7 @@ def test_only_approved_replies_are_sent_and_a_dry_run_sends_nothing(forum: Forum
     password = forum.accounts[OFFICIALS["mayor"]]["password"]
     env = harvester_env(config, **{env_name(DISCUZ, "mayor", "username"): OFFICIALS["mayor"],
                                    env_name(DISCUZ, "mayor", "password"): password})
-    dry = subprocess.run([sys.executable, "-m", "harvester.cli_replies", "push", "--dry-run"], cwd=ROOT, env=env,
+    dry = subprocess.run([sys.executable, "-m", "harvester.app.cli.replies", "push", "--dry-run"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
     assert texts["approved"] in dry.stdout and "Dry run: 2 replies, nothing sent" in dry.stdout
@@ -392,7 +392,7 @@ def test_the_next_harvest_marks_a_pushed_reply_verified(forum: Forum, store: Sto
     reply_id = approved(store, message, text, "mayor")
     assert [r.state for r in push(store, pool_for(forum.base, forum.secrets()))] == ["posted"]
     config = write_config(tmp_path, sqlite_url, {DISCUZ: forum.base}, extra="[replies]\nunverified_after_runs = 0")
-    listed = subprocess.run([sys.executable, "-m", "harvester.cli_replies", "replies", "list", "--unverified"],
+    listed = subprocess.run([sys.executable, "-m", "harvester.app.cli.replies", "replies", "list", "--unverified"],
                             cwd=ROOT, env=harvester_env(config), capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0 and f"│ {reply_id} " in listed.stdout and "posted" in listed.stdout, listed.stderr
     result = harvest(config, DISCUZ)
@@ -483,7 +483,7 @@ def test_a_push_killed_after_the_post_leaves_one_reply_after_the_rerun(backoffic
     config = write_config(tmp_path, sqlite_url, {JACT: base})
     secrets = {env_name(JACT, account["username"], name): account[key] for name, key in
                (("username", "username"), ("password", "password"), ("totp_secret", "totp_secret"))}
-    command = [sys.executable, "-m", "harvester.cli_replies", "push"]
+    command = [sys.executable, "-m", "harvester.app.cli.replies", "push"]
     # The back office stores the reply, then its answer hangs (a gateway timing out on a slow backend): the
     # push waits between the platform accepting the reply and the store recording it, far longer than the
     # moment the test needs to kill it there.
@@ -532,7 +532,7 @@ def test_a_reply_changed_while_its_post_was_in_flight_is_never_posted(backoffice
     config = write_config(tmp_path, sqlite_url, {JACT: base})
     secrets = {env_name(JACT, account["username"], name): account[key] for name, key in
                (("username", "username"), ("password", "password"), ("totp_secret", "totp_secret"))}
-    command = [sys.executable, "-m", "harvester.cli_replies", "push"]
+    command = [sys.executable, "-m", "harvester.app.cli.replies", "push"]
     # the back office sits on the POST before storing anything; the push is killed while it waits
     control(base, "jact/faults", {"before_store": "hold", "hold_s": 300})
     log = tmp_path / "doomed-push.log"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harvester.replies import Outbox
+from harvester.app.replies import Outbox
 from harvester.secrets import env_name
 from harvester.store.db import Store
 from tests.harvesting import cli, harvest, write_config

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import update
 
 from adapters.protocols import OutgoingReply, ReplyOutcome, ReplyReceipt
-from harvester.replies import IllegalTransition, Outbox, State, claims
-from harvester.replies.plan import plan
-from harvester.replies.push import Pusher, PushResult
-from harvester.replies.retry import RetryPolicy
-from harvester.replies.settings import ReplyConfig
+from harvester.app.replies import IllegalTransition, Outbox, State, claims
+from harvester.app.replies.plan import plan
+from harvester.app.replies.push import Pusher, PushResult
+from harvester.app.replies.retry import RetryPolicy
+from harvester.app.replies.settings import ReplyConfig
 from harvester.store.db import Store
-from harvester.store.outbox_models import OutboxRow
+from harvester.store.outbox.models import OutboxRow
 from harvester.timeutil import utcnow
 from tests.store.builders import PLATFORM, letter, store_batch
 

@@ -21,7 +21,7 @@ from scrapy.utils.test import get_crawler
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.validate import ValidatePipeline
 from harvester.schema import Message, Reply
-from harvester.store_cache import store_for
+from harvester.store.cache import store_for
 from harvester.timeutil import SHANGHAI
 from harvester.vocab import Status
 from sinks.store_pipeline import StorePipeline

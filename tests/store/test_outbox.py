@@ -13,11 +13,19 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text, update
 
-from harvester.replies import ApprovalMismatch, IllegalTransition, KeyConflict, Outbox, State, UnknownMessage, claims
-from harvester.replies.confirm import confirm_posted_replies
+from harvester.app.replies import (
+    ApprovalMismatch,
+    IllegalTransition,
+    KeyConflict,
+    Outbox,
+    State,
+    UnknownMessage,
+    claims,
+)
 from harvester.schema import Reply
 from harvester.store.db import Store, alembic_config
-from harvester.store.outbox_models import OutboxRow
+from harvester.store.outbox.confirm import confirm_posted_replies
+from harvester.store.outbox.models import OutboxRow
 from harvester.timeutil import utcnow
 from tests.store.builders import PLATFORM, REPLY, letter, store_batch
 

@@ -3,11 +3,11 @@ for a recheck, and those whose posted reply awaits confirmation)."""
 
 from __future__ import annotations
 
-from harvester.replies import Outbox, State, claims
-from harvester.replies import states as replies_states
-from harvester.replies.confirm import confirm_posted_replies
+from harvester.app.replies import Outbox, State, claims
+from harvester.app.replies import states as replies_states
 from harvester.schema import Reply
 from harvester.store.db import Store
+from harvester.store.outbox.confirm import confirm_posted_replies
 from harvester.store.rechecks import AWAITING_CONFIRMATION, LOOKAHEAD, RecheckQueue
 from harvester.timeutil import utcnow
 from harvester.vocab import Status

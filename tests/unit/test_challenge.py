@@ -141,8 +141,8 @@ def test_a_failed_solve_or_a_request_that_keeps_meeting_the_challenge_gives_up()
 def test_every_family_accepts_the_challenge_options_and_a_bad_value_names_the_file(slug: str) -> None:
     from dataclasses import replace
 
+    from harvester.app.probe import definition_problem
     from harvester.definition import find_spec
-    from harvester.platform_check import definition_problem
 
     spec = find_spec(slug)
     allowed = replace(spec, options={**spec.options, "solve_challenges": False, "challenge_max_solves": 2})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from harvester.checks.error_rates import error_counts
-from harvester.checks.layout_change import dropped
-from harvester.checks.overdue import evaluate
-from harvester.checks.zero_items import DEFAULTS as ZERO_DEFAULTS
-from harvester.checks.zero_items import judge
+from harvester.app.monitors.error_rates import error_counts
+from harvester.app.monitors.layout_change import dropped
+from harvester.app.monitors.overdue import evaluate
+from harvester.app.monitors.zero_items import DEFAULTS as ZERO_DEFAULTS
+from harvester.app.monitors.zero_items import judge
 from harvester.timeutil import SHANGHAI
 from harvester.workdays import DeadlinePolicy
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harvester.checks.alerting import alert_for, overdue_alert, parse_alerts, should_alert, should_send_overdue
-from harvester.checks.base import CheckResult
-from harvester.checks.report import HarvestSummary, Report, logfmt, report_lines
+from harvester.app.metrics import render
+from harvester.app.monitors.alerting import alert_for, overdue_alert, parse_alerts, should_alert, should_send_overdue
+from harvester.app.monitors.base import CheckResult
+from harvester.app.monitors.report import HarvestSummary, Report, logfmt, report_lines
 from harvester.config import ConfigError
-from harvester.metrics import render
 from harvester.timeutil import SHANGHAI
 
 AT = datetime(2026, 11, 25, 8, 5, tzinfo=SHANGHAI)

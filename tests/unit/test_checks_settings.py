@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harvester.checks.alerting import parse_alerts
-from harvester.checks.runner import checks_settings
-from harvester.checks.settings import parse_checks
+from harvester.app.monitors.alerting import parse_alerts
+from harvester.app.monitors.runner import checks_settings
+from harvester.app.monitors.settings import parse_checks
+from harvester.app.operate import load_run_settings
 from harvester.config import ConfigError, load_config
-from harvester.operate import load_run_settings
 from harvester.registry import load_platforms
 
 SPEC = load_platforms()["jact_demo"]

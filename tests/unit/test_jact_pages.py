@@ -146,7 +146,7 @@ def test_a_reply_table_without_its_letter_table_is_not_a_letter() -> None:
 def test_platform_check_finds_a_jact_option_mistake_without_fetching() -> None:
     from dataclasses import replace
 
-    from harvester.platform_check import definition_problem
+    from harvester.app.probe import definition_problem
     from harvester.registry import BUILTIN_DIR, load_definition
 
     spec = load_definition(BUILTIN_DIR / "jact_demo.toml")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.metrics import (
+from harvester.app.metrics import (
     Sample,
     check_failed,
     format_value,

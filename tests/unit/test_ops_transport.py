@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from adapters.transport import credential_transport_problem
+from harvester.app.replies.adapters import AdapterPool
+from harvester.app.replies.settings import ReplyConfig
 from harvester.registry import load_platforms
-from harvester.replies.adapters import AdapterPool
-from harvester.replies.settings import ReplyConfig
 from harvester.secrets import Secrets
 
 ACCOUNT = {("jact_demo", "zjj"): {"username": "zjj", "password": "pw-Zjj-2026"}}

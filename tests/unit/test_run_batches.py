@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harvester.operate import batches
+from harvester.app.operate import batches
 from harvester.registry import Board, PlatformSpec
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from adapters.playwright_settings import chromium_launch_options, playwright_settings
+from harvester.app.operate import _child_env
 from harvester.childenv import browser_env, harvest_env, push_env
 from harvester.config import ConfigError, load_config
-from harvester.operate import _child_env
 from harvester.secrets import Secrets
 
 SECRETS = '[accounts.jact_demo.zjj]\nusername = "zjj"\npassword = "pw-Zjj-2026"\n'

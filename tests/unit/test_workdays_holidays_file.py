@@ -10,7 +10,7 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from harvester.checks.settings import parse_checks
+from harvester.app.monitors.settings import parse_checks
 from harvester.config import ConfigError
 from harvester.holidays import HolidaysFileError, WorkCalendar, load_holidays, package_years
 from harvester.timeutil import SHANGHAI

@@ -44,8 +44,8 @@ def serve_command(host: Annotated[str, typer.Option(help="address to listen on")
 
 def dead_webhook_alerter(config: HarvesterConfig) -> OnDead:
     """A dead webhook subscriber is told to the operators through the configured [alerts] targets."""
-    from harvester.alerts import Alert
-    from harvester.checks.alerting import deliver, load_alert_targets
+    from harvester.app.alerts import Alert
+    from harvester.app.monitors.alerting import deliver, load_alert_targets
 
     targets = load_alert_targets(config)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import Connection
 
-from harvester.store.models import Base
+from harvester.store.tables import Base
 from harvester.store.types import UTCDateTime
 
 config = context.config

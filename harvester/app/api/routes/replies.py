@@ -1,6 +1,6 @@
 """Reply intake: draft (idempotent), approve (bound to the text's hash and the approver), cancel, status.
 
-Every rule of the outbox is the outbox's own (harvester.replies.api.Outbox): this module only maps HTTP onto it.
+Every rule of the outbox is the outbox's own (harvester.app.replies.api.Outbox): this module only maps HTTP onto it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from harvester.app.api.models import ReplyOut, ReplyStatus
 from harvester.app.api.params import RowId, invalid
 from harvester.app.api.render import plain
 from harvester.app.api.settings import ApiSettings
-from harvester.replies.api import Outbox
-from harvester.replies.outbox import ApprovalMismatch, KeyConflict, UnknownMessage, UnknownReply
-from harvester.replies.states import IllegalTransition
-from harvester.replies.views import ReplyView
+from harvester.app.replies.api import Outbox
+from harvester.store.outbox.records import ApprovalMismatch, KeyConflict, UnknownMessage, UnknownReply
+from harvester.store.outbox.states import IllegalTransition
+from harvester.store.outbox.views import ReplyView
 
 router = APIRouter(tags=["replies"])
 Canceller = Annotated[Caller, Depends(require("replies:draft", "replies:approve"))]

@@ -1,0 +1,86 @@
+"""Monitor `layout_change`: a redesigned template, seen as a run failed for layout or as fields going missing.
+
+Strict selectors catch a page that lost a required field (it is quarantined). A template that drops an optional
+field (the author, the view count, the reply under an answered letter) still parses: only the share of recent
+messages that carry each field, against the platform's older messages, shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+
+from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
+from harvester.app.monitors.history import finished_runs
+from harvester.store.models import MessageRow, ReplyRow
+
+NAME = "layout_change"
+DEFAULTS = {"recent_runs": 1, "min_messages": 5, "max_drop": 0.5, "min_baseline": 0.5}
+TEXT_FIELDS = ("author", "letter_no", "kind_raw", "topic_raw", "region")
+OTHER_FIELDS = ("views", "likes")
+ANSWERED = ("replied", "closed")
+
+Coverage = Mapping[str, tuple[int, int]]  # field -> (messages carrying it, messages that could)
+
+
+def dropped(recent: Coverage, baseline: Coverage, settings: Settings) -> list[tuple[str, float, float]]:
+    """(field, baseline share, recent share) of every field whose share fell by more than `max_drop`."""
+    least, floor, drop = int(settings["min_messages"]), float(settings["min_baseline"]), float(settings["max_drop"])
+    found = []
+    for name, (base_filled, base_total) in baseline.items():
+        filled, total = recent.get(name, (0, 0))
+        if base_total < least or total < least or base_filled / base_total < floor:
+            continue
+        before, now = base_filled / base_total, filled / total
+        if now < before * (1 - drop):
+            found.append((name, before, now))
+    return found
+
+
+def _filled(name: str) -> ColumnElement[bool]:
+    column = getattr(MessageRow, name)
+    return and_(column.is_not(None), column != "") if name in TEXT_FIELDS else column.is_not(None)
+
+
+def coverage(ctx: PlatformContext, where: ColumnElement[bool]) -> dict[str, tuple[int, int]]:
+    """Per field, how many of the platform's messages matching `where` carry it (replies: of answered ones)."""
+    answered = MessageRow.status.in_(ANSWERED)
+    has_reply = exists().where(ReplyRow.message_id == MessageRow.id)
+    names = TEXT_FIELDS + OTHER_FIELDS
+    columns = [func.count(), func.sum(case((answered, 1), else_=0)),
+               func.sum(case((and_(answered, has_reply), 1), else_=0)),
+               *(func.sum(case((_filled(name), 1), else_=0)) for name in names)]
+    query = select(*columns).where(MessageRow.platform == ctx.slug, MessageRow.status != "hidden", where)
+    total, answered_n, replied, *filled = ctx.session.execute(query).one()
+    counts = {name: (int(value or 0), int(total)) for name, value in zip(names, filled, strict=True)}
+    counts["replies"] = (int(replied or 0), int(answered_n or 0))
+    return counts
+
+
+def _describe(fields: Sequence[tuple[str, float, float]]) -> str:
+    return ", ".join(f"{name} {before:.0%} -> {now:.0%}" for name, before, now in fields)
+
+
+def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
+    runs = finished_runs(ctx.session, ctx.slug, int(settings["recent_runs"]))
+    if not runs:
+        return result(NAME, ctx, False, "no finished run yet")
+    if runs[0].failure_class == "layout_changed":
+        return result(NAME, ctx, True, f"run {runs[0].id} failed for layout: {runs[0].error}", run_id=runs[0].id)
+    ids = [run.id for run in runs]
+    recent = coverage(ctx, MessageRow.last_run_id.in_(ids))
+    baseline = coverage(ctx, or_(MessageRow.last_run_id.is_(None), not_(MessageRow.last_run_id.in_(ids))))
+    fields = dropped(recent, baseline, settings)
+    figures = {"recent": {k: list(v) for k, v in recent.items()}, "baseline": {k: list(v) for k, v in baseline.items()}}
+    count = recent["author"][1]
+    if count < int(settings["min_messages"]):
+        return result(NAME, ctx, False, f"only {count} recent message(s): too few to compare field coverage",
+                      **figures)
+    if fields:
+        return result(NAME, ctx, True, f"fields missing from recent messages (share before -> now): "
+                      f"{_describe(fields)}", fields=[name for name, _, _ in fields], **figures)
+    return result(NAME, ctx, False, f"field coverage of {count} recent message(s) holds", **figures)
+
+
+MONITOR = MonitorSpec(NAME, DEFAULTS, check, "a run failed for layout, or recent messages lost a field")

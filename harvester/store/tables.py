@@ -1,0 +1,9 @@
+"""Every table of the store, registered on one metadata: what migrations and `create_all` see."""
+
+from __future__ import annotations
+
+from harvester.store import api_models, models
+from harvester.store.base import Base
+from harvester.store.outbox import models as outbox_models
+
+__all__ = ["Base", "api_models", "models", "outbox_models"]
