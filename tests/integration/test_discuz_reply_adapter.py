@@ -11,11 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -37,6 +37,7 @@ from tests.replicahost import control, replica_process
 
 SITE = {"threads_per_board": 20, "boards": "27", "flood_seconds": 2, "moderate_new": "true"}
 STYLE = {"discuz": "rewrite", "discuz_gbk": "dynamic"}
+T = TypeVar("T")
 TEXT = "网友您好！您反映的问题已收悉，我局已派人现场核查。\n整改将于三个工作日内完成，感谢您的监督。"
 
 
@@ -87,6 +88,37 @@ async def posting(forum: Forum, *replies: OutgoingReply) -> list[ReplyReceipt]:
         await forum.adapter.close()
 
 
+async def closing(forum: Forum, coroutine: Awaitable[T]) -> T:
+    try:
+        return await coroutine
+    finally:
+        await forum.adapter.close()
+
+
+async def past_the_flood_interval(forum: Forum, reply: OutgoingReply, timeout_s: float = 60.0) -> tuple[ReplyReceipt, int]:
+    """Post `reply` until the forum stops refusing it for the flood interval (a refusal stores nothing): the forum
+    times the interval on its own clock, so the test waits for its answer, not for a number of seconds. Answers
+    the first other receipt and how many flood refusals came before it."""
+    deadline, refusals = time.monotonic() + timeout_s, 0
+    while True:
+        receipt = await forum.adapter.post(reply)
+        flood = receipt.outcome is ReplyOutcome.RETRY_LATER and "间隔少于" in receipt.platform_message
+        if not flood:
+            return receipt, refusals
+        refusals += 1
+        assert time.monotonic() < deadline, f"the forum still refuses after {refusals} tries: {receipt}"
+        await asyncio.sleep(0.2)
+
+
+def until(condition: Callable[[], T], what: str, timeout_s: float = 60.0) -> T:
+    """Poll `condition` until it answers something true, failing after a deadline generous for a loaded machine."""
+    deadline = time.monotonic() + timeout_s
+    while not (answer := condition()):
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+    return answer
+
+
 @pytest.mark.parametrize("name", list(STYLE))
 def test_posts_arrive_undamaged_and_are_found_again(forums: dict[str, str], name: str) -> None:
     forum = Forum(name, forums[name])
@@ -118,9 +150,10 @@ def test_flood_interval_answers_retry_later_with_the_wait(forums: dict[str, str]
     assert "间隔少于 2 秒" in refused.platform_message
     (unchanged,) = forum.threads(lambda t: t["tid"] == second["tid"])
     assert unchanged["posts"] == second["posts"]  # refused: nothing stored
-    asyncio.run(asyncio.sleep(refused.retry_after_s or 0))
-    (later,) = run(posting(forum, forum.reply(second, "市交通运输局")))
+    later, _ = run(closing(forum, past_the_flood_interval(forum, forum.reply(second, "市交通运输局"))))
     assert later.outcome is ReplyOutcome.POSTED
+    (after,) = forum.threads(lambda t: t["tid"] == second["tid"])
+    assert [p["message"] for p in after["posts"] if p["author"] == "市交通运输局"] == [TEXT]  # refusals stored nothing
 
 
 def test_a_429_from_the_rate_limit_is_retry_later_with_its_wait_and_stores_nothing(forums: dict[str, str]) -> None:
@@ -170,8 +203,7 @@ def test_an_expired_session_logs_in_again_and_a_bad_password_is_auth_expired(for
         try:
             receipts = [await forum.adapter.post(forum.reply(first, "市生态环境局"))]
             control(forum.base, "discuz/expire-sessions", {})
-            await asyncio.sleep(2)
-            receipts.append(await forum.adapter.post(forum.reply(second, "市生态环境局")))
+            receipts.append((await past_the_flood_interval(forum, forum.reply(second, "市生态环境局")))[0])
             forum.wrong.add("市教育局")
             receipts.append(await forum.adapter.post(forum.reply(second, "市教育局")))
             return receipts
@@ -356,10 +388,9 @@ def test_a_push_killed_after_a_moderated_post_finds_it_on_the_rerun_and_posts_on
         doomed = subprocess.Popen(command, cwd=ROOT, env=harvester_env(config, **secrets), stdout=output,
                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not queued_by(forum, thread["tid"], author) and doomed.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert doomed.poll() is None, log.read_text(errors="replace")
+        waited = until(lambda: queued_by(forum, thread["tid"], author) or doomed.poll() is not None,
+                       "the forum to queue the reply")
+        assert waited and doomed.poll() is None, log.read_text(errors="replace")
     finally:
         os.killpg(doomed.pid, signal.SIGKILL)  # after the forum queued it, before the store knew
         doomed.wait()
