@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from harvester.store.db import Store
-from harvester.store.outbox import records as outbox
-from harvester.store.outbox.confirm import Unverified, unverified
-from harvester.store.outbox.views import AuditEntry, ReplyView, audit_entry, current_hash, reply_view
+from harvester.store.outbox import commands
+from harvester.store.outbox.confirm import Unverified
+from harvester.store.outbox.views import AuditEntry, ReplyView
 
 
 class Outbox:
@@ -30,48 +30,38 @@ class Outbox:
         """A new draft reply to a stored message. Passing your own `idempotency_key` makes `add` safe to repeat:
         the same key and content return the existing reply; the same key with other content raises KeyConflict.
         """
-        with self.store.transaction() as repo:
-            return reply_view(outbox.add_reply(repo.session, platform, external_id, text, organisation, account,
-                                               actor, idempotency_key))
+        return commands.add(self.store, platform, external_id, text, organisation, account, actor, idempotency_key)
 
     def approve(self, reply_id: int, approver: str, content_hash: str | None = None) -> ReplyView:
         """Approve the reply as it is now. Pass the `content_hash` of the version the approver read: if the
         reply changed since, ApprovalMismatch is raised and nothing is approved."""
-        with self.store.transaction() as repo:
-            return reply_view(outbox.approve(repo.session, reply_id, approver, content_hash))
+        return commands.approve(self.store, reply_id, approver, content_hash)
 
     def edit(self, reply_id: int, text: str, actor: str) -> ReplyView:
         """Change the text of a draft, approved (voids the approval) or rejected reply; it becomes a draft."""
-        with self.store.transaction() as repo:
-            return reply_view(outbox.edit_text(repo.session, reply_id, text, actor))
+        return commands.edit(self.store, reply_id, text, actor)
 
     def cancel(self, reply_id: int, actor: str, reason: str = "") -> ReplyView:
         """Withdraw a draft or approved reply (IllegalTransition once a push holds it)."""
-        with self.store.transaction() as repo:
-            return reply_view(outbox.cancel(repo.session, reply_id, actor, reason))
+        return commands.cancel(self.store, reply_id, actor, reason)
 
     def get(self, reply_id: int) -> ReplyView:
         """One reply (UnknownReply if there is none)."""
-        with self.store.transaction() as repo:
-            return reply_view(outbox.load(repo.session, reply_id, lock=False))
+        return commands.get(self.store, reply_id)
 
     def content_hash(self, reply_id: int) -> str:
         """The hash an approval of the reply as it is now would record."""
-        with self.store.transaction() as repo:
-            return current_hash(outbox.load(repo.session, reply_id, lock=False))
+        return commands.content_hash(self.store, reply_id)
 
     def history(self, reply_id: int) -> list[AuditEntry]:
         """Every transition of the reply, oldest first."""
-        with self.store.transaction() as repo:
-            return [audit_entry(row) for row in outbox.history(repo.session, reply_id)]
+        return commands.history(self.store, reply_id)
 
     def list_replies(self, states: tuple[str, ...] = (), platform: str | None = None,
                      limit: int = 100) -> list[ReplyView]:
         """Replies in `states` (all when empty), newest first."""
-        with self.store.transaction() as repo:
-            return [reply_view(row) for row in outbox.find(repo.session, states, platform, limit)]
+        return commands.find(self.store, states, platform, limit)
 
     def unverified(self, after_runs: int = 3) -> list[Unverified]:
         """Posted replies that `after_runs` successful harvests of their platform have not seen."""
-        with self.store.transaction() as repo:
-            return unverified(repo.session, after_runs)
+        return commands.posted_unseen(self.store, after_runs)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from harvester.app.replies import claims
 from harvester.app.replies.adapters import AdapterPool
+from harvester.app.replies.claims import QueuedReply
 from harvester.store.db import Store
-from harvester.store.models import MessageRow
-from harvester.store.outbox.models import OutboxRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,7 @@ class PlannedReply:
     target_url: str | None
 
 
-def _action(pool: AdapterPool, row: OutboxRow, recovering: bool) -> str:
+def _action(pool: AdapterPool, row: QueuedReply, recovering: bool) -> str:
     problem = pool.problem(row.platform, row.account)
     if problem:
         return f"skip: {problem}"
@@ -44,14 +43,15 @@ def plan(store: Store, pool: AdapterPool, platforms: Collection[str] = (),
     lease = pool.config.lease
     rows = [(row, True) for row in claims.sending(store, platforms) if claims.is_abandoned(row, lease)]
     rows += [(row, False) for row in claims.due(store, platforms)]
+    rows = rows[:limit]
+    shown = claims.places(store, [row.message_id for row, _ in rows])
     planned = []
-    with store.transaction() as repo:
-        for row, recovering in rows[:limit]:
-            message = repo.session.get(MessageRow, row.message_id)
-            action = _action(pool, row, recovering)
-            target = None
-            if message is not None and not action.startswith("skip"):
-                target = pool.outgoing(claims.outgoing(row, message)).message_url
-            planned.append(PlannedReply(row.id, row.platform, row.external_id, row.organisation, row.account,
-                                        row.text, action, target))
+    for row, recovering in rows:
+        place = shown.get(row.message_id)
+        action = _action(pool, row, recovering)
+        target = None
+        if place is not None and not action.startswith("skip"):
+            target = pool.outgoing(claims.outgoing(row, place)).message_url
+        planned.append(PlannedReply(row.id, row.platform, row.external_id, row.organisation, row.account,
+                                    row.text, action, target))
     return planned

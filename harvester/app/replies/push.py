@@ -21,7 +21,7 @@ from tenacity import RetryCallState
 from adapters.protocols import ReplyOutcome, ReplyReceipt
 from harvester.app.replies import claims
 from harvester.app.replies.adapters import AdapterPool
-from harvester.app.replies.claims import Claim
+from harvester.app.replies.claims import Claim, QueuedReply
 from harvester.app.replies.retry import Deferred, Transient
 from harvester.app.replies.settings import ReplyConfig
 from harvester.runs_debug import crash_point
@@ -86,7 +86,7 @@ class Pusher:
                 results.append(PushResult(row.id, row.platform, row.external_id, state.value, held_or_why))
         return results
 
-    def _skipped(self, row: Any, results: list[PushResult]) -> bool:
+    def _skipped(self, row: QueuedReply, results: list[PushResult]) -> bool:
         problem = self.pool.problem(row.platform, row.account)
         if problem:
             logger.warning("reply %s (%s/%s) not sent: %s", row.id, row.platform, row.external_id, problem)
