@@ -7,40 +7,82 @@ from __future__ import annotations
 
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 from harvester.config import ConfigError, HarvesterConfig
+from harvester.families import Family, FamilyError
 from harvester.loopback import is_loopback_url
 
 BUILTIN_DIR = Path(__file__).parent / "platforms"
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 
-# family -> spider class; code platforms register here so the platform list stays one list.
-FAMILIES: dict[str, str] = {
-    "jact": "spiders.jact.spider.JactSpider",
-    "discuz": "spiders.discuz.spider.DiscuzSpider",
-    "generic": "spiders.generic.spider.GenericSpider",  # any definition file (harvester/definition)
-    "people": "spiders.people.spider.PeopleSpider",
-}
-# Families from other installed packages: in their pyproject.toml,
+# Every code family is one `Family` record (harvester/families.py) declared next to its code and registered under
+# this entry point group, the built-in ones in our own pyproject.toml exactly as another package registers its own:
 #   [project.entry-points."liuyan_harvester.families"]
-#   acme = "acme_mailbox.spider:AcmeSpider"      (a HarvestSpider subclass)
+#   acme = "acme_mailbox.family:FAMILY"
 FAMILY_ENTRY_POINTS = "liuyan_harvester.families"
+# The old plugin form, still read (with a warning): the entry point names the spider class itself, and its reply
+# adapter factory stands under this second group.
+LEGACY_REPLY_ENTRY_POINTS = "liuyan_harvester.reply_adapters"
+DISTRIBUTION = "liuyan_harvester"  # ours, normalised: its families are built in and keep their names
+
+
+def _ours(point: EntryPoint) -> bool:
+    return point.dist is not None and re.sub(r"[-_.]+", "_", point.dist.name).lower() == DISTRIBUTION
 
 
 @cache
-def families() -> dict[str, str]:
-    """Every spider family by name, as an import path: the built-in ones, then those installed packages
-    register under the `liuyan_harvester.families` entry point group (a built-in name cannot be taken)."""
-    found = dict(FAMILIES)
+def _family_points() -> dict[str, EntryPoint]:
+    """Every family's entry point by name, nothing imported yet; a plugin cannot take a built-in name."""
+    found: dict[str, EntryPoint] = {}
     for point in entry_points(group=FAMILY_ENTRY_POINTS):
-        found.setdefault(point.name, point.value.replace(":", "."))
+        if point.name not in found or _ours(point):
+            found[point.name] = point
+    if not any(_ours(point) for point in found.values()):
+        raise ConfigError(f"no built-in family is registered under {FAMILY_ENTRY_POINTS!r}: the package metadata "
+                          f"is missing or stale (run `pip install -e .` in the project)")
     return found
+
+
+def families() -> tuple[str, ...]:
+    """The names of every code family, built in or from an installed package (none of them imported)."""
+    return tuple(sorted(_family_points()))
+
+
+@cache
+def family_record(name: str) -> Family:
+    """The family's record, its entry point loaded now. FamilyError (a ConfigError) when it is not registered or
+    its package cannot be imported: the platforms of that family fail, every other goes ahead."""
+    point = _family_points().get(name)
+    if point is None:
+        raise FamilyError(f"family {name!r} is not one of {list(families())}")
+    where = f"family {name!r} ({point.value}, package {point.dist.name if point.dist else '?'})"
+    try:
+        found = point.load()
+    except Exception as error:  # anything a broken plugin raises on import stays with its own platforms
+        raise FamilyError(f"{where} cannot be loaded: {type(error).__name__}: {error}") from error
+    if isinstance(found, type):
+        found = _legacy_family(name, point)
+    if not isinstance(found, Family):
+        raise FamilyError(f"{where} names {type(found).__name__}, not a harvester.families.Family record")
+    if found.name != name:
+        raise FamilyError(f"{where} is registered as {name!r} but its record says {found.name!r}")
+    return found
+
+
+def _legacy_family(name: str, point: EntryPoint) -> Family:
+    """A family registered the old way, by its spider class (plus a `liuyan_harvester.reply_adapters` factory)."""
+    replies = [p.value for p in entry_points(group=LEGACY_REPLY_ENTRY_POINTS) if p.name == name]
+    warnings.warn(f"family {name!r}: the entry point {point.value!r} names a spider class; register a "
+                  f"harvester.families.Family record instead (docs/adding-a-platform.md); the "
+                  f"{LEGACY_REPLY_ENTRY_POINTS!r} group goes with it", FutureWarning, stacklevel=3)
+    return Family(name=name, spider=point.value, reply_adapter=replies[0] if replies else None)
 
 OPEN_STATUSES = ("pending", "in_progress")
 TOP_LEVEL_KEYS = {"slug", "name", "family", "base_url", "boards", "fetch", "charset", "download_delay", "concurrency",
@@ -83,7 +125,7 @@ class PlatformSpec:
 
     @property
     def spider_class_path(self) -> str:
-        return families()[self.family]
+        return family_record(self.family).spider_path
 
 
 def _require(data: Mapping[str, Any], key: str, source: str, kind: type | tuple[type, ...]) -> Any:
@@ -112,7 +154,7 @@ def parse_definition(data: Mapping[str, Any], source: str) -> PlatformSpec:
         raise ConfigError(f"{source}: field 'slug' must be lower-case ASCII (a-z, 0-9, _), got {slug!r}")
     family = _require(data, "family", source, str)
     if family not in families():
-        raise ConfigError(f"{source}: field 'family' {family!r} is not one of {sorted(families())} (a code "
+        raise ConfigError(f"{source}: field 'family' {family!r} is not one of {list(families())} (a code "
                           f"family from another package registers under the {FAMILY_ENTRY_POINTS!r} entry points)")
     boards = _require(data, "boards", source, list)
     if not boards:

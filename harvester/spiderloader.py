@@ -8,14 +8,13 @@ from typing import Any
 
 from scrapy import Spider
 from scrapy.settings import BaseSettings
-from scrapy.utils.misc import load_object
 
-from harvester.registry import PlatformSpec, load_platforms
+from harvester.registry import PlatformSpec, family_record, load_platforms
 
 
 def spider_class_for(spec: PlatformSpec) -> type[Spider]:
     """A subclass of the family spider bound to one platform, named by its slug."""
-    family: type[Spider] = load_object(spec.spider_class_path)
+    family: type[Spider] = family_record(spec.family).spider_class()  # FamilyError when its code is broken
     return type(f"{family.__name__}_{spec.slug}", (family,), {"name": spec.slug, "platform": spec})
 
 

@@ -1,4 +1,5 @@
-"""Which page object parses which recorded page, per family: the conformance tests' single entry point."""
+"""Which page object parses which recorded page: each family's `recorded` parser, as its Family record names it
+(spiders/<family>/family.py). The conformance tests' single entry point."""
 
 from __future__ import annotations
 
@@ -7,36 +8,15 @@ from typing import Any
 from harvester.definition import Definition
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
-from harvester.fixtures import message_expectation, plain
-from harvester.pipelines.normalise import normalise_message
-from harvester.registry import Board
-from spiders.discuz import recorded as discuz_recorded
-from spiders.generic import recorded as generic_recorded
-from spiders.jact import pages as jact_pages
-from spiders.people import recorded as people_recorded
+from harvester.registry import family_record
 
 
 def parse_recorded(family: str, page: str, snapshot: Snapshot, context: dict[str, Any],
                    definition: Definition | None = None) -> dict[str, Any]:
     """Parse a recorded page the way the family's spider and the normalise step would, as JSON data
-    (`definition`: a generic platform's, when not the registry's). LayoutChanged propagates."""
-    if family == "jact" and page == "list":
-        data = plain(jact_pages.parse_list(snapshot))
-        if not data["rejected"]:
-            del data["rejected"]  # shown only when a row did not read
-        return dict(data)
-    if family == "jact" and page == "detail":
-        board = Board(**context["board"])
-        message = jact_pages.parse_detail(snapshot, context["platform"], context["base_url"], board,
-                                          context["external_id"])
-        return message_expectation(normalise_message(message))
-    if family == "discuz":
-        return discuz_recorded.parse(page, snapshot, context)
-    if family == "generic":
-        return generic_recorded.parse(page, snapshot, context, definition)
-    if family == "people":
-        return people_recorded.parse(page, snapshot, context)
-    raise KeyError(f"no page object for family {family!r} page {page!r}")
+    (`definition`: a generic platform's, when not the registry's). LayoutChanged propagates; KeyError when the
+    family has no page object for `page`."""
+    return family_record(family).parse_recorded(page, snapshot, context, definition)
 
 
 def recorded_outcome(family: str, page: str, snapshot: Snapshot, context: dict[str, Any],

@@ -31,7 +31,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, Any]:
+def parse(page: str, snapshot: Snapshot, context: dict[str, Any],
+          definition: object = None) -> dict[str, Any]:  # `definition`: unused, a code family needs none
     """`list`: the board page; `thread_page`: one page's floors; `thread`: a one-page thread as its message.
 
     A refused thread gives {"error": "NotPublic", "reason": …}; LayoutChanged propagates.

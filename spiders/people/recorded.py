@@ -14,7 +14,8 @@ from spiders.people.options import parse_options
 PAGES = ("shell", "answer", "list", "content")
 
 
-def parse(page: str, snapshot: Snapshot, context: dict[str, Any]) -> dict[str, Any]:
+def parse(page: str, snapshot: Snapshot, context: dict[str, Any],
+          definition: object = None) -> dict[str, Any]:  # `definition`: unused, a code family needs none
     """`shell`: the appCode; `answer`: how an API answer is classified; `list`: a list page; `content`: the
     message (or {"error": <answer>} when the answer carries none). LayoutChanged propagates."""
     if page == "shell":

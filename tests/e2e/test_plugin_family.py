@@ -15,6 +15,7 @@ from tests.replicahost import control, replica_process
 SPIDER = '''
 import os
 
+from harvester.families import Family
 from spiders.jact.spider import JactSpider
 
 
@@ -32,20 +33,34 @@ def make_adapter(pool, base_url, spec):
     from adapters.jact_reply import JactReplyAdapter
 
     return JactReplyAdapter(base_url, pool.secrets.lookup_for(spec.slug), pool.browser())
+
+
+FAMILY = Family(name="acme", spider="acme_mailbox:AcmeSpider", recorded="spiders.jact.recorded:parse",
+                reply_adapter="acme_mailbox:make_adapter", options="spiders.jact.options:parse_options")
 '''
+# How packages registered a family before the Family record: the spider class, and the reply adapter factory
+# under a second group. Still read, with a warning.
+OLD_FORM = ("[liuyan_harvester.families]\nacme = acme_mailbox:AcmeSpider\n\n"
+            "[liuyan_harvester.reply_adapters]\nacme = acme_mailbox:make_adapter\n")
 
 
-def installed_plugin(root: Path) -> Path:
+def installed_plugin(root: Path, entry_points: str = "[liuyan_harvester.families]\nacme = acme_mailbox:FAMILY\n"
+                     ) -> Path:
     """An installed distribution as pip leaves one: the package and its .dist-info with entry points."""
     (root / "acme_mailbox").mkdir(parents=True)
     (root / "acme_mailbox" / "__init__.py").write_text(SPIDER, encoding="utf-8")
     info = root / "acme_mailbox-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-mailbox\nVersion: 0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[liuyan_harvester.families]\nacme = acme_mailbox:AcmeSpider\n\n"
-                                           "[liuyan_harvester.reply_adapters]\nacme = acme_mailbox:make_adapter\n",
-                                           encoding="utf-8")
+    (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
     return root
+
+
+def python(code: str, plugin: Path | None) -> subprocess.CompletedProcess[str]:
+    """`python -c code` with the plugin's site directory on the path (None: not installed)."""
+    path = os.pathsep.join(str(p) for p in (plugin, ROOT) if p is not None)
+    return subprocess.run([sys.executable, "-c", code], text=True, capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
 
 
 def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: Path) -> None:
@@ -77,28 +92,49 @@ def test_a_family_registered_by_an_entry_point_is_listed_and_harvests(tmp_path: 
     assert "'acme' is not one of" in unregistered.stdout + unregistered.stderr + str(refused)
 
 
-def test_a_reply_adapter_registered_by_an_entry_point_serves_its_family(tmp_path: Path) -> None:
+def test_a_reply_adapter_named_by_the_family_record_serves_its_family(tmp_path: Path) -> None:
     plugin = installed_plugin(tmp_path / "site")
     probe = ("from harvester.app.replies.adapters import has_reply_family, reply_factory; "
              "factory = reply_factory('acme') if has_reply_family('acme') else None; "
              "print(factory.__module__ + '.' + factory.__name__ if factory else 'none')")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
-    found = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, env=env, timeout=60)
+    found = python(probe, plugin)
     assert found.stdout.strip() == "acme_mailbox.make_adapter", found.stderr
-    bare = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    bare = python(probe, None)
     assert bare.stdout.strip() == "none", bare.stderr
 
 
-def test_a_broken_reply_plugin_fails_only_its_own_family(tmp_path: Path) -> None:
-    plugin = installed_plugin(tmp_path / "site")
-    entry_points = plugin / "acme_mailbox-0.1.dist-info" / "entry_points.txt"
-    entry_points.write_text(entry_points.read_text(encoding="utf-8")
-                            + "[liuyan_harvester.reply_adapters]\nbroken = acme_mailbox.missing:make_adapter\n",
-                            encoding="utf-8")
+def test_a_family_registered_the_old_way_still_works_and_says_how_to_move(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site", OLD_FORM)
+    probe = ("from harvester.registry import family_record\n"
+             "from harvester.app.replies.adapters import reply_factory\n"
+             "family = family_record('acme')\n"
+             "print(family.spider_class().__name__, reply_factory('acme').__name__, family.parse_options({}, 'x'))")
+    found = python(probe, plugin)
+    assert found.stdout.strip() == "AcmeSpider make_adapter None", found.stderr
+    assert "FutureWarning: family 'acme'" in found.stderr and "register a harvester.families.Family" in found.stderr
+
+
+def test_a_broken_plugin_fails_only_its_own_platforms(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site", "[liuyan_harvester.families]\nacme = acme_mailbox:FAMILY\n"
+                                                 "broken = acme_mailbox.missing:FAMILY\n"
+                                                 "jact = acme_mailbox.missing:FAMILY\n")  # cannot take a built-in
+    platforms = tmp_path / "platforms"
+    platforms.mkdir()
+    for slug, family in (("acme_town", "acme"), ("broken_town", "broken")):
+        (platforms / f"{slug}.toml").write_text(
+            f'slug = "{slug}"\nname = "某县 县长信箱"\nfamily = "{family}"\nbase_url = "http://127.0.0.1:9"\n\n'
+            '[[boards]]\nid = "6"\naddressee = "县长信箱"\n', encoding="utf-8")
     probe = ("from harvester.app.replies.adapters import has_reply_family, reply_factory\n"
+             "from harvester.app.probe import definition_problem\n"
+             "from pathlib import Path\nfrom harvester.registry import load_platforms\n"
+             f"specs = load_platforms((Path({str(platforms)!r}),))\n"
              "print(has_reply_family('broken'), reply_factory('jact').__name__, reply_factory('acme').__name__)\n"
-             "try:\n    reply_factory('broken')\nexcept ModuleNotFoundError as error:\n    print('broken:', error.name)")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin), str(ROOT)]))}
-    found = subprocess.run([sys.executable, "-c", probe], text=True, capture_output=True, env=env, timeout=60)
-    assert found.stdout.splitlines() == ["True _jact make_adapter", "broken: acme_mailbox.missing"], found.stderr
+             "print(definition_problem(specs['acme_town']))\n"
+             "print(definition_problem(specs['broken_town']))\n"
+             "print(definition_problem(specs['jact_demo']))")
+    found = python(probe, plugin)
+    lines = found.stdout.splitlines()
+    assert lines[:2] == ["False jact make_adapter", "None"], found.stderr
+    assert lines[2].startswith(f"{platforms / 'broken_town.toml'}: family 'broken' (acme_mailbox.missing:FAMILY, "
+                               "package acme-mailbox) cannot be loaded: ModuleNotFoundError"), lines
+    assert lines[3] == "None"

@@ -4,64 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import cache
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from adapters.protocols import OutgoingReply, ReplyAdapter
 from adapters.transport import credential_transport_problem
 from harvester.app.replies.settings import ReplyConfig
-from harvester.registry import PlatformSpec
+from harvester.families import FamilyError
+from harvester.registry import PlatformSpec, family_record
 from harvester.secrets import Secrets
 
 Factory = Callable[["AdapterPool", str, PlatformSpec], ReplyAdapter]
 
 
-def _jact(pool: AdapterPool, base_url: str, spec: PlatformSpec) -> ReplyAdapter:
-    from adapters.jact_reply import JactReplyAdapter
-
-    return JactReplyAdapter(base_url, pool.secrets.lookup_for(spec.slug), pool.browser())
-
-
-def _discuz(pool: AdapterPool, base_url: str, spec: PlatformSpec) -> ReplyAdapter:
-    from adapters.discuz_reply import DiscuzReplyAdapter
-
-    return DiscuzReplyAdapter(base_url, pool.secrets.lookup_for(spec.slug))
-
-
-def _people(pool: AdapterPool, base_url: str, spec: PlatformSpec) -> ReplyAdapter:
-    from adapters.people_reply import PeopleReplyAdapter
-
-    return PeopleReplyAdapter(base_url, pool.secrets.lookup_for(spec.slug), pool.browser())
-
-
-FAMILIES: dict[str, Factory] = {"jact": _jact, "discuz": _discuz, "people": _people}
-# Reply adapters of code families from other installed packages: in their pyproject.toml,
-#   [project.entry-points."liuyan_harvester.reply_adapters"]
-#   acme = "acme_mailbox.reply:make_adapter"      (called as make_adapter(pool, base_url, spec))
-ADAPTER_ENTRY_POINTS = "liuyan_harvester.reply_adapters"
-
-
-@cache
-def _plugins() -> dict[str, EntryPoint]:
-    """Reply adapters installed packages register under `liuyan_harvester.reply_adapters`, not yet imported
-    (a built-in name cannot be taken)."""
-    return {point.name: point for point in entry_points(group=ADAPTER_ENTRY_POINTS) if point.name not in FAMILIES}
-
-
 def has_reply_family(family: str) -> bool:
-    """Whether replies can be posted for this family: built in, or registered by an installed package."""
-    return family in FAMILIES or family in _plugins()
+    """Whether replies can be posted for this family: its Family record names a reply adapter factory (a family
+    that is not registered or cannot be loaded has none)."""
+    try:
+        return family_record(family).replies
+    except FamilyError:
+        return False
 
 
 def reply_factory(family: str) -> Factory:
-    """The family's adapter factory. A plugin is imported only when its family's adapter is first made, so a
-    broken plugin package fails its own platforms' pushes, not everybody's."""
-    builtin = FAMILIES.get(family)
-    if builtin is not None:
-        return builtin
-    factory: Factory = _plugins()[family].load()
+    """The family's adapter factory, as its Family record names it (spiders/<family>/family.py, or a plugin's).
+    The factory's module is imported only when its family's adapter is first made, so a broken plugin package
+    fails its own platforms' pushes (FamilyError), not everybody's."""
+    factory: Factory = family_record(family).reply_factory()
     return factory
 
 
@@ -98,8 +67,13 @@ class AdapterPool:
         spec = self.specs.get(platform)
         if spec is None:
             return f"platform {platform!r} is not configured"
-        if not has_reply_family(spec.family):
-            return f"no reply adapter for the {spec.family} family ({platform})"
+        try:
+            family = family_record(spec.family)
+            if not family.replies:
+                return f"no reply adapter for the {spec.family} family ({platform})"
+            family.reply_factory()  # imported now: a broken plugin is its own platforms' problem
+        except FamilyError as error:
+            return f"{platform}: {error}"
         target = self.base_url(platform)
         if target is None:
             return f"staging is on and {platform} has no staging URL (HARVESTER_STAGING_URLS)"
