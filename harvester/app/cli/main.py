@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from harvester.app.api.commands import serve_command, tokens_app
+from harvester.app.cli.distributed import register_distributed_commands
 from harvester.app.cli.ops import check_command, run_command
 from harvester.app.cli.overdue import overdue_command
 from harvester.app.cli.parse import parse as parse_command
@@ -40,6 +41,7 @@ app.add_typer(replies_app, name="replies")
 app.command("push")(push_command)
 app.command("serve")(serve_command)
 app.add_typer(tokens_app, name="tokens")
+register_distributed_commands(app)
 console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
 
 
