@@ -10,7 +10,6 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy.exc import DataError
 
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.storable import quarantine_id
@@ -19,7 +18,7 @@ from harvester.runs import STAT_PREFIX, verdict
 from harvester.runs_debug import crash_point
 from harvester.schema import BoardCursor, Message, MessageWithdrawn, QuarantinedPage
 from harvester.store.cache import store_for
-from harvester.store.outbox.confirm import confirm_posted_replies
+from harvester.store.errors import DataError
 from harvester.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -144,7 +143,7 @@ class StorePipeline:
                        if messages else [])
             # Posted replies this batch shows on their messages become verified, in the same transaction.
             self.stats.inc_value(STAT_PREFIX + "replies_verified",
-                                 confirm_posted_replies(repo.session, messages, self.run_id, seen_at))
+                                 repo.confirm_posted_replies(messages, self.run_id, seen_at))
             outcomes: list[str] = [r.outcome for r in results]
             for item in batch:
                 if isinstance(item, QuarantinedPage):

@@ -15,6 +15,7 @@ from harvester.store import runlog
 from harvester.store.feed import events_after
 from harvester.store.messages import CHUNK, UpsertResult, load_messages, upsert_messages, withdraw_message
 from harvester.store.models import CursorRow, EventRow, MessageRow, QuarantineRow, ReplyRow, RunRow
+from harvester.store.outbox.confirm import confirm_posted_replies
 from harvester.store.rechecks import RecheckQueue, RecheckTarget, recheck_queue
 from harvester.store.records import columns, message_record, run_record
 from harvester.store.upsert import upsert
@@ -110,6 +111,11 @@ class Repository:
             query = query.where(MessageRow.platform == platform)
         for row in self.session.scalars(query):
             yield message_record(row)
+
+    def confirm_posted_replies(self, messages: Sequence[Message], run_id: int | None, seen_at: datetime) -> int:
+        """Mark verified every posted reply that its message in `messages` (as just harvested) shows; returns
+        how many. Runs in this transaction: a harvest calls it with the batch it stores."""
+        return confirm_posted_replies(self.session, messages, run_id, seen_at)
 
     # --- quarantine and cursors ------------------------------------------------------------------------
     def quarantine_page(self, page: QuarantinedPage, run_id: int) -> str:

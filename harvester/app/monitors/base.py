@@ -8,9 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session
-
 from harvester.registry import PlatformSpec
+from harvester.store.monitoring import MonitorReads
 
 Status = Literal["ok", "failed", "error"]  # error: the check could not be evaluated, so it does not hold
 
@@ -38,7 +37,7 @@ class CheckResult:
 class PlatformContext:
     """What a monitor may read about one platform: the store (one read transaction), time, and run figures."""
 
-    session: Session
+    reads: MonitorReads
     spec: PlatformSpec
     now: datetime
     state_dir: Path

@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
-
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import finished_runs
-from harvester.store.models import MessageRow, ReplyRow
 
 NAME = "layout_change"
 DEFAULTS = {"recent_runs": 1, "min_messages": 5, "max_drop": 0.5, "min_baseline": 0.5}
-TEXT_FIELDS = ("author", "letter_no", "kind_raw", "topic_raw", "region")
-OTHER_FIELDS = ("views", "likes")
-ANSWERED = ("replied", "closed")
 
 Coverage = Mapping[str, tuple[int, int]]  # field -> (messages carrying it, messages that could)
 
@@ -38,39 +31,19 @@ def dropped(recent: Coverage, baseline: Coverage, settings: Settings) -> list[tu
     return found
 
 
-def _filled(name: str) -> ColumnElement[bool]:
-    column = getattr(MessageRow, name)
-    return and_(column.is_not(None), column != "") if name in TEXT_FIELDS else column.is_not(None)
-
-
-def coverage(ctx: PlatformContext, where: ColumnElement[bool]) -> dict[str, tuple[int, int]]:
-    """Per field, how many of the platform's messages matching `where` carry it (replies: of answered ones)."""
-    answered = MessageRow.status.in_(ANSWERED)
-    has_reply = exists().where(ReplyRow.message_id == MessageRow.id)
-    names = TEXT_FIELDS + OTHER_FIELDS
-    columns = [func.count(), func.sum(case((answered, 1), else_=0)),
-               func.sum(case((and_(answered, has_reply), 1), else_=0)),
-               *(func.sum(case((_filled(name), 1), else_=0)) for name in names)]
-    query = select(*columns).where(MessageRow.platform == ctx.slug, MessageRow.status != "hidden", where)
-    total, answered_n, replied, *filled = ctx.session.execute(query).one()
-    counts = {name: (int(value or 0), int(total)) for name, value in zip(names, filled, strict=True)}
-    counts["replies"] = (int(replied or 0), int(answered_n or 0))
-    return counts
-
-
 def _describe(fields: Sequence[tuple[str, float, float]]) -> str:
     return ", ".join(f"{name} {before:.0%} -> {now:.0%}" for name, before, now in fields)
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    runs = finished_runs(ctx.session, ctx.slug, int(settings["recent_runs"]))
+    runs = ctx.reads.finished_runs(ctx.slug, int(settings["recent_runs"]))
     if not runs:
         return result(NAME, ctx, False, "no finished run yet")
     if runs[0].failure_class == "layout_changed":
         return result(NAME, ctx, True, f"run {runs[0].id} failed for layout: {runs[0].error}", run_id=runs[0].id)
     ids = [run.id for run in runs]
-    recent = coverage(ctx, MessageRow.last_run_id.in_(ids))
-    baseline = coverage(ctx, or_(MessageRow.last_run_id.is_(None), not_(MessageRow.last_run_id.in_(ids))))
+    recent = ctx.reads.coverage(ctx.slug, ids, of_runs=True)
+    baseline = ctx.reads.coverage(ctx.slug, ids, of_runs=False)
     fields = dropped(recent, baseline, settings)
     figures = {"recent": {k: list(v) for k, v in recent.items()}, "baseline": {k: list(v) for k, v in baseline.items()}}
     count = recent["author"][1]

@@ -21,11 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
 from harvester.holidays import PACKAGE, WorkCalendar, missing_calendar_hint
-from harvester.store.models import MessageRow
 from harvester.timeutil import to_shanghai
 from harvester.workdays import COMPLEX, Deadline, DeadlinePolicy, estimate_deadline
 
@@ -106,13 +103,10 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     except (KeyError, ValueError) as error:
         return CheckResult(NAME, ctx.slug, "error", f"deadlines: {error}")
     calendar: WorkCalendar = settings.get("calendar", PACKAGE)
-    unit = func.coalesce(MessageRow.handling_unit, MessageRow.addressee)  # the unit to chase, else the addressee
     extended = {label.strip() for label in settings["complex_statuses"]}
-    kind = case((MessageRow.status_raw.in_(extended), COMPLEX), else_=MessageRow.kind) if extended else MessageRow.kind
-    query = select(MessageRow.external_id, unit, kind, MessageRow.posted_at).where(
-        MessageRow.platform == ctx.slug, MessageRow.status.in_(list(settings["statuses"])),
-        MessageRow.posted_at <= ctx.now)
-    found = evaluate(((r[0], r[1], r[2], r[3]) for r in ctx.session.execute(query)), policy, ctx.now, calendar)
+    # The unit to chase is the handling unit, else the addressee; an extended message is a complex matter.
+    rows = ctx.reads.open_messages(ctx.slug, list(settings["statuses"]), ctx.now, extended, COMPLEX)
+    found = evaluate(((m.external_id, m.unit, m.kind, m.posted_at) for m in rows), policy, ctx.now, calendar)
     by_unit = dict(Counter(item.unit for item in found.overdue).most_common())
     figures = {"count": len(found.overdue), "by_unit": by_unit, "unknown": found.unknown,
                "estimated": found.estimated_overdue, "maybe": found.maybe,

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, hours, result
-from harvester.store.models import QuarantineRow
 
 NAME = "quarantine_growth"
 DEFAULTS = {"window_hours": 24.0, "max_new": 0}
@@ -17,11 +14,7 @@ SHOWN = 3
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     window = float(settings["window_hours"])
     since = ctx.now - timedelta(hours=window)
-    query = (select(QuarantineRow.url, QuarantineRow.reason)
-             .where(QuarantineRow.platform == ctx.slug, QuarantineRow.first_seen_at > since,
-                    QuarantineRow.first_seen_at <= ctx.now)
-             .order_by(QuarantineRow.first_seen_at.desc()))
-    rows = list(ctx.session.execute(query))
+    rows = ctx.reads.quarantined(ctx.slug, since, ctx.now)
     limit = int(settings["max_new"])
     if len(rows) > limit:
         examples = "; ".join(f"{url}: {reason}" for url, reason in rows[:SHOWN])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from harvester.app.monitors.base import CheckResult, PlatformContext
 from harvester.app.monitors.settings import ChecksSettings, load_checks_settings
 from harvester.config import ConfigError, HarvesterConfig
 from harvester.registry import PlatformSpec, load_platforms
 from harvester.store.db import Store
-from harvester.store.models import RunRow
+from harvester.store.monitoring import MonitorReads
 
 
 def checks_settings(config: HarvesterConfig) -> ChecksSettings:
@@ -45,7 +43,7 @@ def _one(store: Store, spec: PlatformSpec, name: str, values: Mapping[str, objec
          now: datetime, config: HarvesterConfig) -> CheckResult:
     try:
         with store.transaction() as repo:
-            ctx = PlatformContext(repo.session, spec, now, config.state_dir, config.db_url)
+            ctx = PlatformContext(MonitorReads(repo), spec, now, config.state_dir, config.db_url)
             return settings.monitors[name].check(ctx, values)
     except Exception as error:  # noqa: BLE001 - one broken monitor must not hide the others' findings
         return CheckResult(name, spec.slug, "error", f"the check itself failed: {type(error).__name__}: {error}")
@@ -53,8 +51,5 @@ def _one(store: Store, spec: PlatformSpec, name: str, values: Mapping[str, objec
 
 def last_successes(store: Store, platforms: list[str]) -> dict[str, datetime | None]:
     """When each platform last finished a successful harvest (None: never)."""
-    query = (select(RunRow.platform, func.max(RunRow.finished_at))
-             .where(RunRow.platform.in_(platforms), RunRow.outcome == "succeeded").group_by(RunRow.platform))
     with store.transaction() as repo:
-        found: dict[str, datetime | None] = {row[0]: row[1] for row in repo.session.execute(query)}
-    return {platform: found.get(platform) for platform in platforms}
+        return MonitorReads(repo).last_successes(platforms)

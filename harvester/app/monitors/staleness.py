@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, hours, result
-from harvester.app.monitors.history import successful_runs
 from harvester.timeutil import to_shanghai
 
 NAME = "staleness"
@@ -12,7 +11,7 @@ DEFAULTS = {"max_age_hours": 13.0}
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    runs = successful_runs(ctx.session, ctx.slug, 1)
+    runs = ctx.reads.successful_runs(ctx.slug, 1)
     limit = float(settings["max_age_hours"])
     if not runs:
         return result(NAME, ctx, True, "never harvested successfully", max_age_hours=limit)

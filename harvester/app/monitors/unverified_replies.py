@@ -11,10 +11,8 @@ SHOWN = 5
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    from harvester.store.outbox.confirm import unverified  # the replies package is optional for the checks
-
     after = int(settings["after_runs"])
-    found = [item for item in unverified(ctx.session, after) if item.reply.platform == ctx.slug]
+    found = [item for item in ctx.reads.unverified_replies(after) if item.reply.platform == ctx.slug]
     replies = [{"reply_id": item.reply.id, "external_id": item.reply.external_id, "state": item.reply.state,
                 "unit": item.reply.organisation, "runs_since": item.runs_since,
                 "posted_at": to_shanghai(item.reply.posted_at).isoformat() if item.reply.posted_at else None}

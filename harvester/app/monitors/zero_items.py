@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import figures_of, successful_runs
+from harvester.app.monitors.history import figures_of
 from harvester.runfigures import LISTED
-from harvester.store.models import RunRow
+from harvester.store.monitoring import RunSummary
 
 NAME = "zero_items"
 DEFAULTS = {"history_runs": 10, "min_history": 3, "min_nonzero_share": 0.5}
@@ -36,7 +36,7 @@ def _median(values: Sequence[int]) -> int:
     return ordered[len(ordered) // 2]
 
 
-def _seen(ctx: PlatformContext, run: RunRow, listed: bool) -> int | None:
+def _seen(ctx: PlatformContext, run: RunSummary, listed: bool) -> int | None:
     if not listed:
         return run.items
     figures = figures_of(ctx, run)
@@ -44,7 +44,7 @@ def _seen(ctx: PlatformContext, run: RunRow, listed: bool) -> int | None:
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    runs = successful_runs(ctx.session, ctx.slug, int(settings["history_runs"]) + 1)
+    runs = ctx.reads.successful_runs(ctx.slug, int(settings["history_runs"]) + 1)
     if not runs:
         return result(NAME, ctx, False, "no successful run yet")
     current_figures = figures_of(ctx, runs[0])

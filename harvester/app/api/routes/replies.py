@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 
 from harvester.app.api.auth import Approver, Caller, Drafter, ReplyReader, require, store_of
 from harvester.app.api.models import ReplyOut, ReplyStatus
@@ -18,6 +17,7 @@ from harvester.app.api.params import RowId, invalid
 from harvester.app.api.render import plain
 from harvester.app.api.settings import ApiSettings
 from harvester.app.replies.api import Outbox
+from harvester.store.errors import IntegrityError
 from harvester.store.outbox.records import ApprovalMismatch, KeyConflict, UnknownMessage, UnknownReply
 from harvester.store.outbox.states import IllegalTransition
 from harvester.store.outbox.views import ReplyView
