@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harvester.store import api_models, models
+from harvester.store import api_models, console_models, models
 from harvester.store.base import Base
 from harvester.store.outbox import models as outbox_models
 
-__all__ = ["Base", "api_models", "models", "outbox_models"]
+__all__ = ["Base", "api_models", "console_models", "models", "outbox_models"]

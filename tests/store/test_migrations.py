@@ -12,7 +12,8 @@ from harvester.store.db import MIGRATIONS, Store, alembic_config, check, make_en
 from harvester.store.tables import Base
 
 TABLES = {"messages", "message_replies", "message_sketches", "sketch_counts", "message_events", "harvest_runs", "board_cursors", "quarantine",
-          "reply_outbox", "reply_outbox_events", "api_tokens", "api_full_reads", "api_webhooks"}
+          "reply_outbox", "reply_outbox_events", "api_tokens", "api_full_reads", "api_webhooks",
+          "console_users", "console_sessions", "console_audit"}
 
 
 def head() -> str:

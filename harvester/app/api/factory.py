@@ -15,6 +15,7 @@ from harvester.app.api.ratelimit import RateLimiter
 from harvester.app.api.routes import changes, messages, open311, replies, runs, webhooks
 from harvester.app.api.settings import ApiSettings
 from harvester.app.api.webhooks import DeliveryLoop, OnDead
+from harvester.app.console import mount_console
 from harvester.store.db import Store
 from harvester.store.webhooks import Subscription
 
@@ -49,6 +50,7 @@ def create_app(store: Store, settings: ApiSettings | None = None, on_dead: OnDea
     app.add_exception_handler(HTTPException, _errors)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.middleware("http")(_refuse_nul)
+    mount_console(app)  # the web console's pages (/login, /ledger …) next to the API
     return app
 
 

@@ -21,6 +21,7 @@ from harvester.app.cli.parse import parse as parse_command
 from harvester.app.cli.platforms import fixtures_app, register_platform_commands
 from harvester.app.cli.replies import push as push_command
 from harvester.app.cli.replies import replies_app
+from harvester.app.cli.users import users_app
 from harvester.config import ConfigError, load_config
 
 app = typer.Typer(help="Harvest netizen messages (网民留言) into one store, and report on them.",
@@ -42,6 +43,7 @@ app.command("push")(push_command)
 app.command("serve")(serve_command)
 app.add_typer(tokens_app, name="tokens")
 register_distributed_commands(app)
+app.add_typer(users_app, name="users")
 console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
 
 
