@@ -2,9 +2,13 @@
 
 Override order: these defaults < HarvesterConfig.to_scrapy_settings() < a platform's own politeness values
 (download_delay, concurrency, download_maxsize, download_warnsize in its definition or [platforms.<slug>]).
+Nothing is read at import: `harvester harvest` puts its settings object on top where it makes the crawler
+process (harvester.app.harvest.crawl_settings); a plain `scrapy crawl` gets the same from ConfigAddon.
 """
 
 from __future__ import annotations
+
+from scrapy.settings import BaseSettings
 
 from harvester.config import load_config
 
@@ -62,5 +66,22 @@ LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
-# --- Harvester values, read once from the environment / config file --------------------------------
-locals().update(load_config().to_scrapy_settings())
+# --- Harvester values: from the settings object, read once where the crawler process is made ---------------
+ADDONS = {"harvester.settings.ConfigAddon": 0}
+
+
+def apply_config(settings: BaseSettings) -> None:
+    """The harvester's settings on top of these, read now, unless the caller put them there already."""
+    if settings.getpriority("HARVESTER_DB_URL") is None:
+        settings.update(load_config().to_scrapy_settings(), priority="addon")
+
+
+class ConfigAddon:
+    """Reads harvester.toml and the HARVESTER_* variables for `scrapy crawl`, before its spider loader is made."""
+
+    @classmethod
+    def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
+        apply_config(settings)
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        apply_config(settings)

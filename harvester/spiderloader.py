@@ -9,6 +9,7 @@ from typing import Any
 from scrapy import Spider
 from scrapy.settings import BaseSettings
 
+from harvester.config import load_config
 from harvester.registry import PlatformSpec, family_record, load_platforms
 
 
@@ -22,9 +23,13 @@ class PlatformSpiderLoader:
     """Implements Scrapy's ISpiderLoader from the platform definitions (plus config overrides)."""
 
     def __init__(self, settings: BaseSettings) -> None:
-        dirs = tuple(settings.getlist("HARVESTER_PLATFORMS_DIRS"))
-        overrides = settings.getdict("HARVESTER_PLATFORM_OVERRIDES")
-        self._specs = load_platforms(tuple(Path(d) for d in dirs), overrides)
+        if settings.getpriority("HARVESTER_PLATFORMS_DIRS") is None:  # `scrapy list`: no crawler process made
+            config = load_config()
+            dirs, overrides = config.platforms_dirs, config.platform_overrides
+        else:
+            dirs = tuple(Path(d) for d in settings.getlist("HARVESTER_PLATFORMS_DIRS"))
+            overrides = settings.getdict("HARVESTER_PLATFORM_OVERRIDES")
+        self._specs = load_platforms(dirs, overrides)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PlatformSpiderLoader:

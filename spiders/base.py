@@ -13,6 +13,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from harvester.config import DEFAULTS
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.quarantine import quarantine_record
 from harvester.extract.snapshot import Snapshot
@@ -79,8 +80,9 @@ class HarvestSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HarvestSpider:
         spider: HarvestSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = store_for(crawler.settings["HARVESTER_DB_URL"])
-        spider.recheck_after = timedelta(hours=crawler.settings.getfloat("HARVESTER_RECHECK_AFTER_HOURS", 3.0))
-        spider.recheck_limit = crawler.settings.getint("HARVESTER_RECHECK_LIMIT", 2000)
+        hours = crawler.settings.getfloat("HARVESTER_RECHECK_AFTER_HOURS", DEFAULTS.recheck_after_hours)
+        spider.recheck_after = timedelta(hours=hours)
+        spider.recheck_limit = crawler.settings.getint("HARVESTER_RECHECK_LIMIT", DEFAULTS.recheck_limit)
         spider.failures = []
         spider.scans = {}
         spider.requested = set()

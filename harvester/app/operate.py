@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from harvester.app.monitors.runner import checks_settings, last_successes, run_c
 from harvester.app.monitors.settings import ChecksSettings
 from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env, push_env
-from harvester.config import ConfigError, HarvesterConfig
+from harvester.config import ConfigError, HarvesterConfig, RunSection
 from harvester.platformlock import BUSY_EXIT
 from harvester.registry import PlatformSpec, platforms_for
 from harvester.runlock import RunLock
@@ -30,6 +29,7 @@ from harvester.timeutil import utcnow
 # A platform harvested every N hours is due again a little early, so a cron tick minutes short still takes it.
 DUE_SLACK = timedelta(minutes=30)
 POLL_S = 0.1
+RUN = RunSection()
 NO_PLATFORMS = ("no platform is enabled: list them in `enabled`, add definitions under `platforms_dirs`, or set "
                 "replica_platforms = true to run the built-in replica platforms")
 
@@ -41,36 +41,19 @@ class RunSettings:
 
     lock_path: Path
     textfile: Path | None = None
-    parallel: int = 2
-    per_process: int = 8
-    timeout_minutes: float = 60.0
+    parallel: int = RUN.parallel  # the defaults live in harvester.config
+    per_process: int = RUN.per_process
+    timeout_minutes: float = RUN.timeout_minutes
     every_hours: Mapping[str, float] = field(default_factory=dict)
 
 
-def load_run_settings(config: HarvesterConfig, env: Mapping[str, str] | None = None) -> RunSettings:
-    """`[run]` of the config file; HARVESTER_LOCK_PATH and HARVESTER_TEXTFILE win. Paths are relative to the file."""
-    env = os.environ if env is None else env
-    table: Any = {}
-    if config.config_file is not None:
-        with config.config_file.open("rb") as handle:
-            table = tomllib.load(handle).get("run", {})
-    where = f"{config.config_file}: [run]"
-    unknown = set(table) - {"lock_path", "textfile", "parallel", "per_process", "timeout_minutes", "every_hours"}
-    if not isinstance(table, dict) or unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: every_hours, lock_path, parallel, "
-                          "per_process, textfile, timeout_minutes")
-    base = config.config_file.parent if config.config_file else Path.cwd()
-    lock = env.get("HARVESTER_LOCK_PATH") or table.get("lock_path")
-    textfile = env.get("HARVESTER_TEXTFILE") or table.get("textfile")
-    try:
-        every = {str(slug): float(hours) for slug, hours in dict(table.get("every_hours", {})).items()}
-        return RunSettings(lock_path=base / lock if lock else config.state_dir / "run.lock",
-                           textfile=base / textfile if textfile else None,
-                           parallel=max(1, int(table.get("parallel", 2))),
-                           per_process=max(1, int(table.get("per_process", 8))),
-                           timeout_minutes=float(table.get("timeout_minutes", 60.0)), every_hours=every)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{where}: {error}") from error
+def load_run_settings(config: HarvesterConfig) -> RunSettings:
+    """The `[run]` settings of `config` (paths beside the config file; HARVESTER_LOCK_PATH and HARVESTER_TEXTFILE
+    already on top); the lock defaults to <state_dir>/run.lock."""
+    run = config.run
+    return RunSettings(lock_path=run.lock_path or config.state_dir / "run.lock", textfile=run.textfile,
+                       parallel=run.parallel, per_process=run.per_process, timeout_minutes=run.timeout_minutes,
+                       every_hours=dict(run.every_hours))
 
 
 class Reporter(Protocol):
@@ -113,12 +96,8 @@ def _summary(store: Store, slug: str, after_id: int, code: int | None, log: Path
 
 
 def secret_variables(config: HarvesterConfig) -> set[str]:
-    """The variables the config file names as holding secrets: every `*_env` value (alert webhook URLs, DingTalk
+    """The variables the settings name as holding secrets: every `*_env` value (alert webhook URLs, DingTalk
     secrets, the SMTP password), wherever it sits."""
-    if config.config_file is None:
-        return set()
-    with config.config_file.open("rb") as handle:
-        data = tomllib.load(handle)
     found: set[str] = set()
 
     def walk(value: Any) -> None:
@@ -126,11 +105,11 @@ def secret_variables(config: HarvesterConfig) -> set[str]:
             found.update(v for k, v in value.items() if k.endswith("_env") and isinstance(v, str))
             for item in value.values():
                 walk(item)
-        elif isinstance(value, list):
+        elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
 
-    walk(data)
+    walk(config.model_dump(mode="json"))
     return found
 
 

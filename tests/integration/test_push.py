@@ -678,12 +678,12 @@ def test_reply_settings_come_from_the_config_file_and_the_environment(tmp_path: 
     config_file = tmp_path / "harvester.toml"
     config_file.write_text('[replies]\nmax_attempts = 7\nbackoff_initial_s = 0.5\nstaging = true\n'
                            '[replies.staging_urls]\njact_demo = "http://127.0.0.1:8601/"\n', encoding="utf-8")
-    config = load_config(env={"HARVESTER_CONFIG": str(config_file)})
-    loaded = load_reply_config(config, env={"HARVESTER_REPLY_MAX_ATTEMPTS": "2",
-                                            "HARVESTER_STAGING_URLS": "discuz_demo=http://127.0.0.1:8604"})
+    named = {"HARVESTER_CONFIG": str(config_file)}
+    loaded = load_reply_config(load_config(env={**named, "HARVESTER_REPLY_MAX_ATTEMPTS": "2",
+                                                "HARVESTER_STAGING_URLS": "discuz_demo=http://127.0.0.1:8604"}))
     assert (loaded.retry.max_attempts, loaded.retry.backoff_initial_s, loaded.staging) == (2, 0.5, True)
     assert loaded.staging_urls == {JACT: "http://127.0.0.1:8601", DISCUZ: "http://127.0.0.1:8604"}
-    assert not load_reply_config(config, env={"HARVESTER_STAGING": "0"}).staging
+    assert not load_reply_config(load_config(env={**named, "HARVESTER_STAGING": "0"})).staging
     config_file.write_text("[replies]\nmax_attempt = 7\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="max_attempt"):
+    with pytest.raises(ConfigError, match=r"harvester.toml: \[replies\]: unknown key 'max_attempt'"):
         load_reply_config(load_config(env={"HARVESTER_CONFIG": str(config_file)}))

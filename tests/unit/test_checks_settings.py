@@ -73,13 +73,13 @@ def test_run_settings_resolve_paths_next_to_the_config_file(tmp_path: Path) -> N
     path.write_text('state_dir = "state"\n[run]\ntextfile = "prom/liuyan.prom"\nparallel = 3\nper_process = 12\n'
                     "every_hours = { jact_demo = 24 }\n", encoding="utf-8")
     config = load_config(env={"HARVESTER_CONFIG": str(path)})
-    settings = load_run_settings(config, env={})
+    settings = load_run_settings(config)
     assert config.state_dir == tmp_path / "state"
     assert settings.lock_path == tmp_path / "state" / "run.lock"
     assert settings.textfile == tmp_path / "prom" / "liuyan.prom"
     assert (settings.parallel, settings.per_process, dict(settings.every_hours)) == (3, 12, {"jact_demo": 24.0})
-    assert load_run_settings(config, env={"HARVESTER_LOCK_PATH": "/run/liuyan.lock"}).lock_path == Path(
-        "/run/liuyan.lock")
+    overridden = load_config(env={"HARVESTER_CONFIG": str(path), "HARVESTER_LOCK_PATH": "/run/liuyan.lock"})
+    assert load_run_settings(overridden).lock_path == Path("/run/liuyan.lock")
 
 
 def test_alert_secrets_come_from_the_environment() -> None:

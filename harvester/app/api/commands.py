@@ -19,10 +19,10 @@ tokens_app = typer.Typer(help="API tokens for `harvester serve` (stored hashed; 
 console = Console()
 
 
-def _store():  # noqa: ANN202 - a Store; imported lazily so `--help` never connects
+def _store(config: HarvesterConfig | None = None):  # noqa: ANN202 - a Store; lazy so `--help` never connects
     from harvester.store.db import Store
 
-    return Store.open(load_config().db_url)
+    return Store.open((config or load_config()).db_url)
 
 
 def serve_command(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -33,10 +33,10 @@ def serve_command(host: Annotated[str, typer.Option(help="address to listen on")
     from harvester.app.api.factory import create_app
     from harvester.app.api.settings import load_api_settings
 
-    config = load_config()
-    store = _store()
+    config = load_config()  # read once; the app gets its sections
+    store = _store(config)
     try:
-        app = create_app(store, load_api_settings(), on_dead=dead_webhook_alerter(config))
+        app = create_app(store, load_api_settings(config), on_dead=dead_webhook_alerter(config))
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         store.close()

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from harvester.config import ConfigError, load_config
+from harvester.config import ConfigError, HarvesterConfig, load_config
 from harvester.timeutil import to_shanghai
 
 replies_app = typer.Typer(help="The reply outbox: draft, approve and follow official replies.", no_args_is_help=True)
@@ -28,10 +28,10 @@ def _user() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _outbox() -> Any:  # an Outbox; imported lazily so `--help` never connects
+def _outbox(config: HarvesterConfig | None = None) -> Any:  # an Outbox; lazy so `--help` never connects
     from harvester.app.replies.api import Outbox
 
-    return Outbox.open(load_config().db_url)
+    return Outbox.open((config or load_config()).db_url)
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -116,11 +116,12 @@ def list_replies(state: Annotated[list[str] | None, typer.Option(help="only thes
     """Replies, newest first; --unverified lists posted ones not seen after `unverified_after_runs` harvests."""
     from harvester.app.replies.settings import load_reply_config
 
-    box = _outbox()
+    config = load_config()
+    box = _outbox(config)
     table = Table("id", "state", "platform", "message", "unit", "account", "tries", "updated (UTC+8)", "why",
                   title="Unverified replies" if unverified else "Reply outbox")
     if unverified:
-        after = load_reply_config(load_config()).unverified_after_runs
+        after = load_reply_config(config).unverified_after_runs
         rows = [(u.reply, f"unseen by {u.runs_since} runs") for u in box.unverified(after)]
     else:
         rows = [(r, r.reason or "") for r in box.list_replies(tuple(state or ()), platform, limit)]

@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import socket
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
+
+from pydantic import ValidationError
 
 from harvester.app.alerts import (
     Alert,
@@ -25,14 +26,13 @@ from harvester.app.alerts import (
 )
 from harvester.app.metrics import write_textfile
 from harvester.app.monitors.report import Report
-from harvester.config import ConfigError, HarvesterConfig
+from harvester.config import AlertsSection, ConfigError, EmailTable, HarvesterConfig, OverdueAlerts, WebhookTable
+from harvester.configsources import config_error
 from harvester.timeutil import to_shanghai
 
-WEBHOOK_KEYS = {"url", "url_env", "style", "secret_env", "timeout", "attempts"}
-EMAIL_KEYS = {"host", "port", "security", "sender", "recipients", "username", "password_env", "timeout"}
-OVERDUE_KEYS = {"webhooks", "email", "severity", "repeat_hours"}
 STATE_FILE = "alert-state.json"
 OVERDUE_STATE_FILE = "overdue-alert-state.json"
+OVERDUE = OverdueAlerts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,8 @@ class OverdueTargets:
 
     webhooks: tuple[WebhookTarget, ...] = ()
     email: SmtpTarget | None = None
-    severity: Severity = "warning"
-    repeat_hours: float = 24.0
+    severity: Severity = OVERDUE.severity  # the defaults live in harvester.config
+    repeat_hours: float = OVERDUE.repeat_hours
 
     def __bool__(self) -> bool:
         return bool(self.webhooks) or self.email is not None
@@ -61,9 +61,8 @@ class AlertTargets:
         return bool(self.webhooks) or self.email is not None
 
 
-def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
-    """The value of the environment variable `table[key]` names (secrets never sit in the config file)."""
-    name = table.get(key)
+def _secret(name: str | None, key: str, env: Mapping[str, str], where: str) -> str | None:
+    """The value of the environment variable `name` (secrets never sit in the config file or the settings)."""
     if name is None:
         return None
     if name not in env:
@@ -71,91 +70,54 @@ def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], where: s
     return env[name]
 
 
-def _webhook(table: Any, where: str, env: Mapping[str, str]) -> WebhookTarget:
-    if not isinstance(table, dict) or set(table) - WEBHOOK_KEYS:
-        raise ConfigError(f"{where} must be a table with keys from {sorted(WEBHOOK_KEYS)}")
-    url = _secret(table, "url_env", env, where) or table.get("url")
+def _webhook(table: WebhookTable, where: str, env: Mapping[str, str]) -> WebhookTarget:
+    url = _secret(table.url_env, "url_env", env, where) or table.url
     if not url:
         raise ConfigError(f"{where} needs url_env (an environment variable holding the URL) or url")
     try:
-        return WebhookTarget(url=str(url), style=table.get("style", "generic"),
-                             secret=_secret(table, "secret_env", env, where),
-                             timeout=float(table.get("timeout", 10.0)), attempts=int(table.get("attempts", 3)))
+        return WebhookTarget(url=url, style=table.style, secret=_secret(table.secret_env, "secret_env", env, where),
+                             timeout=table.timeout, attempts=table.attempts)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{where}: {error}") from error
 
 
-def _email(table: Any, where: str, env: Mapping[str, str]) -> SmtpTarget:
-    if not isinstance(table, dict) or set(table) - EMAIL_KEYS:
-        raise ConfigError(f"{where} must be a table with keys from {sorted(EMAIL_KEYS)}")
-    missing = {"host", "port", "sender", "recipients"} - set(table)
-    if missing:
-        raise ConfigError(f"{where}: missing {sorted(missing)}")
-    recipients = table["recipients"]
-    if not isinstance(recipients, list) or not recipients:
-        raise ConfigError(f"{where} recipients must be a non-empty list of addresses")
-    security = table.get("security", "starttls")
-    if security not in ("plain", "starttls", "ssl"):
-        raise ConfigError(f"{where} security must be plain, starttls or ssl, got {security!r}")
-    return SmtpTarget(host=str(table["host"]), port=int(table["port"]), sender=str(table["sender"]),
-                      recipients=tuple(map(str, recipients)), security=security, username=table.get("username"),
-                      password=_secret(table, "password_env", env, where), timeout=float(table.get("timeout", 30.0)))
+def _email(table: EmailTable, where: str, env: Mapping[str, str]) -> SmtpTarget:
+    return SmtpTarget(host=table.host, port=table.port, sender=table.sender, recipients=tuple(table.recipients),
+                      security=table.security, username=table.username,
+                      password=_secret(table.password_env, "password_env", env, where), timeout=table.timeout)
 
 
-def _webhooks(table: Mapping[str, Any], section: str, source: str, env: Mapping[str, str]) -> list[WebhookTarget]:
-    hooks = table.get("webhooks", [])
-    if not isinstance(hooks, list):
-        raise ConfigError(f"{source}: {section}.webhooks must be an array of tables ([[{section}.webhooks]])")
-    return [_webhook(hook, f"{source}: [[{section}.webhooks]] #{n}", env) for n, hook in enumerate(hooks, 1)]
+def _webhooks(hooks: Sequence[WebhookTable], section: str, source: str, env: Mapping[str, str]
+              ) -> tuple[WebhookTarget, ...]:
+    return tuple(_webhook(hook, f"{source}: [[{section}.webhooks]] #{n}", env) for n, hook in enumerate(hooks, 1))
 
 
-def parse_overdue(table: Any, source: str, env: Mapping[str, str]) -> OverdueTargets:
-    """`[alerts.overdue]`: its own `[[alerts.overdue.webhooks]]` / `[alerts.overdue.email]`, `severity`
-    (info, warning or critical; default warning) and `repeat_hours` (default 24); HARVESTER_OVERDUE_WEBHOOK_URL
-    (+ _STYLE) adds a webhook. Without a target the 督办 report is only printed and exported as metrics."""
-    where = f"{source}: [alerts.overdue]"
-    if not isinstance(table, dict) or set(table) - OVERDUE_KEYS:
-        raise ConfigError(f"{where} must be a table with keys from {sorted(OVERDUE_KEYS)}")
-    webhooks = _webhooks(table, "alerts.overdue", source, env)
-    if env.get("HARVESTER_OVERDUE_WEBHOOK_URL"):
-        webhooks.append(_webhook({"url": env["HARVESTER_OVERDUE_WEBHOOK_URL"],
-                                  "style": env.get("HARVESTER_OVERDUE_WEBHOOK_STYLE", "generic")},
-                                 "HARVESTER_OVERDUE_WEBHOOK_URL", env))
-    email = _email(table["email"], f"{where} email", env) if "email" in table else None
-    severity = table.get("severity", "warning")
-    if severity not in get_args(Severity):
-        raise ConfigError(f"{where} severity must be info, warning or critical, got {severity!r}")
-    repeat = table.get("repeat_hours", 24.0)
-    if isinstance(repeat, bool) or not isinstance(repeat, int | float) or repeat < 0:
-        raise ConfigError(f"{where} repeat_hours must be a number >= 0, got {repeat!r}")
-    return OverdueTargets(tuple(webhooks), email, severity, float(repeat))
+def alert_targets(alerts: AlertsSection, source: str, env: Mapping[str, str] | None = None) -> AlertTargets:
+    """Health targets (`[[alerts.webhooks]]`, `[alerts.email]`) and the 督办 channel (`[alerts.overdue]`: its own
+    targets, `severity`, `repeat_hours`) with their secrets read from `env` (default: the process environment).
+    HARVESTER_ALERT_WEBHOOK_URL and HARVESTER_OVERDUE_WEBHOOK_URL (+ _STYLE) add a webhook each (harvester.config).
+    Without a 督办 target the report is only printed and exported as metrics."""
+    env = os.environ if env is None else env
+    over = alerts.overdue
+    overdue = OverdueTargets(_webhooks(over.webhooks, "alerts.overdue", source, env),
+                             _email(over.email, f"{source}: [alerts.overdue.email]", env) if over.email else None,
+                             over.severity, over.repeat_hours)
+    return AlertTargets(_webhooks(alerts.webhooks, "alerts", source, env),
+                        _email(alerts.email, f"{source}: [alerts.email]", env) if alerts.email else None, overdue)
 
 
 def parse_alerts(table: Mapping[str, Any], source: str, env: Mapping[str, str]) -> AlertTargets:
-    """`[[alerts.webhooks]]` and `[alerts.email]` for harvest health; HARVESTER_ALERT_WEBHOOK_URL (+ _STYLE)
-    adds a webhook. `[alerts.overdue]` is the 督办 channel (`parse_overdue`)."""
-    unknown = set(table) - {"webhooks", "email", "overdue"}
-    if unknown:
-        raise ConfigError(f"{source}: [alerts]: unknown key(s) {sorted(unknown)}; known: ['email', 'overdue', "
-                          "'webhooks']")
-    webhooks = _webhooks(table, "alerts", source, env)
-    if env.get("HARVESTER_ALERT_WEBHOOK_URL"):
-        webhooks.append(_webhook({"url": env["HARVESTER_ALERT_WEBHOOK_URL"],
-                                  "style": env.get("HARVESTER_ALERT_WEBHOOK_STYLE", "generic")},
-                                 "HARVESTER_ALERT_WEBHOOK_URL", env))
-    email = _email(table["email"], f"{source}: [alerts.email]", env) if "email" in table else None
-    return AlertTargets(tuple(webhooks), email, parse_overdue(table.get("overdue", {}), source, env))
+    """An `[alerts]` table (TOML already read) checked and turned into targets; errors name `source` and the key."""
+    try:
+        section = AlertsSection.model_validate(table)
+    except ValidationError as error:
+        raise config_error(error, source, AlertsSection, prefix=("alerts",)) from error
+    return alert_targets(section, source, env)
 
 
 def load_alert_targets(config: HarvesterConfig, env: Mapping[str, str] | None = None) -> AlertTargets:
-    env = os.environ if env is None else env
-    table: Any = {}
-    if config.config_file is not None:
-        with config.config_file.open("rb") as handle:
-            table = tomllib.load(handle).get("alerts", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config.config_file}: [alerts] must be a table")
-    return parse_alerts(table, str(config.config_file or "environment"), env)
+    """The alert targets of `config`, secrets from `env` (default: the process environment)."""
+    return alert_targets(config.alerts, str(config.config_file or "environment"), env)
 
 
 def alert_for(report: Report, names: Mapping[str, str]) -> Alert:

@@ -1,11 +1,11 @@
 """Monitor settings, most specific last: defaults < `[checks.<monitor>]` < a definition's `[options.checks.<monitor>]`
-< `[checks.platforms.<slug>.<monitor>]`. Every monitor also takes `enabled = false`. `[checks] holidays_file`
-(or HARVESTER_HOLIDAYS_FILE) is read here once and reaches the overdue monitor as its `calendar` setting."""
+< `[checks.platforms.<slug>.<monitor>]`. Every monitor also takes `enabled = false`. The holidays file that
+`[checks] holidays_file` (or HARVESTER_HOLIDAYS_FILE) names is read here once and reaches the overdue monitor as
+its `calendar` setting. The tables come from the settings object (harvester.config); their keys are checked here,
+against the monitors."""
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,16 +130,12 @@ def _holidays_path(value: Any, source: str, base: Path | None, env: Mapping[str,
     return path if path.is_absolute() or base is None else base / path
 
 
-def load_checks_settings(config: HarvesterConfig, env: Mapping[str, str] | None = None) -> ChecksSettings:
-    """Read `[checks]` (and `[replies] unverified_after_runs`) from the config file, if there is one, and the
-    holidays file it or `env` (default: the process environment) names."""
-    env = os.environ if env is None else env
-    if config.config_file is None:
-        return parse_checks({}, "defaults", env=env)
-    with config.config_file.open("rb") as handle:
-        data = tomllib.load(handle)
-    checks, replies = data.get("checks", {}), data.get("replies", {})
-    if not isinstance(checks, dict):
-        raise ConfigError(f"{config.config_file}: [checks] must be a table")
-    return parse_checks(checks, str(config.config_file), replies if isinstance(replies, dict) else {},
-                        base=config.config_file.parent, env=env)
+def load_checks_settings(config: HarvesterConfig) -> ChecksSettings:
+    """The monitor settings of `config` (`[checks]`, `[replies] unverified_after_runs`), and the holidays file
+    it names (HARVESTER_HOLIDAYS_FILE already on top), read and checked here."""
+    table: dict[str, Any] = {**config.checks.monitors, "platforms": config.checks.platforms}
+    if config.checks.holidays_file is not None:
+        table[CONFIG_KEY] = str(config.checks.holidays_file)
+    replies = ({"unverified_after_runs": config.replies.unverified_after_runs}
+               if "unverified_after_runs" in config.replies.model_fields_set else {})
+    return parse_checks(table, str(config.config_file or "defaults"), replies)

@@ -16,6 +16,10 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from harvester.config import RepliesSection
+
+REPLIES = RepliesSection()
+
 
 class Transient(Exception):  # noqa: N818 - a failure kind, not an error of ours
     """An attempt that may succeed later: 5xx, flood control, timeout, or an outcome we could not read.
@@ -44,12 +48,12 @@ class RetryPolicy:
     a longer wait ends the push's attempts and sets the reply's `not_before` instead.
     """
 
-    max_attempts: int = 5
-    attempts_per_push: int = 3
-    backoff_initial_s: float = 2.0
-    backoff_max_s: float = 60.0
-    max_inline_wait_s: float = 120.0
-    auth_retry_after_s: float = 900.0
+    max_attempts: int = REPLIES.max_attempts  # the defaults live in harvester.config ([replies])
+    attempts_per_push: int = REPLIES.attempts_per_push
+    backoff_initial_s: float = REPLIES.backoff_initial_s
+    backoff_max_s: float = REPLIES.backoff_max_s
+    max_inline_wait_s: float = REPLIES.max_inline_wait_s
+    auth_retry_after_s: float = REPLIES.auth_retry_after_s
 
     def backoff(self, attempt_number: int) -> float:
         """The exponential wait after the n-th failed attempt (1-based)."""
