@@ -22,7 +22,7 @@ from harvester.app.cli.platforms import fixtures_app, register_platform_commands
 from harvester.app.cli.replies import push as push_command
 from harvester.app.cli.replies import replies_app
 from harvester.app.cli.users import users_app
-from harvester.config import ConfigError, load_config
+from harvester.config import ConfigError, HarvesterConfig, load_config
 
 app = typer.Typer(help="Harvest netizen messages (网民留言) into one store, and report on them.",
                   no_args_is_help=True, add_completion=False)
@@ -47,10 +47,10 @@ app.add_typer(users_app, name="users")
 console = Console(width=None if sys.stdout.isatty() else 200)  # cron logs: no wrapped columns
 
 
-def _open_store():  # noqa: ANN202 - a Store; imported lazily so `--help` never connects
+def _open_store(config: HarvesterConfig | None = None):  # noqa: ANN202 - a Store; lazy so `--help` never connects
     from harvester.store.db import Store
 
-    return Store.open(load_config().db_url)
+    return Store.open((config or load_config()).db_url)
 
 
 @app.command()
@@ -67,7 +67,7 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
     except KeyError as error:  # a slug not configured here: one line, with how built-in replicas are switched on
         raise ConfigError(f"{error.args[0]} (built-in replica platforms run when named in `enabled` or with "
                           "HARVESTER_REPLICA_PLATFORMS=1)") from None
-    store = _open_store()
+    store = _open_store(config)
     with store.transaction() as repo:
         runs = [repo.get_run(o.run_id) for o in outcomes if o.run_id is not None]
     console.print(runs_table(runs, title="This harvest"))
