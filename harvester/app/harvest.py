@@ -14,10 +14,10 @@ from scrapy.settings import Settings
 from harvester import logsafety
 from harvester.app.probe import definition_problem
 from harvester.config import HarvesterConfig
-from harvester.platformlock import PlatformLock
 from harvester.registry import platforms_for
 from harvester.runs import STAT_PREFIX
 from harvester.spiderloader import spider_class_for
+from harvester.store.platformlock import PlatformLock
 
 logger = logging.getLogger(__name__)
 

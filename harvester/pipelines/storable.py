@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
-
 from harvester.schema import Message, Reply
-from harvester.store.models import MessageRow, QuarantineRow, ReplyRow
+from harvester.store.limits import MESSAGE_TEXT, QUARANTINE_TEXT, REPLY_TEXT
 from harvester.vocab import Kind, Status, Topic
 
 INT32_MAX = 2**31 - 1  # PostgreSQL INTEGER
@@ -26,13 +24,7 @@ REPLY_OPTIONAL_TEXT = ("organisation", "external_id", "author", "title")
 VOCABULARIES: dict[str, type] = {"status": Status, "kind": Kind, "topic": Topic}
 
 
-def column_limit(model: type, name: str) -> int | None:
-    """The length a model's column holds, None when unbounded (TEXT, or no such column)."""
-    column = model.__table__.columns.get(name)  # type: ignore[attr-defined]
-    return column.type.length if column is not None and isinstance(column.type, String) else None
-
-
-QUARANTINE_ID_LIMIT = column_limit(QuarantineRow, "external_id") or 128
+QUARANTINE_ID_LIMIT = QUARANTINE_TEXT.get("external_id") or 128
 
 
 def text_problem(name: str, value: Any, limit: int | None = None) -> str | None:
@@ -79,10 +71,10 @@ def message_problems(message: Message) -> list[str]:
 
 def _message_checks(message: Message) -> Iterator[str | None]:
     for name in REQUIRED_TEXT:
-        yield text_problem(name, getattr(message, name), column_limit(MessageRow, name))
+        yield text_problem(name, getattr(message, name), MESSAGE_TEXT.get(name))
     for name in OPTIONAL_TEXT:
         if (value := getattr(message, name)) is not None:
-            yield text_problem(name, value, column_limit(MessageRow, name))
+            yield text_problem(name, value, MESSAGE_TEXT.get(name))
     for name, vocabulary in VOCABULARIES.items():
         if not isinstance(getattr(message, name), vocabulary):
             yield f"{name} is not a {vocabulary.__name__}"
@@ -120,7 +112,7 @@ def _reply_checks(name: str, reply: Any) -> Iterator[str | None]:
     yield text_problem(f"{name}.text", reply.text)
     for field in REPLY_OPTIONAL_TEXT:
         if (value := getattr(reply, field)) is not None:
-            yield text_problem(f"{name}.{field}", value, column_limit(ReplyRow, field))
+            yield text_problem(f"{name}.{field}", value, REPLY_TEXT.get(field))
     if reply.replied_at is not None:
         yield moment_problem(f"{name}.replied_at", reply.replied_at)
     if not isinstance(reply.official, bool):

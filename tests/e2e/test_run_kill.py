@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from harvester.platformlock import PlatformLock
 from harvester.store.db import Store
+from harvester.store.platformlock import PlatformLock
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
 from tests.replicahost import replica_process
 
@@ -90,7 +90,7 @@ def test_sigkilled_run_leaves_no_harvest_child_and_the_next_harvest_runs(tmp_pat
 
 HOLDER = """
 import sys, time
-from harvester.platformlock import PlatformLock
+from harvester.store.platformlock import PlatformLock
 lock = PlatformLock(sys.argv[1], sys.argv[2])
 assert lock.acquire()
 print("locked", flush=True)

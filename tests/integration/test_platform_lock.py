@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harvester.platformlock import BUSY_EXIT, PlatformLock
 from harvester.store.db import Store
+from harvester.store.platformlock import BUSY_EXIT, PlatformLock
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
 from tests.replicahost import replica_process
 from tests.store.conftest import fresh_pg_schema
@@ -77,7 +77,7 @@ def test_second_harvest_of_a_platform_refuses_while_the_first_runs(backend: str,
 def test_lock_of_a_killed_holder_is_free_and_other_platforms_are_not_blocked(backend: str, tmp_path: Path) -> None:
     holder = """
 import sys, time
-from harvester.platformlock import PlatformLock
+from harvester.store.platformlock import PlatformLock
 lock = PlatformLock(sys.argv[1], sys.argv[2])
 assert lock.acquire()
 print("locked", flush=True)

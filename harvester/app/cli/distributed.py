@@ -47,16 +47,15 @@ def worker_command(
 
 def _broker_down(error: Exception) -> None:
     """One line, an alert through the configured targets, and exit 69."""
-    from sqlalchemy import make_url
-
     from harvester.app.distributed.settings import load_distributed_settings
     from harvester.app.monitors.alerting import load_alert_targets, publish
     from harvester.app.monitors.report import Report
+    from harvester.store.urls import shown
     from harvester.timeutil import utcnow
 
     config = load_config()
     try:
-        where = make_url(load_distributed_settings(config).broker_url).render_as_string(hide_password=True)
+        where = shown(load_distributed_settings(config).broker_url)
     except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse: name no part of it
         where = "the configured broker"
     problem = f"the broker at {where} does not answer ({type(error).__name__}: {error}); nothing was enqueued"

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import make_url
-
 from harvester.config import ConfigError, HarvesterConfig
+from harvester.store.urls import backend_name
 
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 # Platforms per harvest task: one process crawls them concurrently, each at its own site's pace, so a cycle is
@@ -51,7 +50,7 @@ class DistributedSettings:
 
 def require_postgres(config: HarvesterConfig) -> None:
     """Refuse distributed mode on anything but PostgreSQL: workers on many hosts need one shared store."""
-    backend = make_url(config.db_url).get_backend_name()
+    backend = backend_name(config.db_url)
     if backend != "postgresql":
         raise DistributedRefused(
             f"distributed mode needs a PostgreSQL store that every worker host reaches; db_url is {backend} "
