@@ -34,9 +34,9 @@ def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
 
 class Section(BaseModel):
     """A table of the config file: typed, frozen, unknown keys refused; the line under a field says what it is
-    (the README's configuration table is generated from these lines: harvester/configdoc.py)."""
+    (harvester/configdoc.py reads these lines from the source to generate the README's configuration table)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RunSection(Section):
@@ -60,7 +60,7 @@ class ChecksSection(Section):
     """`[checks]`: the holidays file, and monitor tables (`[checks.<monitor>]`, per platform under
     `[checks.platforms.<slug>.<monitor>]`) that harvester.app.monitors checks against its monitors."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     holidays_file: Path | None = None
     """holidays beyond what chinesecalendar knows (next year's 放假安排), beside the config file"""
@@ -220,8 +220,7 @@ class HarvesterConfig(BaseSettings):
     """Everything the harvester reads from its config file and environment. Secrets are not kept here (see
     secrets.py; alert secrets are named by `*_env` keys and read where they are sent)."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True,
-                                      use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
 
     db_url: str = DEFAULT_DB_URL
     """the store: `sqlite:///harvester.db` or `postgresql+psycopg://user@host/db`"""

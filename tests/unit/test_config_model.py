@@ -203,7 +203,7 @@ def readme_settings(text: str) -> set[tuple[str, ...]]:
 
 def settings_table_mismatch(text: str) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     """(settings missing from the README's table, keys the table names that are no setting)."""
-    settings = {tuple(map(str, loc)) for loc, _ in rows()}
+    settings = {tuple(map(str, loc)) for loc, _, _ in rows()}
     named = readme_settings(text)
     return settings - named, named - settings
 
@@ -212,6 +212,7 @@ def test_the_readme_table_is_generated_from_the_settings_model() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table_mismatch(readme) == (set(), set())
     assert current_block(readme) == block(), "stale: run python -m harvester.configdoc README.md"
+    assert [loc for loc, _, what in rows() if not what] == []  # every setting says what it is
 
 
 def test_the_readme_check_fails_on_a_missing_or_an_unknown_setting() -> None:
