@@ -1,10 +1,14 @@
 """Mutation score of the modules where a bug loses data or posts the wrong thing ([tool.mutmut] in pyproject.toml).
 
-Usage: python bench/mutation_score.py [GLOB …] [--max-children N] [--keep DIR]
+Usage: python bench/mutation_score.py [GLOB …] [--max-children N] [--keep DIR] [--from-worktree PATH …] [--sqlite-only]
 GLOBs name mutants (`"harvester.pipelines*"`, `"spiders.scan*"`); none runs every configured module, which takes
 long: on a shared machine run a few at a time. mutmut runs in a copy of the committed tree (git archive HEAD),
-never in the work tree; prints killed / survived / other counts, the score, and each survivor's diff.
-Needs `pip install -e '.[mutation]'`, and PostgreSQL for the store tests (HARVESTER_TEST_PG_URL).
+never in the work tree (`--from-worktree tests/unit/test_x.py …` takes those files from the work tree instead,
+to see new tests kill mutants before they are committed); prints killed / survived / other counts, the score,
+and each survivor's diff.
+`--sqlite-only` leaves out the PostgreSQL half of the store tests (about twice as fast; the dialect branches of
+upsert.py and feed.py then survive). Needs `pip install -e '.[mutation]'`, and PostgreSQL for the store tests
+(HARVESTER_TEST_PG_URL).
 """
 
 from __future__ import annotations
@@ -34,11 +38,21 @@ def main() -> int:
     parser.add_argument("globs", nargs="*")
     parser.add_argument("--max-children", default="1")
     parser.add_argument("--keep", type=Path, help="run in this folder and leave it (to `mutmut browse` later)")
+    parser.add_argument("--from-worktree", nargs="+", default=[], type=Path, metavar="PATH",
+                        help="files (tests not committed yet) to take from the work tree rather than HEAD")
+    parser.add_argument("--sqlite-only", action="store_true", help="store tests on SQLite only (-m 'not postgres')")
     args = parser.parse_args()
     copy = args.keep or Path(tempfile.mkdtemp(prefix="mutation-"))
     copy.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(copy)], input=archive, check=True)
+    if args.sqlite_only:
+        config = copy / "pyproject.toml"
+        config.write_text(config.read_text().replace(
+            "[tool.mutmut]\n", '[tool.mutmut]\npytest_add_cli_args = ["-m", "not postgres"]\n', 1))
+    for path in args.from_worktree:
+        (copy / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / path, copy / path)
     mutmut(copy, "run", "--max-children", args.max_children, *args.globs)
     verdicts = {}
     for line in mutmut(copy, "results", "--all", "true").splitlines():
