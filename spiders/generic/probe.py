@@ -1,14 +1,13 @@
-"""Fetch a few pages of a definition platform without Scrapy or the store (`platforms check`, `fixtures record`).
+"""Fetch a few pages of a definition platform without the store (`platforms check`, `fixtures record`).
 
-Plain urllib on purpose: the operator tools must show what a site serves before any crawl state exists.
+Pages come through the harvest's own Scrapy stack (spiders/generic/fetcher.py): the same middlewares (cookies,
+challenge solving, retries), download delay, User-Agent and charset handling, so what the operator tools see is
+what a harvest would meet. One crawl per platform and process carries cookies from the list to the details.
 """
 
 from __future__ import annotations
 
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
+import atexit
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,18 +15,17 @@ from typing import Any
 from harvester.definition import Definition
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
+from harvester.extract.softblock import detect_soft_block
 from harvester.registry import PlatformSpec
 from harvester.timeutil import utcnow
+from spiders.generic.fetcher import FetchFailed, ScrapyFetcher
 from spiders.generic.listing import ListPage, parse_list
 from spiders.generic.paging import detail_url, list_request
 from spiders.generic.stored import row_fields
 
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+__all__ = ["FetchFailed", "Fetched", "detail_pages", "fetch", "list_pages", "session"]
 
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+_sessions: dict[str, ScrapyFetcher] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +39,35 @@ class Fetched:
     error: str | None = None
 
 
+def session(spec: PlatformSpec | None) -> ScrapyFetcher:
+    """This process's crawl for `spec` (None: pages of no platform), started on first use, ended at exit."""
+    key = repr(spec)
+    if key not in _sessions:
+        if not _sessions:
+            atexit.register(close_sessions)
+        _sessions[key] = ScrapyFetcher(spec)
+    return _sessions[key]
+
+
+def close_sessions() -> None:
+    """End every crawl this process started for probes."""
+    while _sessions:
+        _sessions.popitem()[1].close()
+
+
 def fetch(url: str, method: str = "GET", form: Mapping[str, str] | None = None, charset: str | None = None,
-          follow_redirects: bool = True, timeout: float = 20) -> Snapshot:
-    """The page whatever its HTTP status; redirects followed unless told not to (then the 3xx is the page)."""
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    data = urllib.parse.urlencode(form).encode() if form is not None and method == "POST" else None
-    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 - http(s) checked above
-                                     headers={"User-Agent": USER_AGENT})
-    opener = urllib.request.build_opener() if follow_redirects else urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            status, headers, body, final = response.status, response.headers, response.read(), response.url
-    except urllib.error.HTTPError as error:
-        status, headers, body, final = error.code, error.headers, error.read(), url
-    return Snapshot(url=final, status=status, body=body, fetched_at=utcnow(), encoding=charset,
-                    headers={k.lower(): v for k, v in headers.items()})
+          follow_redirects: bool = True, spec: PlatformSpec | None = None) -> Snapshot:
+    """The page whatever its HTTP status, fetched as a harvest of `spec` would (redirects followed unless told
+    not to: then the 3xx is the page); FetchFailed (an OSError) when none came back."""
+    return session(spec).fetch(url, method, form, charset, follow_redirects)
+
+
+def blocked(snapshot: Snapshot, unparsed: bool = False) -> None:
+    """Raise LayoutChanged naming the soft block (a challenge, captcha or login page) the page is, as a harvest
+    records it (spiders.base.HarvestSpider.soft_blocked) instead of parsing it."""
+    found = detect_soft_block(snapshot, unparsed=unparsed)
+    if found is not None:
+        raise LayoutChanged(found.describe())
 
 
 def _board(spec: PlatformSpec) -> dict[str, str]:
@@ -69,18 +80,21 @@ def list_pages(spec: PlatformSpec, definition: Definition, base_url: str, pages:
     carried = None  # a postback list's form state, read from the page before
     for number in range(1, pages + 1):
         wanted = list_request(definition, base_url, board["id"], number, carried)
-        snapshot = fetch(wanted.url, wanted.method, wanted.form, spec.charset)
+        snapshot = fetch(wanted.url, wanted.method, wanted.form, spec.charset, spec=spec)
         context = {"platform": spec.slug, "base_url": base_url, "board": board, "page": number}
         try:
+            blocked(snapshot)
             listing = parse_list(snapshot, definition, number)
+            if not listing.rows:
+                blocked(snapshot, unparsed=True)
         except LayoutChanged as error:
-            yield Fetched("list", snapshot, context, error=error.reason)
+            found = detect_soft_block(snapshot, unparsed=True)
+            yield Fetched("list", snapshot, context, error=found.describe() if found else error.reason)
             return
         yield Fetched("list", snapshot, context, listing)
         carried = listing.carried
         if not listing.more:
             return
-        time.sleep(spec.download_delay)
 
 
 def detail_pages(spec: PlatformSpec, definition: Definition, base_url: str, listing: ListPage,
@@ -94,7 +108,8 @@ def detail_pages(spec: PlatformSpec, definition: Definition, base_url: str, list
         except ValueError as error:
             yield Fetched("detail", Snapshot(url="", status=0, body=b"", fetched_at=utcnow()), {}, error=str(error))
             continue
-        time.sleep(spec.download_delay)
         context = {"platform": spec.slug, "base_url": base_url, "board": board, "external_id": row.id, "url": url,
                    "row": row_fields(row)}
-        yield Fetched("detail", fetch(url, charset=spec.charset, follow_redirects=redirects), context)
+        snapshot = fetch(url, charset=spec.charset, follow_redirects=redirects, spec=spec)
+        found = detect_soft_block(snapshot)  # as the harvest refuses it before parsing
+        yield Fetched("detail", snapshot, context, error=found.describe() if found else None)

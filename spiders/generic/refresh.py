@@ -32,7 +32,7 @@ def _detail(spec: PlatformSpec, definition: Definition, base_url: str, case: Cas
     context["row"] = rows.get(str(context["external_id"]), context.get("row", {}))
     redirects = not any(status < 400 for status in definition.detail.not_public_statuses)
     return replace(case, context=context, snapshot=fetch(context["url"], charset=spec.charset,
-                                                         follow_redirects=redirects))
+                                                         follow_redirects=redirects, spec=spec))
 
 
 def refetch(spec: PlatformSpec, definition: Definition, base_url: str, cases: list[Case]) -> list[Case]:
