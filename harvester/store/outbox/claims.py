@@ -121,10 +121,10 @@ def places(store: Store, message_ids: Iterable[int]) -> dict[int, MessagePlace]:
     return found
 
 
-def _claimed(session: Session, row: OutboxRow) -> Claimed:
+def _place(session: Session, row: OutboxRow) -> MessagePlace:
     message = session.get(MessageRow, row.message_id)
     assert message is not None  # foreign key
-    return Claimed(queued(row), MessagePlace(message.url, message.board_id))
+    return MessagePlace(message.url, message.board_id)
 
 
 def claim(store: Store, reply_id: int, claimer: str) -> Claimed | str:
@@ -147,9 +147,10 @@ def claim(store: Store, reply_id: int, claimer: str) -> Claimed | str:
                 return VOIDED_IN_FLIGHT
             void_changed(session, row, f"push {claimer}")
             return VOIDED_NOTE
+        place = _place(session, row)
         record(session, row, State.SENDING, f"push {claimer}", f"claimed (attempts so far: {row.attempts})",
                claimed_by=claimer, claimed_at=utcnow())
-        return _claimed(session, row)
+        return Claimed(queued(row), place)
 
 
 def take_over(store: Store, reply_id: int, claimer: str, lease: timedelta) -> Claimed | str | None:
@@ -168,9 +169,10 @@ def take_over(store: Store, reply_id: int, claimer: str, lease: timedelta) -> Cl
                    f"taken over from {row.claimed_by}: {VOIDED_IN_FLIGHT}", reason=VOIDED_IN_FLIGHT,
                    claimed_by=None, claimed_at=None)
             return VOIDED_IN_FLIGHT
+        place = _place(session, row)
         detail = f"taken over from {row.claimed_by}, which died mid-send: looking on the platform before posting"
         record(session, row, State.SENDING, f"push {claimer}", detail, claimed_by=claimer, claimed_at=utcnow())
-        return _claimed(session, row)
+        return Claimed(queued(row), place)
 
 
 def count_attempt(store: Store, reply_id: int) -> int:
