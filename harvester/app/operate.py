@@ -20,10 +20,10 @@ from harvester.app.monitors.settings import ChecksSettings
 from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env, push_env
 from harvester.config import ConfigError, HarvesterConfig, RunSection
-from harvester.platformlock import BUSY_EXIT
 from harvester.registry import PlatformSpec, platforms_for
 from harvester.runlock import RunLock
 from harvester.store.db import Store
+from harvester.store.platformlock import BUSY_EXIT
 from harvester.timeutil import utcnow
 
 # A platform harvested every N hours is due again a little early, so a cron tick minutes short still takes it.

@@ -59,7 +59,7 @@ def harvest(platforms: Annotated[list[str] | None, typer.Argument(help="platform
     """Harvest platforms now (incrementally) and show each run; exits 1 if any run failed."""
     from harvester.app.harvest import run_harvest
     from harvester.app.reports import runs_table
-    from harvester.platformlock import BUSY_EXIT
+    from harvester.store.platformlock import BUSY_EXIT
 
     config = load_config()
     try:
