@@ -115,8 +115,8 @@ def fleet(workdir: Path, count: int, letters: int = 12, latency_ms: int = 5) -> 
         server.wait()
 
 
-def write_fleet_config(workdir: Path, db_url: str, urls: dict[str, str], delay: float = 0.0, concurrency: int = 2
-                       ) -> Path:
+def write_fleet_config(workdir: Path, db_url: str, urls: dict[str, str], delay: float = 0.0, concurrency: int = 2,
+                       extra: str = "") -> Path:
     """Definition files for the fleet and a harvester.toml naming them and the store."""
     platforms = workdir / "platforms"
     platforms.mkdir(exist_ok=True)
@@ -125,7 +125,7 @@ def write_fleet_config(workdir: Path, db_url: str, urls: dict[str, str], delay: 
                                                                   concurrency=concurrency), encoding="utf-8")
     config = workdir / "harvester.toml"
     config.write_text(f"db_url = {json.dumps(db_url)}\nstate_dir = {json.dumps(str(workdir / 'state'))}\n"
-                      f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = {json.dumps(list(urls))}\n",
+                      f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = {json.dumps(list(urls))}\n\n{extra}\n",
                       encoding="utf-8")
     return config
 

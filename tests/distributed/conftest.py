@@ -1,4 +1,4 @@
-"""Distributed tests: markers, and each test's private Redis and fresh PostgreSQL schema."""
+"""Distributed tests: each test's private Redis and fresh PostgreSQL schema."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ import pytest
 from harvester.store.db import Store
 from tests.distributed.cluster import RedisServer, redis_server
 from tests.store.conftest import fresh_pg_schema
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "long: a distributed test over a minute; CI samples it "
-                                       "(HARVESTER_TEST_LONG=1 runs it)")
 
 
 @pytest.fixture

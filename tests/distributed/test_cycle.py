@@ -1,10 +1,13 @@
-"""A cycle over dozens of replica platforms by three workers (distinct node names) on Redis and PostgreSQL:
-every platform harvested exactly once, also when the cycle is enqueued twice; SQLite is refused."""
+"""A cycle over dozens of replica platforms by three workers (distinct node names) on Redis and PostgreSQL,
+enqueued twice, with Redis stopped and started again in the middle: every platform harvested exactly once, the
+cycle completes when Redis is back, and `harvester enqueue` alerts while it is away. SQLite is refused."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,15 +22,32 @@ from tests.distributed.cluster import (
     wait_for,
     write_fleet_config,
 )
+from tests.localserver import PageHandler, served
 
 pytestmark = pytest.mark.postgres
 PLATFORMS = 24
+WORKERS = ("alpha", "bravo", "charlie")
 
 
-def test_a_cycle_enqueued_twice_harvests_every_platform_once_across_three_workers(
+@contextmanager
+def webhook() -> Iterator[tuple[str, list[dict]]]:
+    """A generic alert webhook on loopback; yields its URL and the JSON bodies it received."""
+    received: list[dict] = []
+
+    class Receiver(PageHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.answer(b"{}", "application/json")
+
+    with served(Receiver) as url:
+        yield url, received
+
+
+def test_a_cycle_enqueued_twice_through_a_redis_restart_harvests_every_platform_once_across_three_workers(
         tmp_path: Path, broker: RedisServer, pg_url: str) -> None:
-    with fleet(tmp_path, PLATFORMS) as urls:
-        config = write_fleet_config(tmp_path, pg_url, urls)
+    with fleet(tmp_path, PLATFORMS) as urls, webhook() as (hook, alerts):
+        config = write_fleet_config(tmp_path, pg_url, urls, delay=0.1, concurrency=1,
+                                    extra=f'[[alerts.webhooks]]\nurl = "{hook}/alert"\n')
         first = cli(config, broker.url, "enqueue", "--json")
         assert first.returncode == 0, first.stderr[-3000:]
         sent = json.loads(first.stdout)
@@ -43,10 +63,19 @@ def test_a_cycle_enqueued_twice_harvests_every_platform_once_across_three_worker
         assert queued_platforms == {slug: 2 for slug in urls} | {"(harvester.monitors)": 2}
 
         workers = Workers(config, broker.url, tmp_path / "workers")
-        for name in ("alpha", "bravo", "charlie"):
-            workers.start(name)
+        for name in WORKERS:
+            workers.start(name, concurrency=1)  # three tasks at once: the others wait in Redis through its restart
         try:
-            wait_for(lambda: _settled(pg_url, len(urls)), 150, "every platform to be harvested")
+            wait_for(lambda: any(r["outcome"] == "running" for r in all_runs(pg_url)), 90, "a harvest to run")
+            broker.stop()
+            wait_for(lambda: all("Connection to broker lost" in workers.log(n) or "Cannot connect" in workers.log(n)
+                                 for n in WORKERS), 60, "the workers to lose the broker")
+            away = cli(config, broker.url, "enqueue")
+            assert away.returncode == 69, away.stdout + away.stderr
+            assert "does not answer" in " ".join(away.stderr.split())
+            assert any("does not answer" in json.dumps(body, ensure_ascii=False) for body in alerts), alerts
+            broker.start()
+            wait_for(lambda: _settled(pg_url, len(urls)), 150, "every platform harvested after Redis is back")
             wait_for(lambda: broker.client().llen("http") == 0 and not broker.client().hlen("unacked"), 60,
                      "the queue to drain")
         finally:
@@ -55,7 +84,7 @@ def test_a_cycle_enqueued_twice_harvests_every_platform_once_across_three_worker
         assert Counter(r["platform"] for r in runs) == {slug: 1 for slug in urls}  # once each, not twice
         assert {r["outcome"] for r in runs} == {"succeeded"}
         assert message_counts(pg_url)["messages"] == sum(r["new"] for r in runs) > 0
-        busy = [name for name in ("alpha", "bravo", "charlie") if "harvested ['fleet" in workers.log(name)]
+        busy = [name for name in WORKERS if "harvested ['fleet" in workers.log(name)]
         assert len(busy) >= 2, "one worker did all the work"
 
 
