@@ -12,7 +12,8 @@ from tests.console.server import Console, csrf_of
 
 # GET pages ({reply} is a drafted reply's id) and the POSTs of their forms, with fields that would be accepted.
 PAGES = ["/review", "/review/{reply}", "/review/new?platform=jact_demo&external_id=1001", "/ledger",
-         "/ledger/jact_demo/1001", "/ledger/export.{fmt}", "/board"]
+         "/ledger/jact_demo/1001", "/ledger/export.{fmt}", "/board",
+         "/health", "/health/quarantine/1"]
 POSTS = {
     "/review/new": {"platform": "jact_demo", "external_id": "1001", "organisation": "市住建局", "account": "zjj",
                     "text": "伪造的答复"},
@@ -28,8 +29,9 @@ OPEN = {"/", "/login"}  # the sign-in page and the redirect to it
 def test_every_console_route_is_listed_here() -> None:
     routes = {(method, r.path) for module in CONSOLE_PAGES for r in module.router.routes if isinstance(r, APIRoute)
               for method in r.methods}
-    listed = {("GET", p.split("?")[0].replace("{reply}", "{reply_id}")) for p in PAGES if "jact_demo/1001" not in p} | {
-        ("GET", "/ledger/{platform}/{external_id}")} | {
+    listed = {("GET", p.split("?")[0].replace("{reply}", "{reply_id}")) for p in PAGES
+              if "jact_demo/1001" not in p and "quarantine/1" not in p} | {
+        ("GET", "/ledger/{platform}/{external_id}"), ("GET", "/health/quarantine/{page_id}")} | {
         ("POST", p.replace("{reply}", "{reply_id}")) for p in POSTS} | {("GET", p) for p in OPEN} | {("POST", "/login")}
     assert routes == listed
 
