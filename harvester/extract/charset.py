@@ -1,17 +1,23 @@
 """Decoding a page as browsers do (BOM, HTTP header, <meta>/XML declaration), with detection when the
-declared charset does not fit the bytes, and a note saying which charset was declared and which was used."""
+declared charset does not fit the bytes, and a note saying which charset was declared and which was used.
+
+The reading of declarations and labels is w3lib's (installed with Scrapy, which decodes responses with it): its
+resolve_encoding widens what Chinese sites declare as GB2312 or GBK but write in GBK or GB18030 to GB18030."""
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 
 import charset_normalizer
-from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
 
 REPLACEMENT = "\ufffd"
-# Chinese sites declare gb2312 but write GBK (and sometimes GB18030) characters: decode with the superset.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +45,11 @@ class Decoded:
         return None
 
 
-def canonical(name: str) -> str:
-    """Python's codec name for a charset label (GB2312/GBK widened to GB18030); unknown labels kept as given."""
-    lowered = name.strip().lower()
-    if lowered in _SUPERSETS:
-        return _SUPERSETS[lowered]
-    try:
-        return _SUPERSETS.get(codecs.lookup(lowered).name, codecs.lookup(lowered).name.replace("_", "-"))
-    except LookupError:
-        return lowered
-
-
 def declared_charset(content_type: str | None, body: bytes) -> str | None:
-    """The charset the page declares: BOM, then the HTTP header, then <meta> or the XML declaration."""
-    bom, _ = read_bom(body)
-    found = bom or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
-    return canonical(found) if found else None
+    """The charset the page declares, in w3lib's order (as its html_to_unicode reads it): BOM, then the HTTP
+    header, then <meta> or the XML declaration; Python's codec name as browsers read the label (GB2312/GBK widen
+    to GB18030); None when it declares nothing a codec knows."""
+    return read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
 
 
 def _strict(body: bytes, charset: str) -> str | None:
@@ -67,22 +62,21 @@ def _strict(body: bytes, charset: str) -> str | None:
 def _detected(body: bytes, tried: str) -> tuple[str, str] | None:
     """(charset, text) that decodes every byte, from detection, or None."""
     best = charset_normalizer.from_bytes(body).best()
-    if best is None or canonical(best.encoding) == tried:
+    charset = resolve_encoding(best.encoding) if best is not None else None
+    if charset is None or charset == tried:
         return None
-    charset = canonical(best.encoding)
     text = _strict(body, charset)
     return (charset, text) if text is not None else None
 
 
 def decode(content_type: str | None, body: bytes, explicit: str | None = None) -> Decoded:
-    """The page's text: with `explicit` (a platform's charset) or what the page declares (UTF-8 if nothing);
-    when that leaves undecodable bytes, with the charset detection finds if it decodes every byte."""
-    declared = canonical(explicit) if explicit else declared_charset(content_type, body)
-    if declared is not None and _strict(b"", declared) is None:
-        declared = None  # an unknown label: browsers ignore it too
-    header = f"text/html; charset={declared}" if declared else content_type
-    used, text = html_to_unicode(header, body)
-    used = canonical(used)
+    """The page's text: with `explicit` (a platform's charset; a BOM still wins, as in browsers) or what the page
+    declares (UTF-8 if nothing), decoded by w3lib's html_to_unicode; when that leaves undecodable bytes, with the
+    charset detection finds if it decodes every byte. A label no codec knows is ignored, as browsers do."""
+    forced = resolve_encoding(explicit) if explicit else None
+    declared = forced or declared_charset(content_type, body)
+    used, text = html_to_unicode(f"text/html; charset={forced}" if forced else content_type, body)
+    used = resolve_encoding(used) or used
     if REPLACEMENT not in text or body.count(REPLACEMENT.encode("utf-8")) == text.count(REPLACEMENT):
         return Decoded(text=text, used=used, declared=declared)
     detected = _detected(body, used)

@@ -11,8 +11,8 @@ from harvester.timeutil import require_aware
 
 
 def declared_encoding(headers: dict[str, str], body: bytes) -> str:
-    """The charset a page declares (BOM, HTTP header, <meta>/XML declaration), else UTF-8; GB2312/GBK widened
-    to GB18030."""
+    """The charset a page declares (BOM, HTTP header, <meta>/XML declaration, read by w3lib), else UTF-8;
+    GB2312/GBK widened to GB18030."""
     return declared_charset(headers.get("content-type"), body) or "utf-8"
 
 

@@ -66,3 +66,18 @@ def test_bytes_no_charset_decodes_keep_replacement_characters_and_say_so() -> No
 def test_an_unknown_declared_label_is_ignored_like_browsers_do() -> None:
     snapshot = page(LABELS.encode("utf-8"), content_type="text/html; charset=x-no-such-charset")
     assert snapshot.text == LABELS
+
+
+def test_a_platform_charset_label_is_read_as_browsers_read_it_and_an_unknown_one_ignored() -> None:
+    body = f'<html><head><meta charset="gbk"></head><body>{LABELS}</body></html>'.encode("gbk")
+    named = page(body, content_type="text/html", encoding="GB_2312-80")
+    assert named.charset == "gb18030" and "镕基路" in named.text and named.decoded.declared == "gb18030"
+    unknown = page(body, content_type="text/html", encoding="x-no-such-charset")
+    assert unknown.charset == "gb18030" and "镕基路" in unknown.text
+    assert unknown.decoded.declared == "gb18030"  # what the page itself declares, not nothing
+
+
+def test_a_page_declaring_utf7_is_not_decoded_as_utf7() -> None:
+    # UTF-7 spells "<" as "+ADw-": a page declaring it could smuggle markup past filters; browsers dropped it.
+    snapshot = page(b"<p>+ADw-script+AD4-</p>", content_type="text/html; charset=utf-7")
+    assert snapshot.charset == "utf-8" and "<script>" not in snapshot.text
