@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from harvester.challenge import CHALLENGE_OPTIONS
-from harvester.definition.checks import check_definition
+from harvester.definition.consistency import check_consistency
 from harvester.definition.errors import read_text
 from harvester.definition.model import (
     DEFAULT_OVERDUE,
@@ -182,5 +182,5 @@ def parse_options(slug: str, options: Mapping[str, Any], source: str, text: str 
     for key in CHALLENGE_OPTIONS:  # the challenge middleware's (checked by harvester.app.probe)
         root.get(key, object, None)
     root.done()
-    check_definition(definition, where)
+    check_consistency(definition, where)
     return definition

@@ -4,7 +4,7 @@ for a recheck, and those whose posted reply awaits confirmation)."""
 from __future__ import annotations
 
 from harvester.app.replies import Outbox, State, claims
-from harvester.app.replies import states as replies_states
+from harvester.store.outbox import states as replies_states
 from harvester.schema import Reply
 from harvester.store.db import Store
 from harvester.store.outbox.confirm import confirm_posted_replies

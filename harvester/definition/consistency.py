@@ -1,4 +1,4 @@
-"""Checks across a definition's sections: required fields covered, sources fit the format, placeholders used."""
+"""Consistency across a definition's sections: required fields covered, sources fit the format, placeholders used."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def _check_postback(definition: Definition, where: Where) -> None:
                                                  "cannot page by URL: use kind \"page\" or \"offset\"")
 
 
-def check_definition(definition: Definition, where: Where) -> None:
+def check_consistency(definition: Definition, where: Where) -> None:
     """Raise DefinitionError for the first inconsistency between sections."""
     _check_fields(definition, where)
     _check_sources(definition, where)
