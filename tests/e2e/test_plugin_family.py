@@ -37,6 +37,7 @@ def make_adapter(pool, base_url, spec):
 
 FAMILY = Family(name="acme", spider="acme_mailbox:AcmeSpider", recorded="spiders.jact.recorded:parse",
                 reply_adapter="acme_mailbox:make_adapter", options="spiders.jact.options:parse_options")
+LOST_REPLIES = Family(name="lost", spider="acme_mailbox:AcmeSpider", reply_adapter="acme_mailbox.gone:make_adapter")
 '''
 # How packages registered a family before the Family record: the spider class, and the reply adapter factory
 # under a second group. Still read, with a warning.
@@ -117,24 +118,35 @@ def test_a_family_registered_the_old_way_still_works_and_says_how_to_move(tmp_pa
 def test_a_broken_plugin_fails_only_its_own_platforms(tmp_path: Path) -> None:
     plugin = installed_plugin(tmp_path / "site", "[liuyan_harvester.families]\nacme = acme_mailbox:FAMILY\n"
                                                  "broken = acme_mailbox.missing:FAMILY\n"
+                                                 "lost = acme_mailbox:LOST_REPLIES\n"
                                                  "jact = acme_mailbox.missing:FAMILY\n")  # cannot take a built-in
     platforms = tmp_path / "platforms"
     platforms.mkdir()
-    for slug, family in (("acme_town", "acme"), ("broken_town", "broken")):
+    for slug, family in (("acme_town", "acme"), ("broken_town", "broken"), ("lost_town", "lost")):
         (platforms / f"{slug}.toml").write_text(
             f'slug = "{slug}"\nname = "某县 县长信箱"\nfamily = "{family}"\nbase_url = "http://127.0.0.1:9"\n\n'
             '[[boards]]\nid = "6"\naddressee = "县长信箱"\n', encoding="utf-8")
-    probe = ("from harvester.app.replies.adapters import has_reply_family, reply_factory\n"
+    probe = ("from harvester.app.replies.adapters import AdapterPool, has_reply_family, reply_factory\n"
+             "from harvester.app.replies.settings import ReplyConfig\n"
+             "from harvester.secrets import Secrets\n"
              "from harvester.app.probe import definition_problem\n"
              "from pathlib import Path\nfrom harvester.registry import load_platforms\n"
              f"specs = load_platforms((Path({str(platforms)!r}),))\n"
              "print(has_reply_family('broken'), reply_factory('jact').__name__, reply_factory('acme').__name__)\n"
-             "print(definition_problem(specs['acme_town']))\n"
-             "print(definition_problem(specs['broken_town']))\n"
-             "print(definition_problem(specs['jact_demo']))")
+             "for slug in ('acme_town', 'broken_town', 'jact_demo'):\n"
+             "    print(definition_problem(specs[slug]))\n"
+             "accounts = {(slug, 'u'): {'username': 'u', 'password': 'p'} for slug in specs}\n"
+             "pool = AdapterPool(specs, Secrets(accounts, env={}), ReplyConfig())\n"
+             "for slug in ('broken_town', 'lost_town', 'jact_demo', 'acme_town'):\n"
+             "    print(pool.problem(slug, 'u'))")
     found = python(probe, plugin)
     lines = found.stdout.splitlines()
     assert lines[:2] == ["False jact make_adapter", "None"], found.stderr
     assert lines[2].startswith(f"{platforms / 'broken_town.toml'}: family 'broken' (acme_mailbox.missing:FAMILY, "
                                "package acme-mailbox) cannot be loaded: ModuleNotFoundError"), lines
     assert lines[3] == "None"
+    # pushes: each broken family is its own platforms' problem, named; the others can post
+    assert lines[4].startswith("broken_town: family 'broken' (acme_mailbox.missing:FAMILY"), lines
+    assert lines[5].startswith("lost_town: family 'lost': its reply adapter factory "
+                               "'acme_mailbox.gone.make_adapter' cannot be loaded: ModuleNotFoundError"), lines
+    assert lines[6:] == ["None", "None"], lines
