@@ -110,7 +110,7 @@ def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-fam
     template = parse_options(spec.options, spec.source).forum_tree_url
     url = absolute((base_url or spec.base_url).rstrip("/"), template.format(province=province))
     try:
-        snapshot = fetch(url)
+        snapshot = fetch(url, spec=spec)  # as a harvest of the platform fetches
         if snapshot.status != 200:
             raise LayoutChanged(f"HTTP {snapshot.status}" + (" (is it a province's fid?)" if snapshot.status == 404
                                                              else ""))
