@@ -13,7 +13,7 @@ from tests.console.server import Console, csrf_of
 # GET pages ({reply} is a drafted reply's id) and the POSTs of their forms, with fields that would be accepted.
 PAGES = ["/review", "/review/{reply}", "/review/new?platform=jact_demo&external_id=1001", "/ledger",
          "/ledger/jact_demo/1001", "/ledger/export.{fmt}", "/board",
-         "/health", "/health/quarantine/1", "/report"]
+         "/health", "/health/quarantine/1", "/report", "/audit"]
 POSTS = {
     "/review/new": {"platform": "jact_demo", "external_id": "1001", "organisation": "市住建局", "account": "zjj",
                     "text": "伪造的答复"},

@@ -105,3 +105,11 @@ def test_the_session_cookie_is_secure_unless_switched_off_and_sign_ins_are_audit
 def test_the_session_csrf_token_differs_per_session(console: Console) -> None:
     with console.client("admin") as one, console.client("admin") as two:
         assert csrf_of(one) != csrf_of(two)
+
+
+def test_only_an_admin_reads_the_audit_log(console: Console) -> None:
+    with console.client("viewer") as viewer, console.client("admin") as admin:
+        refused = viewer.get("/audit")
+        assert refused.status_code == 403 and "仅管理员可查看" in refused.text
+        log = admin.get("/audit?action=login")
+        assert log.status_code == 200 and log.text.count("<td>登录</td>") == 2  # the viewer's and the admin's

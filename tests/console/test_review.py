@@ -3,15 +3,22 @@ changed since it was read)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from harvester.app.api.settings import ApiSettings
+from harvester.app.replies import claims
 from harvester.app.replies.api import Outbox
+from harvester.schema import Reply
 from harvester.store.console_audit import audit_entries
-from tests.console.seed import NAME, PHONE
+from harvester.store.outbox.states import State
+from harvester.timeutil import utcnow
+from harvester.vocab import Status
+from tests.console.seed import NAME, NOISE, PHONE, bj
 from tests.console.server import Console, console_server, csrf_of, screenshot, sign_in
+from tests.store.builders import letter
 
 pytestmark = pytest.mark.browser
 TEXT = "您好，经核查，该工地已停止夜间施工，城管部门将持续巡查。"
@@ -135,3 +142,26 @@ def test_a_drafter_cancels_a_reply_after_confirming(console: Console, page: Any)
     assert page.inner_text("#state") == "已撤销" and page.locator("#edit-form").count() == 0
     page.goto(f"{console.url}/review?state=cancelled")
     assert page.locator(f"tr[data-reply='{reply_id}']").count() == 1
+
+
+def test_a_reply_shows_its_way_through_posted_to_verified(console: Console, page: Any) -> None:
+    reply_id = drafted(console)
+    box = Outbox(console.store)
+    box.approve(reply_id, "approver", box.get(reply_id).content_hash)
+    held = claims.claim(console.store, reply_id, "push-test")
+    assert not isinstance(held, str)
+    claims.begin_attempt(console.store, held)
+    claims.finish(console.store, held, State.POSTED, "push", "posted: 回复成功", platform_reply_id="R-9001",
+                  posted_at=utcnow(), platform_message="回复成功", not_before=None, reason=None)
+    sign_in(page, console.url, "viewer", then="/review?state=posted")
+    assert page.locator(f"tr[data-reply='{reply_id}']").count() == 1
+    with console.store.transaction() as repo:  # the next harvest sees the reply on the platform
+        run_id = repo.start_run("jact_demo", os.getpid())
+        seen = letter("1001", body=NOISE, handling_unit="市住建局", posted_at=bj(9, 26), author=NAME, status=Status.REPLIED,
+                      status_raw="已回复", replies=[Reply(text=TEXT, organisation="市住建局", replied_at=utcnow())])
+        assert repo.confirm_posted_replies([seen], run_id, utcnow()) == 1
+    page.goto(f"{console.url}/review/{reply_id}")
+    assert page.inner_text("#state") == "已核实" and "R-9001" in page.inner_text("table.facts")
+    assert [row.split("\t")[3] for row in page.locator("#history tbody tr").all_inner_texts()] == [
+        "待审核", "已批准", "发送中", "已发布", "已核实"]
+    screenshot(page, "review-verified")

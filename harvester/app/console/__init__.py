@@ -10,12 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from harvester.app.console.pages import render
-from harvester.app.console.routes import board, health, ledger, login, report, review
+from harvester.app.console.routes import audit, board, health, ledger, login, report, review
 from harvester.app.console.security import LoginRequired, Refused
 from harvester.app.console.settings import ConsoleSettings, load_console_settings
 
 STATIC = Path(__file__).with_name("static")
-PAGES = (login, review, ledger, board, health, report)
+PAGES = (login, review, ledger, board, health, report, audit)
 
 
 def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
