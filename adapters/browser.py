@@ -1,4 +1,4 @@
-"""A Playwright fetch adapter for browser work outside a crawl (reply back offices, `platforms check`)."""
+"""A Playwright fetch adapter for browser work outside a crawl (reply back offices, `platforms probe`)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from rich.table import Table
 DEMO_PLATFORMS = {"jact_demo": "jact", "jact_demo_gbk": "jact_gbk", "discuz_demo": "discuz",
                   "discuz_demo_gbk": "discuz_gbk"}
 DEMO_DB = "harvester-demo.db"  # in the demo's working directory; never the configured store
-DEMO_CONFIG = "harvester-demo.toml"  # kept after the demo, so `harvester check`, `runs` … can look inside
+DEMO_CONFIG = "harvester-demo.toml"  # kept after the demo, so `harvester monitor`, `runs` … can look inside
 # What a demo harvest child keeps of the caller's HARVESTER_* variables: everything else (the configured
 # store, platforms, config file, secrets) belongs to the deployment, not to the demo.
 KEPT_VARIABLES = ("HARVESTER_CHROMIUM", "HARVESTER_LOG_LEVEL")

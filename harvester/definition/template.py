@@ -4,14 +4,14 @@ from __future__ import annotations
 
 DEFINITION = '''# __NAME__ — say what the site is (CMS, how the list pages, quirks you noticed).
 # Written by `harvester platforms new __SLUG__`. Fill in the TODOs, then run
-#   harvester platforms check __SLUG__     fetches a few pages and shows what every field reads
+#   harvester platforms probe __SLUG__     fetches a few pages and shows what every field reads
 #   harvester fixtures record __SLUG__     saves those pages and the output under tests/fixtures/__SLUG__/
 # and set enabled = true. docs/adding-a-platform.md walks through it.
 slug = "__SLUG__"
 name = "__NAME__"
 family = "generic"
 base_url = "__BASE_URL__"
-enabled = false                 # true once `platforms check` is clean
+enabled = false                 # true once `platforms probe` is clean
 download_delay = 1.0            # seconds between requests (politeness)
 concurrency = 2                 # parallel requests to this site
 # charset = "gbk"               # only when the pages lie about their encoding and detection guesses wrong

@@ -1,4 +1,4 @@
-"""Fetch pages one at a time through the harvest's own Scrapy stack, for the operator tools (`platforms check`,
+"""Fetch pages one at a time through the harvest's own Scrapy stack, for the operator tools (`platforms probe`,
 `fixtures record`, `fixtures record --check/--refresh-inputs`, `platforms boards`).
 
 One crawl runs in a child process with a harvest's settings (harvester/settings.py and the config on top, then the

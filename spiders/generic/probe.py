@@ -1,4 +1,4 @@
-"""Fetch a few pages of a definition platform without the store (`platforms check`, `fixtures record`).
+"""Fetch a few pages of a definition platform without the store (`platforms probe`, `fixtures record`).
 
 Pages come through the harvest's own Scrapy stack (spiders/generic/fetcher.py): the same middlewares (cookies,
 challenge solving, retries), download delay, User-Agent and charset handling, so what the operator tools see is

@@ -14,9 +14,9 @@ import pytest
 from tests.harvesting import ROOT, cli, harvest, write_config
 from tests.replicahost import control, replica_process
 
-COMMANDS = [[], ["run"], ["check"], ["push"], ["replies"], ["replies", "add"], ["replies", "list"], ["harvest"], ["runs"], ["changes"], ["export"], ["demo"], ["db"], ["db", "upgrade"],
+COMMANDS = [[], ["run"], ["monitor"], ["check"], ["push"], ["replies"], ["replies", "add"], ["replies", "list"], ["harvest"], ["runs"], ["changes"], ["export"], ["demo"], ["db"], ["db", "upgrade"],
             ["replicas"], ["replicas", "serve"], ["platforms"], ["platforms", "list"], ["platforms", "new"], ["platforms", "boards"],
-            ["platforms", "check"], ["fixtures"], ["fixtures", "record"]]
+            ["platforms", "probe"], ["platforms", "check"], ["fixtures"], ["fixtures", "record"]]
 # A mobile number standing alone (not 11 digits inside a content hash or a longer number).
 PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
@@ -110,11 +110,17 @@ def test_demo_runs_the_whole_loop_in_its_own_store(tmp_path: Path) -> None:
     # right after a healthy demo its store holds: overdue letters (the replicas' are weeks old) are 督办, not failures
     assert "(unset HARVESTER_DB_URL first" in result.stdout
     operator = {k: v for k, v in env.items() if k != "HARVESTER_DB_URL"}
-    checked = subprocess.run([sys.executable, "-m", "harvester", "check", "--json"], cwd=tmp_path, text=True,
-                             capture_output=True, timeout=120,
-                             env={**operator, "HARVESTER_CONFIG": str(tmp_path / "harvester-demo.toml")})
+    demo_env = {**operator, "HARVESTER_CONFIG": str(tmp_path / "harvester-demo.toml")}
+    checked = subprocess.run([sys.executable, "-m", "harvester", "monitor", "--json"], cwd=tmp_path, text=True,
+                             capture_output=True, timeout=120, env=demo_env)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr
     report = json.loads(checked.stdout)
+    # `harvester check`, the old name crontabs still use, runs the same monitors
+    old_name = subprocess.run([sys.executable, "-m", "harvester", "check", "--json"], cwd=tmp_path, text=True,
+                              capture_output=True, timeout=120, env=demo_env)
+    assert old_name.returncode == 0, old_name.stderr
+    assert [(c["check"], c["platform"], c["status"]) for c in json.loads(old_name.stdout)["checks"]] == \
+        [(c["check"], c["platform"], c["status"]) for c in report["checks"]]
     assert {c["platform"] for c in report["checks"]} == {"jact_demo", "jact_demo_gbk", "discuz_demo", "discuz_demo_gbk"}
     assert sum(c["figures"].get("count", 0) for c in report["overdue"]) > 0
 

@@ -63,7 +63,7 @@ def test_platforms_new_writes_a_loading_definition_and_a_test_that_fails_until_r
 
 def test_platforms_check_shows_every_field_and_stores_nothing(tmp_path: Path, sites: dict[str, str]) -> None:
     config = config_with(tmp_path, {"hanweb_szxx": sites["hanweb_proxy"]})
-    result = cli(config, "platforms", "check", "hanweb_szxx", "--details", "2")
+    result = cli(config, "platforms", "probe", "hanweb_szxx", "--details", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     first = next(x for x in control(sites["hanweb_proxy"], "hanweb_proxy/letters") if x["public"])
     for shown in ("List: 45 public letters", "posted_at", "label:来信时间", first["title"][:20], "not declared",

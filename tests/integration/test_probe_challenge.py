@@ -42,7 +42,7 @@ def test_the_probe_passes_where_the_harvest_passes_and_fails_where_it_is_blocked
         site = urls["jact"]
         control(site, "jact/mode", {"mode": "jsl"})
         config = write_config(tmp_path, db_url, {SLUG: site}, extra='platforms_dirs = ["platforms"]')
-        checked = cli(config, "platforms", "check", SLUG, "--details", "2", timeout=180)
+        checked = cli(config, "platforms", "probe", SLUG, "--details", "2", timeout=180)
         solved_by_check = control(site, "stats")["jsl"]["challenges_solved"]
         recorded = cli(config, "fixtures", "record", SLUG, "--output", str(tmp_path / "fixtures"), "--details", "2",
                        timeout=180)

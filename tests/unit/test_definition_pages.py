@@ -15,10 +15,10 @@ from harvester.extract.errors import LayoutChanged, NotPublic
 from harvester.fixtures import Case, all_cases, message_expectation
 from harvester.pipelines.normalise import normalise_message
 from harvester.registry import Board
-from spiders.generic.checkup import check
 from spiders.generic.listing import parse_list, require_complete
 from spiders.generic.message import LetterContext, read_letter, to_message
 from spiders.generic.probe import Fetched
+from spiders.generic.probe_report import probe_report
 from spiders.pageindex import parse_recorded
 
 CASES = [c for c in all_cases(Path(__file__).resolve().parents[1] / "fixtures") if c.family == "generic"]
@@ -138,11 +138,11 @@ def test_check_reports_a_broken_field_by_name_and_a_clean_definition_has_no_prob
     good = definition_of(spec)
     lists = [Fetched("list", listing.snapshot, listing.context, parse_list(listing.snapshot, good, 1))]
     details = [Fetched("detail", detail.snapshot, detail.context)]
-    assert check(good, lists, details).problems == []
+    assert probe_report(good, lists, details).problems == []
     fields = {**spec.options["detail"]["fields"], "title": "label:信件主题"}
     bad = parse_options(spec.slug, {**spec.options, "detail": {**spec.options["detail"], "fields": fields}},
                         spec.source)
-    problems = check(bad, lists, details).problems
+    problems = probe_report(bad, lists, details).problems
     assert len(problems) == 1 and problems[0].startswith("letter 1: title: detail: title: label '信件主题' not found")
 
 

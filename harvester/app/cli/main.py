@@ -15,7 +15,7 @@ from rich.table import Table
 
 from harvester.app.api.commands import serve_command, tokens_app
 from harvester.app.cli.distributed import register_distributed_commands
-from harvester.app.cli.ops import check_command, run_command
+from harvester.app.cli.ops import monitor_command, run_command
 from harvester.app.cli.overdue import overdue_command
 from harvester.app.cli.parse import parse as parse_command
 from harvester.app.cli.platforms import fixtures_app, register_platform_commands
@@ -35,7 +35,9 @@ app.add_typer(platforms_app, name="platforms")
 app.add_typer(fixtures_app, name="fixtures")
 register_platform_commands(platforms_app)
 app.command("run")(run_command)
-app.command("check")(check_command)
+app.command("monitor")(monitor_command)
+# The name before monitors were called monitors: crontabs and scripts that say `harvester check` keep working.
+app.command("check", hidden=True)(monitor_command)
 app.command("overdue")(overdue_command)
 app.command("parse")(parse_command)
 app.add_typer(replies_app, name="replies")

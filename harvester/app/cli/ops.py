@@ -132,7 +132,7 @@ def _output(report: Report, as_json: bool) -> None:
 
 
 def run_command(as_json: JsonOption = False, textfile: TextfileOption = None) -> None:
-    """The cron entry point: harvest due platforms, push approved replies, run every check, alert.
+    """The cron entry point: harvest due platforms, push approved replies, run every monitor, alert.
 
     Exits 0 only when every harvest succeeded and every health check holds (overdue letters are reported and
     alerted apart, as 督办, and never fail a run); 1 otherwise; 3 when another run holds the lock (this one then
@@ -182,11 +182,11 @@ def selected_platforms(config: HarvesterConfig, platform: list[str] | None) -> d
     return {slug: spec for slug, spec in specs.items() if not platform or slug in platform}
 
 
-def check_command(as_json: JsonOption = False, textfile: TextfileOption = None, platform: PlatformOption = None,
+def monitor_command(as_json: JsonOption = False, textfile: TextfileOption = None, platform: PlatformOption = None,
                   at: AtOption = None,
                   alert: Annotated[bool, typer.Option(help="send alerts as `harvester run` does")] = False) -> None:
-    """Run every monitor on the store without harvesting; exits 0 only when every health check holds (overdue
-    letters are listed as 督办 and never change the exit code)."""
+    """Run every monitor on the store without harvesting; exits 0 only when every monitor holds (overdue
+    letters are listed as 督办 and never change the exit code). `harvester check` is the old name."""
     from harvester.app.monitors.alerting import load_alert_targets, publish
     from harvester.app.monitors.report import Report
     from harvester.app.monitors.runner import checks_settings, last_successes, run_checks

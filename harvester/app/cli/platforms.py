@@ -1,4 +1,4 @@
-"""Operator tools for definition platforms: `platforms new`, `platforms check`, `fixtures record`."""
+"""Operator tools for definition platforms: `platforms new`, `platforms probe`, `fixtures record`."""
 
 from __future__ import annotations
 
@@ -53,10 +53,10 @@ def new(slug: Annotated[str, typer.Argument(help="ASCII slug, e.g. dalian_szxx")
     test.parent.mkdir(parents=True, exist_ok=True)
     definition.write_text(definition_text(slug, name, base_url.rstrip("/")), encoding="utf-8")
     test.write_text(skeleton_text(slug, name), encoding="utf-8")
-    console.print(f"wrote {definition}\nwrote {test}\nnext: fill in the TODOs, then `harvester platforms check {slug}`")
+    console.print(f"wrote {definition}\nwrote {test}\nnext: fill in the TODOs, then `harvester platforms probe {slug}`")
 
 
-def check(slug: Annotated[str, typer.Argument(help="platform slug")],
+def probe(slug: Annotated[str, typer.Argument(help="platform slug")],
           base_url: Annotated[str | None, typer.Option(help="fetch from here instead of the configured URL")] = None,
           pages: Annotated[int, typer.Option(help="list pages to read")] = 1,
           details: Annotated[int, typer.Option(help="detail pages to read")] = 3) -> None:
@@ -64,8 +64,8 @@ def check(slug: Annotated[str, typer.Argument(help="platform slug")],
 
     Exits 1 when any field failed, so it can gate a deploy."""
     from harvester.definition import definition_of, find_spec
-    from spiders.generic.checkup import check as run_check
     from spiders.generic.probe import detail_pages, list_pages
+    from spiders.generic.probe_report import probe_report
 
     spec = find_spec(slug)
     definition = definition_of(spec)
@@ -74,12 +74,12 @@ def check(slug: Annotated[str, typer.Argument(help="platform slug")],
     lists = list(list_pages(spec, definition, url, pages))
     first = next((item.listing for item in lists if item.listing), None)
     found = list(detail_pages(spec, definition, url, first, details)) if first else []
-    checkup = run_check(definition, lists, found)
-    for table in checkup.tables:
+    report = probe_report(definition, lists, found)
+    for table in report.tables:
         console.print(_render(table))
-    if checkup.problems:
-        console.print(f"[red]{len(checkup.problems)} problem(s):[/red]")
-        for problem in checkup.problems:
+    if report.problems:
+        console.print(f"[red]{len(report.problems)} problem(s):[/red]")
+        for problem in report.problems:
             console.print(f"  [red]✗[/red] {escape(problem)}")
         raise typer.Exit(1)
     console.print("[green]every declared field was read[/green]")
@@ -134,7 +134,7 @@ def boards(slug: Annotated[str, typer.Argument(help="platform slug (a people-fam
 
 
 def _render(table: object) -> Table:
-    from spiders.generic.checkup import Table as CheckTable
+    from spiders.generic.probe_report import Table as CheckTable
 
     assert isinstance(table, CheckTable)
     rendered = Table("field", "rule", *table.columns, title=table.title, show_lines=False)
@@ -217,5 +217,6 @@ def _short(value: object, width: int = 120) -> str:
 def register_platform_commands(platforms_app: typer.Typer) -> None:
     """Add `new`, `check` and `boards` to the `harvester platforms` group (next to `list`)."""
     platforms_app.command("new")(new)
-    platforms_app.command("check")(check)
+    platforms_app.command("probe")(probe)
+    platforms_app.command("check", hidden=True)(probe)  # the old name of `platforms probe`
     platforms_app.command("boards")(boards)

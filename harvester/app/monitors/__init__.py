@@ -1,1 +1,1 @@
-"""Health checks of unattended harvesting: one module per monitor, run by `harvester check` and `harvester run`."""
+"""Health checks of unattended harvesting: one module per monitor, run by `harvester monitor` and `harvester run`."""

@@ -22,7 +22,7 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     if age > limit:
         return result(NAME, ctx, True, f"last successful harvest {hours(age)} ago ({when}), over {hours(limit)}",
                       **figures)
-    if age < 0:  # judged as of an earlier time (`harvester check --at`)
+    if age < 0:  # judged as of an earlier time (`harvester monitor --at`)
         return result(NAME, ctx, False, f"last successful harvest {when}, after the time judged", **figures)
     return result(NAME, ctx, False, f"last successful harvest {hours(age)} ago ({when})", **figures)
 

@@ -1,4 +1,4 @@
-"""What `platforms check` shows: field by field, what a definition read from live pages and what is missing."""
+"""What `platforms probe` shows: field by field, what a definition read from live pages and what is missing."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Table:
 
 
 @dataclass
-class Checkup:
+class ProbeReport:
     tables: list[Table] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -53,19 +53,19 @@ def _rule(definition: Definition, name: str) -> tuple[str, Rule | None]:
     return ("list", definition.list.fields.get(name))
 
 
-def list_table(definition: Definition, fetched: list[Fetched], checkup: Checkup) -> Table:
+def list_table(definition: Definition, fetched: list[Fetched], report: ProbeReport) -> Table:
     """One row per list field: how many public rows it was read on, an example, and the first failure."""
     rows = [row for item in fetched if item.listing for row in item.listing.public]
     table = Table(f"List: {len(rows)} public letters on {len(fetched)} page(s)", ("filled", "example", "problem"))
     for item in fetched:
         for reason in ([item.error] if item.error else []) + list(item.listing.errors.values() if item.listing else []):
-            checkup.problems.append(f"list page {item.context.get('page')}: {reason}")
+            report.problems.append(f"list page {item.context.get('page')}: {reason}")
     for name, rule in definition.list.fields.items():
         filled = [row.values[name] for row in rows if name in row.values]
         failures = [row.errors[name] for row in rows if name in row.errors]
         problem = Cell(failures[0], "error") if failures else Cell("", "ok")
         if failures:
-            checkup.problems.append(f"{name}: {failures[0]} ({len(failures)} of {len(rows)} rows)")
+            report.problems.append(f"{name}: {failures[0]} ({len(failures)} of {len(rows)} rows)")
         example = Cell(_short(filled[0]), "ok") if filled else Cell("—", "absent")
         table.rows.append((name, f"list: {rule.describe()}", [Cell(f"{len(filled)}/{len(rows)}", "ok"), example,
                                                                 problem]))
@@ -97,7 +97,7 @@ def _cell(letter: Letter | str, name: str, declared: bool) -> Cell:
     return Cell("—" if declared else "not declared", "absent" if declared else "undeclared")
 
 
-def detail_table(definition: Definition, fetched: list[Fetched], checkup: Checkup) -> Table:
+def detail_table(definition: Definition, fetched: list[Fetched], report: ProbeReport) -> Table:
     """One row per canonical field, one column per letter: the value read, or why it is missing."""
     letters: list[Letter | str] = []
     for item in fetched:
@@ -111,16 +111,16 @@ def detail_table(definition: Definition, fetched: list[Fetched], checkup: Checku
         cells = [_cell(letter, name, rule is not None) for letter in letters]
         for number, cell in enumerate(cells, start=1):
             if cell.state == "error":
-                checkup.problems.append(f"letter {number}: {name}: {cell.text}")
+                report.problems.append(f"letter {number}: {name}: {cell.text}")
         table.rows.append((name, f"{where}: {rule.describe()}" if rule else "", cells))
     return table
 
 
-def check(definition: Definition, lists: list[Fetched], details: list[Fetched]) -> Checkup:
+def probe_report(definition: Definition, lists: list[Fetched], details: list[Fetched]) -> ProbeReport:
     """The list and detail tables and every problem found (an empty list means the definition works)."""
-    checkup = Checkup()
-    checkup.tables.append(list_table(definition, lists, checkup))
-    checkup.tables.append(detail_table(definition, details, checkup))
+    report = ProbeReport()
+    report.tables.append(list_table(definition, lists, report))
+    report.tables.append(detail_table(definition, details, report))
     if not details:
-        checkup.problems.append("no public letter on the list: no detail page could be checked")
-    return checkup
+        report.problems.append("no public letter on the list: no detail page could be checked")
+    return report
