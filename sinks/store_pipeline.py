@@ -11,6 +11,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from harvester.config import DEFAULTS
 from harvester.extract.snapshot import Snapshot
 from harvester.pipelines.storable import quarantine_id
 from harvester.runfigures import figures_from_stats
@@ -38,8 +39,8 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.batch_size = crawler.settings.getint("HARVESTER_BATCH_SIZE", 200)
-        self.link_copies = crawler.settings.getbool("HARVESTER_LINK_COPIES", False)
+        self.batch_size = crawler.settings.getint("HARVESTER_BATCH_SIZE", DEFAULTS.batch_size)
+        self.link_copies = crawler.settings.getbool("HARVESTER_LINK_COPIES", DEFAULTS.link_copies)
         self.store = store_for(crawler.settings["HARVESTER_DB_URL"])
         self.run_id: int | None = None
         self.buffer: list[Any] = []
