@@ -119,6 +119,10 @@ def check_login(repo: Repository, name: str, password: str) -> ConsoleUser | Non
     return _user(row)
 
 
+def user_exists(repo: Repository, name: str) -> bool:
+    return repo.session.scalar(select(ConsoleUserRow.id).where(ConsoleUserRow.name == name.strip())) is not None
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

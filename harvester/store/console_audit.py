@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from harvester.store.console_models import ConsoleAuditRow
 from harvester.store.repository import Repository
@@ -36,3 +36,10 @@ def audit_entries(repo: Repository, actor: str | None = None, action: str | None
     if action is not None:
         query = query.where(ConsoleAuditRow.action == action)
     return [ConsoleAuditEntry(r.at, r.actor, r.action, r.target, r.detail) for r in repo.session.scalars(query)]
+
+
+def count_actions(repo: Repository, action: str, target: str, since: datetime) -> int:
+    """How many `action` entries on `target` were written since `since` (e.g. failed sign-ins of one account)."""
+    query = select(func.count()).select_from(ConsoleAuditRow).where(
+        ConsoleAuditRow.action == action, ConsoleAuditRow.target == target, ConsoleAuditRow.at >= since)
+    return int(repo.session.scalar(query) or 0)

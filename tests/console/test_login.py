@@ -113,3 +113,19 @@ def test_only_an_admin_reads_the_audit_log(console: Console) -> None:
         assert refused.status_code == 403 and "仅管理员可查看" in refused.text
         log = admin.get("/audit?action=login")
         assert log.status_code == 200 and log.text.count("<td>登录</td>") == 2  # the viewer's and the admin's
+
+
+def test_an_account_is_held_after_five_failed_sign_ins(console: Console) -> None:
+    with console.client() as client:
+        client.get("/login")
+        for _ in range(5):  # each refusal renders the form again, with a fresh token
+            assert client.post("/login", data={"name": "approver", "password": "guess guess",
+                                               "csrf": client.cookies["lyc_login"]}).status_code == 401
+        token = client.cookies["lyc_login"]
+        held = client.post("/login", data={"name": "approver", "password": PASSWORD, "csrf": token})
+        assert held.status_code == 429 and "登录失败次数过多" in held.text
+        other = client.post("/login", data={"name": "viewer", "password": PASSWORD, "csrf": token})
+        assert other.status_code == 303  # other accounts are not held
+    with console.store.transaction() as repo:
+        failed = audit_entries(repo, action="login_failed")
+    assert [e.target for e in failed] == ["approver"] * 5 and all("guess" not in (e.detail or "") for e in failed)

@@ -20,11 +20,13 @@ from harvester.app.console.security import (
     settings_of,
     store_of,
 )
-from harvester.store.console_accounts import check_login, end_session, session_of, start_session
-from harvester.store.console_audit import record_action
+from harvester.store.console_accounts import check_login, end_session, session_of, start_session, user_exists
+from harvester.store.console_audit import count_actions, record_action
+from harvester.timeutil import utcnow
 
 router = APIRouter(include_in_schema=False)
 HOME = "/ledger"
+MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)  # failed sign-ins of one account before it is held, and for how long
 
 
 def safe_next(value: str | None) -> str:
@@ -64,9 +66,11 @@ def login(request: Request, name: Annotated[str, Form(max_length=128)], password
         raise Refused(403, "登录表单已失效（CSRF）：请刷新页面后重新登录")
     settings = settings_of(request)
     with store_of(request).transaction() as repo:
+        if count_actions(repo, "login_failed", name.strip(), utcnow() - LOCKOUT) >= MAX_FAILURES:
+            raise Refused(429, f"该账户登录失败次数过多，请 {LOCKOUT.seconds // 60} 分钟后再试")
         user = check_login(repo, name, password)
-        if user is None:
-            record_action(repo, "-", "login_failed", "")
+        if user is None:  # the name is recorded only when it is an account's (never a password typed there)
+            record_action(repo, "-", "login_failed", name.strip() if user_exists(repo, name) else "")
         else:
             cookie, _session = start_session(repo, user, timedelta(hours=settings.session_hours))
             record_action(repo, user.name, "login", request.client.host if request.client else "")
