@@ -56,6 +56,8 @@ class Family:
     `reply_adapter`: factory(pool, base_url, spec) -> ReplyAdapter posting approved replies; None: no replies.
     `options`: parse_options(options, source) -> the family's typed options, raising ConfigError naming the file
     and key; None: the family reads no `[options]` of its own (the generic family's are its definition).
+    `saved`: a spiders.savedpage.SavedPages telling `harvester parse` how to read a page an operator saved (its
+    kinds, which page a URL is, what the spider knows when it parses it); None: `harvester parse` refuses.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Family:
     recorded: Ref | None = None
     reply_adapter: Ref | None = None
     options: Ref | None = None
+    saved: Ref | None = None
 
     @property
     def spider_path(self) -> str:
@@ -97,6 +100,12 @@ class Family:
         if self.options is None:
             return None
         return self._load("options parser", self.options)(options, source)
+
+    def saved_pages(self) -> Any:
+        """The family's saved-page reader (imported now); FamilyError when it has none."""
+        if self.saved is None:
+            raise FamilyError(f"family {self.name!r} has no saved-page reader")
+        return self._load("saved-page reader", self.saved)
 
     @property
     def replies(self) -> bool:

@@ -4,9 +4,7 @@ page object reads it, what the spider would know when parsing it, and the messag
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,27 +13,40 @@ from urllib.parse import parse_qs, urlsplit
 from harvester.definition import Definition, definition_of
 from harvester.extract.errors import LayoutChanged, NotPublic, ParseOutcome
 from harvester.extract.snapshot import Snapshot, declared_encoding
-from harvester.registry import PlatformSpec
+from harvester.families import FamilyError
+from harvester.registry import PlatformSpec, family_record
 from spiders.generic.message import ERROR_KEYS
 from spiders.pageindex import parse_recorded
 
 KINDS = ("list", "detail", "thread", "api")
-# Which page objects (spiders.pageindex names) each kind asks for, per family; "thread" and "detail" both mean
-# one message's page. A kind missing here is not a page that family has.
-KIND_PAGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "jact": {"list": ("list",), "detail": ("detail",), "thread": ("detail",)},
-    "discuz": {"list": ("list",), "detail": ("thread",), "thread": ("thread",)},
-    "people": {"list": ("list",), "detail": ("content",), "thread": ("content",), "api": ("list", "content")},
-    "generic": {"list": ("list",), "detail": ("detail",), "thread": ("detail",), "api": ("list",)},
-}
 MESSAGE_PAGES = ("detail", "thread", "content")
-_PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")  # a {name} of a definition's URL template, once re.escape'd
-_DISCUZ_TID = re.compile(r"(?:thread-(\d+)-\d+-\d+\.html|[?&;]p?tid=(\d+))")
 
 
 class Unreadable(ParseOutcome):
     """No page object of the platform reads the saved page as the kind asked (or any kind, when detecting); the
     reason names each outcome (LayoutChanged: what a harvest would quarantine; NotPublic: a refusal page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPages:
+    """How one family reads a page an operator saved (its Family record's `saved`).
+
+    `kinds`: the page objects (spiders.pageindex names) each kind asks for; "thread" and "detail" both mean one
+    message's page; a kind missing is not a page the family has. `page_of_url(spec, definition, url)`: which
+    page a URL of the platform is, or None. `context(spec, definition, page, snapshot)`: what the spider knows
+    when it parses that page (the recorded fixtures' context). `html_pages`: the pages a non-JSON answer can be
+    when the kind is not given (None: its list and detail pages). `screen(snapshot)`: why an answer is not data
+    (a block page, a refused signature), before any page object reads it. `read_first(page, snapshot)`: the
+    family's own reading of a page, tried before the page object (None: use the page object). `definition`: the
+    platform's definition file is its layout (the generic family)."""
+
+    kinds: Mapping[str, tuple[str, ...]]
+    page_of_url: Callable[[PlatformSpec, Definition | None, str], str | None]
+    context: Callable[[PlatformSpec, Definition | None, str, Snapshot], dict[str, Any]]
+    html_pages: tuple[str, ...] | None = None
+    screen: Callable[[Snapshot], str | None] | None = None
+    read_first: Callable[[str, Snapshot], Reading | None] | None = None
+    definition: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,41 +80,50 @@ def read_saved(spec: PlatformSpec, snapshot: Snapshot, kind: str | None, url_giv
 
     Raises ValueError for a kind the family does not have, Unreadable with every page object's outcome when none
     reads it."""
-    definition = definition_of(spec) if spec.family == "generic" else None
+    reader = reader_of(spec)
+    definition = definition_of(spec) if reader.definition else None
     pages = candidates(spec, definition, snapshot, kind, url_given)
-    if spec.family == "people":  # the spider classifies every answer before reading it
-        verdict = parse_recorded("people", "answer", snapshot, {})["answer"]
-        if verdict != "ok":
-            raise Unreadable(f"the API answered {verdict!r} (not data: a block page, a refused signature, "
-                             "a deleted message or an error code)")
+    refused = reader.screen(snapshot) if reader.screen is not None else None
+    if refused is not None:
+        raise Unreadable(refused)
     reasons = []
     for page in pages:
         try:
-            return _read(spec, definition, page, snapshot)
+            return _read(spec, reader, definition, page, snapshot)
         except (LayoutChanged, NotPublic) as error:
             where = f"{page}: " if len(pages) > 1 else ""
             reasons.append(f"{type(error).__name__}: {where}{error.reason}")
     raise Unreadable("; ".join(reasons))
 
 
+def reader_of(spec: PlatformSpec) -> SavedPages:
+    """The saved-page reader of the platform's family; ValueError when the family has none or cannot load."""
+    try:
+        reader = family_record(spec.family).saved_pages()
+    except FamilyError as error:
+        raise ValueError(f"{spec.slug}: {error}") from error
+    if not isinstance(reader, SavedPages):
+        raise ValueError(f"{spec.slug}: family {spec.family!r} names a saved-page reader that is not a SavedPages")
+    return reader
+
+
 def candidates(spec: PlatformSpec, definition: Definition | None, snapshot: Snapshot, kind: str | None,
                url_given: bool) -> tuple[str, ...]:
     """The page objects to try, in order: only the URL's page when the URL says which."""
-    known = KIND_PAGES.get(spec.family)
-    if known is None:
-        raise ValueError(f"family {spec.family!r} has no saved-page reader (known: {', '.join(KIND_PAGES)})")
+    reader = reader_of(spec)
+    known = reader.kinds
     if kind is not None and kind not in known:
         raise ValueError(f"{spec.slug} ({spec.family}) has no {kind!r} pages; kinds: {', '.join(known)}")
     json_answer = _is_json(snapshot.body)
     if kind is not None:
         pages = known[kind]
-    elif spec.family == "people":
-        pages = known["api"] if json_answer else ("content",)  # an HTML answer: a block page, classified
     elif json_answer and "api" in known:
         pages = known["api"]
+    elif reader.html_pages is not None:
+        pages = reader.html_pages
     else:
         pages = tuple(dict.fromkeys(page for key in ("list", "detail") for page in known[key]))
-    by_url = _page_by_url(spec, definition, snapshot.url) if url_given else None
+    by_url = reader.page_of_url(spec, definition, snapshot.url) if url_given else None
     return (by_url,) if by_url in pages else pages  # a URL that says which page it is decides
 
 
@@ -118,76 +138,17 @@ def _is_json(body: bytes) -> bool:
     return True
 
 
-def _page_by_url(spec: PlatformSpec, definition: Definition | None, url: str) -> str | None:
-    """Which page a URL of this platform is, from the family's URL shapes or the definition's templates."""
-    if spec.family == "jact":
-        return "list" if re.search(r"mailpublist|dataproxy", url) else "detail" if "mailpubdetail" in url else None
-    if spec.family == "discuz":
-        return ("list" if re.search(r"forumdisplay|forum-\d+-\d+\.html", url) else
-                "thread" if _DISCUZ_TID.search(url) else None)
-    if spec.family == "people":
-        return ("list" if re.search(r"/threads/list|queryThreadsList", url) else
-                "content" if "/threads/content" in url else None)
-    if definition is not None:
-        if _template_match(definition.list.url, url):
-            return "list"
-        if _detail_id(definition, url) is not None:
-            return "detail"
-    return None
-
-
-def _template_match(template: str | None, url: str) -> re.Match[str] | None:
-    """A URL matched against a definition's template ({page}, {board}, {id} … standing for any value)."""
-    if not template:
-        return None
-    path = template.split("://", 1)[-1].split("/", 1)[-1] if "://" in template else template
-    pattern = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>[^/?&#]*)", re.escape(path))
-    return re.search(pattern + r"(?:$|[?&#])", url)
-
-
-def _detail_id(definition: Definition, url: str) -> str | None:
-    """A letter's id read from its detail URL: the template's {id}, else what the list's id rule would read
-    from the link (its regex, e.g. gdId=([0-9a-f]{32}))."""
-    found = _template_match(definition.detail.url, url)
-    if found and "id" in found.groupdict():
-        return found.group("id")
-    rule = definition.list.fields.get("id")
-    if rule is not None and rule.regex is not None and (match := rule.regex.search(url)):
-        return match.group(1) if match.groups() else match.group(0)
-    return None
-
-
-def _query(url: str, key: str) -> str | None:
+def query_value(url: str, key: str) -> str | None:
     values = parse_qs(urlsplit(url).query).get(key)
     return values[0] if values else None
 
 
-def _board(spec: PlatformSpec, board_id: str | None) -> dict[str, str]:
+def board_of(spec: PlatformSpec, board_id: str | None) -> dict[str, str]:
     board = next((b for b in spec.boards if b.id == board_id), spec.boards[0])
     return {"id": board.id, "addressee": board.addressee}
 
 
-def context(spec: PlatformSpec, definition: Definition | None, page: str, snapshot: Snapshot) -> dict[str, Any]:
-    """What the family's spider knows when it parses this page (the recorded fixtures' context)."""
-    url = snapshot.url
-    base = {"platform": spec.slug, "base_url": _base_url(spec, url)}
-    if spec.family == "jact":
-        return {**base, "board": _board(spec, _query(url, "sysid")), "external_id": _query(url, "transactId") or ""}
-    if spec.family == "discuz":
-        return {**base, "board": _board(spec, _query(url, "fid")), "external_id": _discuz_tid(snapshot),
-                "options": dict(spec.options)}
-    if spec.family == "people":
-        return {**base, "addressees": {b.id: b.addressee for b in spec.boards}, "options": dict(spec.options)}
-    assert definition is not None
-    found = _template_match(definition.list.url if page == "list" else definition.detail.url, url)
-    board = found.groupdict().get("board") if found else None
-    if page == "list":
-        return {**base, "board": _board(spec, board), "page": 1}
-    return {**base, "board": _board(spec, board), "external_id": _detail_id(definition, url) or "", "url": url,
-            "row": {}}
-
-
-def _base_url(spec: PlatformSpec, url: str) -> str:
+def base_url_of(spec: PlatformSpec, url: str) -> str:
     """The site the page came from: the platform's base URL, or the saved URL's origin when it is elsewhere
     (a mirror, a test host), so the message URLs built from it point where the page was."""
     if url.startswith(spec.base_url):
@@ -196,25 +157,12 @@ def _base_url(spec: PlatformSpec, url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else spec.base_url
 
 
-def _discuz_tid(snapshot: Snapshot) -> str:
-    """The thread's tid: from its URL, else the one the page's own links name most (只看该作者, 举报 …)."""
-    found = _DISCUZ_TID.search(snapshot.url)
-    if found:
-        return found.group(1) or found.group(2)
-    named = Counter(a or b for a, b in _DISCUZ_TID.findall(snapshot.text))
-    return named.most_common(1)[0][0] if named else ""
-
-
-def _read(spec: PlatformSpec, definition: Definition | None, page: str, snapshot: Snapshot) -> Reading:
-    if spec.family == "discuz" and page == "thread":
-        try:
-            floors = parse_recorded("discuz", "thread_page", snapshot, {})
-        except (LayoutChanged, NotPublic):
-            floors = {}  # the message's parse says why
-        if int(floors.get("page") or 1) > 1:  # page 2 on: floors only, the opening post is on page 1
-            return Reading("thread_page", False, list(floors.get("posts", [])),
-                           [f"thread page {floors['page']}: its floors (read page 1 for the message)"])
-    data = parse_recorded(spec.family, page, snapshot, context(spec, definition, page, snapshot), definition)
+def _read(spec: PlatformSpec, reader: SavedPages, definition: Definition | None, page: str,
+          snapshot: Snapshot) -> Reading:
+    first = reader.read_first(page, snapshot) if reader.read_first is not None else None
+    if first is not None:
+        return first
+    data = parse_recorded(spec.family, page, snapshot, reader.context(spec, definition, page, snapshot), definition)
     if data.get("error") == "NotPublic":
         raise NotPublic(data["reason"])
     if "error" in data:

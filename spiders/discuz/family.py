@@ -8,4 +8,5 @@ FAMILY = Family(
     recorded="spiders.discuz.recorded:parse",
     reply_adapter="adapters.factories:discuz",
     options="spiders.discuz.options:parse_options",
+    saved="spiders.discuz.saved:SAVED",
 )

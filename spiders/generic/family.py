@@ -8,4 +8,5 @@ FAMILY = Family(
     name="generic",
     spider="spiders.generic.spider:GenericSpider",
     recorded="spiders.generic.recorded:parse",
+    saved="spiders.generic.saved:SAVED",
 )

@@ -8,4 +8,5 @@ FAMILY = Family(
     recorded="spiders.jact.recorded:parse",
     reply_adapter="adapters.factories:jact",
     options="spiders.jact.options:parse_options",
+    saved="spiders.jact.saved:SAVED",
 )

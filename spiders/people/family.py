@@ -8,4 +8,5 @@ FAMILY = Family(
     recorded="spiders.people.recorded:parse",
     reply_adapter="adapters.factories:people",
     options="spiders.people.options:parse_options",
+    saved="spiders.people.saved:SAVED",
 )

@@ -38,6 +38,8 @@ def make_adapter(pool, base_url, spec):
 FAMILY = Family(name="acme", spider="acme_mailbox:AcmeSpider", recorded="spiders.jact.recorded:parse",
                 reply_adapter="acme_mailbox:make_adapter", options="spiders.jact.options:parse_options")
 LOST_REPLIES = Family(name="lost", spider="acme_mailbox:AcmeSpider", reply_adapter="acme_mailbox.gone:make_adapter")
+READS_SAVED = Family(name="acme_saved", spider="acme_mailbox:AcmeSpider", recorded="spiders.jact.recorded:parse",
+                     saved="spiders.jact.saved:SAVED")
 '''
 # How packages registered a family before the Family record: the spider class, and the reply adapter factory
 # under a second group. Still read, with a warning.
@@ -150,3 +152,26 @@ def test_a_broken_plugin_fails_only_its_own_platforms(tmp_path: Path) -> None:
     assert lines[5].startswith("lost_town: family 'lost': its reply adapter factory "
                                "'acme_mailbox.gone.make_adapter' cannot be loaded: ModuleNotFoundError"), lines
     assert lines[6:] == ["None", "None"], lines
+
+
+def test_harvester_parse_reads_a_plugin_familys_saved_page_only_when_its_record_names_a_reader(tmp_path: Path) -> None:
+    plugin = installed_plugin(tmp_path / "site", "[liuyan_harvester.families]\nacme = acme_mailbox:FAMILY\n"
+                                                 "acme_saved = acme_mailbox:READS_SAVED\n")
+    saved = ROOT / "tests" / "fixtures" / "jact_demo"
+    page = saved / "detail_in_progress" / "input.bin"  # a recorded letter page of the jact replica
+    code = ("from datetime import datetime, timezone\n"
+            "from harvester.registry import Board, PlatformSpec\n"
+            "from spiders.savedpage import read_saved, saved_snapshot\n"
+            "for family in ('acme', 'acme_saved'):\n"
+            "    spec = PlatformSpec(slug='acme_town', name='某县', family=family, base_url='http://127.0.0.1:9',\n"
+            "                        boards=(Board('6', '县长信箱'),), source='test')\n"
+            f"    body = open({str(page)!r}, 'rb').read()\n"
+            "    snapshot = saved_snapshot(spec, body, None, datetime.now(timezone.utc))\n"
+            "    try:\n"
+            "        print(family, read_saved(spec, snapshot, 'detail', False).page)\n"
+            "    except ValueError as error:\n"
+            "        print(family, 'refused:', error)\n")
+    result = python(code, plugin)
+    lines = result.stdout.splitlines()
+    assert lines == ["acme refused: acme_town: family 'acme' has no saved-page reader", "acme_saved detail"], \
+        result.stdout + result.stderr
