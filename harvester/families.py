@@ -56,6 +56,9 @@ class Family:
     `reply_adapter`: factory(pool, base_url, spec) -> ReplyAdapter posting approved replies; None: no replies.
     `options`: parse_options(options, source) -> the family's typed options, raising ConfigError naming the file
     and key; None: the family reads no `[options]` of its own (the generic family's are its definition).
+    `may_use_browser`: its spider may fall back to Chromium even when its platforms fetch over HTTP (People's
+    Daily, when the signed API refuses plain clients): such platforms get a harvest process, or a browser
+    worker, of their own.
     `saved`: a spiders.savedpage.SavedPages telling `harvester parse` how to read a page an operator saved (its
     kinds, which page a URL is, what the spider knows when it parses it); None: `harvester parse` refuses.
     """
@@ -66,6 +69,7 @@ class Family:
     reply_adapter: Ref | None = None
     options: Ref | None = None
     saved: Ref | None = None
+    may_use_browser: bool = False
 
     @property
     def spider_path(self) -> str:

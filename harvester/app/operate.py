@@ -20,7 +20,8 @@ from harvester.app.monitors.settings import ChecksSettings
 from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env, push_env
 from harvester.config import ConfigError, HarvesterConfig, RunSection
-from harvester.registry import PlatformSpec, platforms_for
+from harvester.families import FamilyError
+from harvester.registry import PlatformSpec, family_record, platforms_for
 from harvester.runlock import RunLock
 from harvester.store.db import Store
 from harvester.store.platformlock import BUSY_EXIT
@@ -125,9 +126,15 @@ def _child_env(config: HarvesterConfig, push: bool = False, env: Mapping[str, st
 
 
 def runs_alone(spec: PlatformSpec) -> bool:
-    """Platforms that drive a browser (always, or as the People's Daily fallback when its API refuses plain
-    clients) get a process of their own: a hung Chromium must not hold other platforms' harvests."""
-    return spec.fetch == "browser" or spec.family == "people"
+    """Platforms that drive a browser (always, or as a fallback their family may take, like People's Daily's when
+    its API refuses plain clients) get a process of their own: a hung Chromium must not hold other platforms'
+    harvests. A family that cannot be loaded fails in whichever process it lands."""
+    if spec.fetch == "browser":
+        return True
+    try:
+        return family_record(spec.family).may_use_browser
+    except FamilyError:
+        return False
 
 
 def batches(slugs: Sequence[str], specs: Mapping[str, PlatformSpec], per_process: int) -> list[list[str]]:

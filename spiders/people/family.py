@@ -9,4 +9,5 @@ FAMILY = Family(
     reply_adapter="adapters.factories:people",
     options="spiders.people.options:parse_options",
     saved="spiders.people.saved:SAVED",
+    may_use_browser=True,  # the browser path when the signed API refuses plain clients
 )

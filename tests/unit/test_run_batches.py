@@ -26,3 +26,8 @@ def test_platforms_that_may_drive_a_browser_get_a_process_of_their_own() -> None
 def test_only_the_due_platforms_are_batched() -> None:
     specs = {slug: spec(slug) for slug in ("a", "b", "c", "d")}
     assert batches(["d", "b"], specs, 10) == [["d", "b"]]
+
+
+def test_a_family_that_cannot_be_loaded_shares_a_process_and_fails_there_alone() -> None:
+    specs = {"a": spec("a"), "lost": spec("lost", family="no_such_family"), "b": spec("b")}
+    assert batches(list(specs), specs, 10) == [["a", "lost", "b"]]
