@@ -4,9 +4,9 @@ for a recheck, and those whose posted reply awaits confirmation)."""
 from __future__ import annotations
 
 from harvester.app.replies import Outbox, State, claims
-from harvester.store.outbox import states as replies_states
 from harvester.schema import Reply
 from harvester.store.db import Store
+from harvester.store.outbox import states as replies_states
 from harvester.store.outbox.confirm import confirm_posted_replies
 from harvester.store.rechecks import AWAITING_CONFIRMATION, LOOKAHEAD, RecheckQueue
 from harvester.timeutil import utcnow
