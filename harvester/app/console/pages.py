@@ -41,6 +41,26 @@ HEADERS = {
 }
 
 
+# The outbox writes its audit details in English; the page shows the usual ones in Chinese, the rest as written.
+PREFIXES = (("approval voided: ", "批准作废："), ("sent back: ", "退回修改："), ("approved (hash ", "批准（内容指纹 "),
+            ("posted: ", "已发布："), ("rejected: ", "平台拒收："))
+WHOLE = {"created": "起草", "cancelled": "撤销", "text edited": "修改正文",
+         "content changed after approval": "批准后内容被改动"}
+
+
+def detail_zh(detail: str | None) -> str:
+    """An outbox audit detail in Chinese where it is one of the outbox's own phrases (a person's words stay)."""
+    text, shown = detail or "", ""
+    changed = True
+    while changed:
+        changed = False
+        for english, chinese in PREFIXES:
+            if text.startswith(english):
+                text, shown, changed = text[len(english):], shown + chinese, True
+    text = WHOLE.get(text, text)
+    return shown + (text[:-2] + "…）" if shown.endswith("内容指纹 ") and text.endswith("…)") else text)
+
+
 def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An aware time as Beijing wall-clock text ('' for None)."""
     return "" if value is None else to_shanghai(value).strftime(fmt)
@@ -52,7 +72,7 @@ def day(value: date | datetime | None) -> str:
     return beijing(value, "%Y-%m-%d") if isinstance(value, datetime) else value.isoformat()
 
 
-templates.env.filters.update(bj=beijing, day=day)
+templates.env.filters.update(bj=beijing, day=day, zh=detail_zh)
 templates.env.globals.update(STATUS_NAMES=STATUS_NAMES, TOPIC_NAMES=TOPIC_NAMES, REPLY_STATES=REPLY_STATES,
                              KINDS=KINDS, NAV=NAV, ROLE_NAMES=ROLE_NAMES, EVENT_NAMES=EVENT_NAMES)
 

@@ -25,14 +25,17 @@ def rules_of(request: Request) -> dict[str, Rules]:
     cached: dict[str, Rules] | None = getattr(request.app.state, "console_rules", None)
     if cached is None:
         from harvester.app.monitors.runner import checks_settings
-        from harvester.config import load_config
+        from harvester.config import ConfigError, load_config
         from harvester.registry import platforms_for
 
-        config = load_config()
-        settings = checks_settings(config)
-        cached = {"": Rules.from_monitor(settings.general["overdue"])}
-        for slug, spec in platforms_for(config).items():
-            cached[slug] = Rules.from_monitor(settings.for_platform(spec)["overdue"])
+        try:
+            config = load_config()
+            settings = checks_settings(config)
+            cached = {"": Rules.from_monitor(settings.general["overdue"])}
+            for slug, spec in platforms_for(config).items():
+                cached[slug] = Rules.from_monitor(settings.for_platform(spec)["overdue"])
+        except (ConfigError, KeyError, ValueError) as error:
+            raise Refused(500, f"配置有误，无法计算办理期限：{error}") from error
         request.app.state.console_rules = cached
     return cached
 
