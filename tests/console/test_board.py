@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
+from harvester.store.console_audit import audit_entries
+from tests.console.seed import PHONE, bj
 from tests.console.server import Console, screenshot, sign_in
+from tests.store.builders import letter
 
 pytestmark = pytest.mark.browser
 
@@ -50,3 +54,17 @@ def test_after_the_deadline_the_same_letters_are_late_and_sorted_by_urgency(cons
 def test_a_day_with_nothing_due_says_so(console: Console, page: Any) -> None:
     sign_in(page, console.url, "viewer", then="/board?at=2025-09-02&soon=0")
     assert page.inner_text("#nothing") == "没有超期或临期的留言。"
+
+
+def test_titles_on_the_board_are_masked_for_a_viewer(console: Console, page: Any) -> None:
+    with console.store.transaction() as repo:
+        run_id = repo.start_run("jact_demo", os.getpid())
+        repo.upsert_messages([letter("1009", title=f"停水三天请回电{PHONE}", handling_unit="市水务局", posted_at=bj(9, 1))],
+                             run_id, bj(10, 13, 20))
+    sign_in(page, console.url, "viewer", then="/board?at=2025-10-14")
+    title = page.locator("tr[data-letter='jact_demo/1009'] td").nth(2).inner_text()
+    assert title == "停水三天请回电138****5678"
+    sign_in(page, console.url, "approver", then="/board?at=2025-10-14")
+    assert PHONE in page.locator("tr[data-letter='jact_demo/1009'] td").nth(2).inner_text()
+    with console.store.transaction() as repo:
+        assert [e.target for e in audit_entries(repo, action="unmasked_view")] == ["GET /board?at=2025-10-14"]

@@ -3,6 +3,7 @@ statuses and holidays calendar as `harvester overdue`; `at` shows the board as o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from harvester.app.console.deadlines import Rules, board
+from harvester.app.console.masking import audit_view, shown_text
 from harvester.app.console.pages import render
 from harvester.app.console.security import Reader, Refused, store_of
 from harvester.store.console_reads import open_letters
@@ -57,8 +59,10 @@ def overdue_board(request: Request, who: Reader, at: str | None = None,
     statuses = sorted({s for r in rules.values() for s in r.statuses})
     complex_statuses = sorted({s for r in rules.values() for s in r.complex_statuses})
     with store_of(request).transaction() as repo:
-        letters = [letter for letter in open_letters(repo, statuses, complex_statuses)
+        letters = [replace(letter, title=shown_text(letter.title, who))
+                   for letter in open_letters(repo, statuses, complex_statuses)
                    if letter.status in rules.get(letter.platform, general).statuses]
+        audit_view(repo, who, request)
     units = board(letters, lambda platform: rules.get(platform, general), now, soon)
     return render(request, "board.html", units=units, now=now, soon=soon, at=at or "",
                   overdue=sum(u.overdue for u in units), due_soon=sum(len(u.letters) - u.overdue for u in units))
