@@ -39,8 +39,8 @@ def broker_queued(app: Celery) -> list[Entry]:
         channel = connection.default_channel
         client = getattr(channel, "client", None)
         for queue in QUEUES:
-            if client is None:  # AMQP: no peeking without taking; the count only
-                count = channel.queue_declare(queue=queue, passive=True).message_count
+            if client is None:  # AMQP: no peeking without taking; the count only (declared as workers declare it)
+                count = app.amqp.queues[queue](channel).queue_declare().message_count
                 entries += [Entry("?", "queued", queue, f"{count} task(s)")] if count else []
                 continue
             for key in {channel._q_for_pri(queue, pri) for pri in channel.priority_steps}:
