@@ -41,6 +41,7 @@ def test_a_drafter_writes_a_reply_and_another_person_approves_it(console: Consol
 
     leader = browser.new_context(locale="zh-CN").new_page()
     sign_in(leader, console.url, "approver", then="/review")
+    assert "小区旁工地夜间施工噪音扰民" in leader.inner_text(f"tr[data-reply='{reply_id}']")
     screenshot(leader, "review-list")
     leader.click(f"tr[data-reply='{reply_id}'] a")
     assert PHONE in leader.inner_text("#message-body")  # an approver sees the letter as written, audited

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from harvester.app.console.masking import audit_view, shown
+from harvester.app.console.masking import audit_view, shown, shown_text
 from harvester.app.console.pages import render
 from harvester.app.console.roles import REFUSED, Can
 from harvester.app.console.security import AnyPost, ApprovePost, DraftPost, Posted, Reader, Refused, Who, store_of
@@ -21,6 +21,7 @@ from harvester.store.console_review import send_back
 from harvester.store.outbox.records import ApprovalMismatch, KeyConflict, UnknownMessage, UnknownReply
 from harvester.store.outbox.states import CANCELLABLE, EDITABLE, IllegalTransition, State
 from harvester.store.outbox.views import ReplyView
+from harvester.store.reads import find_by_keys
 
 router = APIRouter(include_in_schema=False)
 ReplyId = Annotated[int, Path(ge=1, le=2**53)]
@@ -49,7 +50,11 @@ def _refusal(error: Exception) -> Refused:
 def review_list(request: Request, who: Reader, state: str = "draft") -> Response:
     tab = next((t for t in TABS if t[0] == state), TABS[0])
     replies = _outbox(request).list_replies(states=tab[2], limit=200)
-    return render(request, "review_list.html", tabs=TABS, tab=tab[0], replies=replies)
+    with store_of(request).transaction() as repo:
+        letters = find_by_keys(repo, sorted({(r.platform, r.external_id) for r in replies}))
+        audit_view(repo, who, request)
+    titles = {(m["platform"], m["external_id"]): shown_text(m["title"], who) for m in letters}
+    return render(request, "review_list.html", tabs=TABS, tab=tab[0], replies=replies, titles=titles)
 
 
 @router.get("/review/new")
