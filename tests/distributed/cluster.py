@@ -125,8 +125,8 @@ def write_fleet_config(workdir: Path, db_url: str, urls: dict[str, str], delay: 
                                                                   concurrency=concurrency), encoding="utf-8")
     config = workdir / "harvester.toml"
     config.write_text(f"db_url = {json.dumps(db_url)}\nstate_dir = {json.dumps(str(workdir / 'state'))}\n"
-                      f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = {json.dumps(list(urls))}\n\n{extra}\n",
-                      encoding="utf-8")
+                      f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = {json.dumps(list(urls))}\n\n"
+                      f"{extra}\n", encoding="utf-8")
     return config
 
 
