@@ -20,7 +20,11 @@ PAGES = (login, review, ledger, board, health, report, audit)
 
 def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     """Add the console's pages, its static files (/console-static) and its error pages to `app`."""
-    app.state.console = settings or load_console_settings()
+    if settings is None:
+        from harvester.config import load_config
+
+        settings = load_console_settings(load_config())
+    app.state.console = settings
     app.mount("/console-static", StaticFiles(directory=str(STATIC)), name="console-static")
     for module in PAGES:
         app.include_router(module.router)

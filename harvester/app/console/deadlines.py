@@ -26,7 +26,7 @@ class Rules:
 
     @classmethod
     def from_monitor(cls, values: Mapping[str, Any]) -> Rules:
-        """From the overdue monitor's settings of a platform (`[checks.overdue]` merged as `harvester check` does)."""
+        """From the overdue monitor's settings of a platform (`[checks.overdue]` merged as `harvester monitor` does)."""
         return cls(DeadlinePolicy.from_mapping(values.get("deadlines", {})), tuple(values.get("statuses", ())),
                    tuple(values.get("complex_statuses", ())), values.get("calendar", PACKAGE))
 

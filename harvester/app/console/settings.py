@@ -1,17 +1,17 @@
-"""The console's own settings, read once at the edge and kept on the app.
+"""The console's own settings: a view on `[console]` of the settings object, read once when the app is made.
 
-Read from HARVESTER_CONSOLE_SECURE_COOKIES (default on: the session cookie is sent over https only; switch off for
-http://127.0.0.1) and HARVESTER_CONSOLE_SESSION_HOURS (default 10, a working day). Whether a user may approve their
-own draft follows the API's `allow_self_approval` (HARVESTER_API_ALLOW_SELF_APPROVAL): one rule for both doors.
+`[console]` `secure_cookies` (HARVESTER_CONSOLE_SECURE_COOKIES; on by default: the session cookie goes over https
+only; switch off for http://127.0.0.1), `session_hours` (HARVESTER_CONSOLE_SESSION_HOURS, 10) and `export_limit`.
+Whether a user may approve their own draft follows the API's `allow_self_approval` (`[api]`): one rule for both.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-FALSE = {"0", "false", "no", "off"}
+from harvester.config import ConsoleSection, HarvesterConfig
+
+DEFAULT = ConsoleSection()  # the defaults live in harvester.config
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +19,11 @@ class ConsoleSettings:
     """`secure_cookies`: the Secure flag on the session cookie. `session_hours`: how long a sign-in lasts.
     `export_limit`: the most rows one CSV/XLSX export holds."""
 
-    secure_cookies: bool = True
-    session_hours: float = 10.0
-    export_limit: int = 20000
+    secure_cookies: bool = DEFAULT.secure_cookies
+    session_hours: float = DEFAULT.session_hours
+    export_limit: int = DEFAULT.export_limit
 
 
-def load_console_settings(env: Mapping[str, str] | None = None) -> ConsoleSettings:
-    env = os.environ if env is None else env
-    return ConsoleSettings(
-        secure_cookies=env.get("HARVESTER_CONSOLE_SECURE_COOKIES", "").strip().lower() not in FALSE,
-        session_hours=float(env.get("HARVESTER_CONSOLE_SESSION_HOURS", 10.0)),
-    )
+def load_console_settings(config: HarvesterConfig) -> ConsoleSettings:
+    """The console settings of `config` (`[console]` of the file, HARVESTER_CONSOLE_* on top)."""
+    return ConsoleSettings(**config.console.model_dump())

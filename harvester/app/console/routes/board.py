@@ -22,7 +22,7 @@ NOON = time(12, 0)
 
 
 def rules_of(request: Request) -> dict[str, Rules]:
-    """Per platform, the overdue monitor's rules as `harvester check` reads them (read once per app); "" holds
+    """Per platform, the overdue monitor's rules as `harvester monitor` reads them (read once per app); "" holds
     the general ones, for letters of platforms this server's config does not name."""
     cached: dict[str, Rules] | None = getattr(request.app.state, "console_rules", None)
     if cached is None:

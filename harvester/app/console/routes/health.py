@@ -1,5 +1,5 @@
 """/health (运行): each platform's last runs, outcomes and failure classes, soft blocks, the monitors as
-`harvester check` sees them, and quarantined pages, whose raw bytes are shown as escaped text, never as HTML."""
+`harvester monitor` sees them, and quarantined pages, whose raw bytes are shown as escaped text, never as HTML."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ ORDER = {"failed": 0, "error": 1, "ok": 2}
 
 
 def monitor_results(store: Store) -> tuple[list[dict[str, Any]], str]:
-    """Every enabled monitor on every configured platform, as `harvester check` runs them (failed first), or
+    """Every enabled monitor on every configured platform, as `harvester monitor` runs them (failed first), or
     the configuration problem that stops them."""
     from harvester.app.monitors.runner import checks_settings, run_checks
     from harvester.config import ConfigError, load_config
