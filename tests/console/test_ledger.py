@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from harvester.store.console_audit import audit_entries
-from tests.console.seed import NAME, PHONE
+from tests.console.seed import NAME, PHONE, bj
 from tests.console.server import Console, screenshot, sign_in
+from tests.store.builders import letter
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +94,17 @@ def test_the_filtered_view_exports_as_csv_and_xlsx_masked_by_role(console: Conso
     with console.store.transaction() as repo:
         exports = audit_entries(repo, actor=user, action="export")
     assert [e.detail for e in exports] == [f"2 rows, {'masked' if masked else 'unmasked'}"] * 2
+
+
+def test_the_ledger_pages_fifty_letters_at_a_time_without_repeats(console: Console, page: Any) -> None:
+    with console.store.transaction() as repo:
+        run_id = repo.start_run("jact_demo", os.getpid())
+        repo.upsert_messages([letter(f"5{n:03d}", title=f"第{n}封来信", body=f"内容{n}号，各不相同的来信正文。{n * 7919}",
+                                     posted_at=bj(10, 1 + n % 20)) for n in range(60)], run_id, bj(10, 21))
+    sign_in(page, console.url, "viewer")
+    first = listed(page)
+    page.click("#more")
+    page.wait_for_url("**cursor=*")
+    second = listed(page)
+    assert len(first) == 50 and len(second) == 17 and not set(first) & set(second)
+    assert page.locator("#more").count() == 0
