@@ -111,6 +111,26 @@ def test_a_reply_being_sent_cannot_be_cancelled_or_edited(box: Outbox, store: St
         box.edit(reply_id, "新的文字。", "张科长")
 
 
+def test_a_reply_sent_back_is_a_draft_again_with_the_reason_and_its_approval_void(box: Outbox, store: Store) -> None:
+    reply_id = draft(box)
+    box.approve(reply_id, "张科长")
+    returned = box.send_back(reply_id, "李主任", "  请补充办理结果  ")
+    assert (returned.state, returned.approved_by, returned.approved_hash, returned.approval_valid) == (
+        "draft", None, None, False)
+    last = box.history(reply_id)[-1]
+    assert (last.actor, last.from_state, last.to_state) == ("李主任", "approved", "draft")
+    assert last.detail == "approval voided: sent back: 请补充办理结果"
+    assert not isinstance(claims.claim(store, reply_id, "test:1"), claims.Claim)  # a draft is never claimed
+    assert reply_id not in [reply.id for reply in claims.due(store)]
+    with pytest.raises(ValueError, match="needs a reason"):
+        box.send_back(reply_id, "李主任", "   ")
+    box.approve(reply_id, "张科长")
+    held = claims.claim(store, reply_id, "test:1")
+    assert isinstance(held, claims.Claim)
+    with pytest.raises(IllegalTransition):  # a push holds it
+        box.send_back(reply_id, "李主任", "太晚了")
+
+
 def test_the_same_idempotency_key_returns_one_reply(box: Outbox) -> None:
     first = box.add(PLATFORM, "25445483", TEXT, UNIT, "zjj", "oa", idempotency_key="oa-2025-0001")
     again = box.add(PLATFORM, "25445483", TEXT, UNIT, "zjj", "oa", idempotency_key="oa-2025-0001")

@@ -41,6 +41,11 @@ class Outbox:
         """Change the text of a draft, approved (voids the approval) or rejected reply; it becomes a draft."""
         return commands.edit(self.store, reply_id, text, actor)
 
+    def send_back(self, reply_id: int, actor: str, reason: str) -> ReplyView:
+        """Return a draft or approved reply to its drafter (退回修改) with the reason (required); it stays a draft,
+        its approval voided, until edited and approved again (IllegalTransition once a push holds it)."""
+        return commands.send_back(self.store, reply_id, actor, reason)
+
     def cancel(self, reply_id: int, actor: str, reason: str = "") -> ReplyView:
         """Withdraw a draft or approved reply (IllegalTransition once a push holds it)."""
         return commands.cancel(self.store, reply_id, actor, reason)

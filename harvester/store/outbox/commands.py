@@ -30,6 +30,12 @@ def edit(store: Store, reply_id: int, text: str, actor: str) -> ReplyView:
         return reply_view(records.edit_text(repo.session, reply_id, text, actor))
 
 
+def send_back(store: Store, reply_id: int, actor: str, reason: str) -> ReplyView:
+    """Return a draft or approved reply to its drafter with the reason; it stays a draft until approved again."""
+    with store.transaction() as repo:
+        return reply_view(records.send_back(repo.session, reply_id, actor, reason))
+
+
 def cancel(store: Store, reply_id: int, actor: str, reason: str = "") -> ReplyView:
     """Withdraw a draft or approved reply."""
     with store.transaction() as repo:

@@ -19,6 +19,7 @@ from harvester.timeutil import utcnow
 # Account names become parts of environment variable names (HARVESTER_ACCOUNT_<SLUG>_<ACCOUNT>_PASSWORD).
 ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 VOIDED = "approval voided"
+SENT_BACK = "sent back"
 
 
 class UnknownReply(LookupError):
@@ -137,6 +138,24 @@ def cancel(session: Session, reply_id: int, actor: str, reason: str = "") -> Out
     if State(row.state) not in CANCELLABLE:
         raise IllegalTransition(f"reply {reply_id} is {row.state}; only draft or approved replies can be cancelled")
     record(session, row, State.CANCELLED, actor, reason or "cancelled", reason=reason or "cancelled")
+    return row
+
+
+def send_back(session: Session, reply_id: int, actor: str, reason: str) -> OutboxRow:
+    """Return a draft or approved reply to its drafter (退回修改) with `reason` (required): it stays a draft (an
+    approval it had is voided) until edited and approved again. IllegalTransition once a push holds it, was
+    sent or may already be on the platform; UnknownReply if there is none."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("sending a reply back needs a reason")
+    row = load(session, reply_id)
+    if row.state not in (State.DRAFT.value, State.APPROVED.value):
+        raise IllegalTransition(f"reply {reply_id} is {row.state}; only draft or approved replies can be sent back")
+    if row.must_look and row.state == State.APPROVED.value:
+        raise IllegalTransition(f"reply {reply_id} may already be on the platform; push it to its end first")
+    detail = f"{SENT_BACK}: {reason}" if row.state == State.DRAFT.value else f"{VOIDED}: {SENT_BACK}: {reason}"
+    record(session, row, State.DRAFT, actor, detail, approved_by=None, approved_at=None, approved_hash=None,
+           reason=reason)
     return row
 
 

@@ -17,7 +17,6 @@ from harvester.app.console.roles import REFUSED, Can
 from harvester.app.console.security import AnyPost, ApprovePost, DraftPost, Posted, Reader, Refused, Who, store_of
 from harvester.app.replies.api import Outbox
 from harvester.store.console_audit import record_action
-from harvester.store.console_review import send_back
 from harvester.store.outbox.records import ApprovalMismatch, KeyConflict, UnknownMessage, UnknownReply
 from harvester.store.outbox.states import CANCELLABLE, EDITABLE, IllegalTransition, State
 from harvester.store.outbox.views import ReplyView
@@ -132,8 +131,7 @@ def reject(request: Request, reply_id: ReplyId, posted: ApprovePost) -> Response
     if not reason:
         raise Refused(400, "退回需要填写理由")
     try:
-        with store_of(request).transaction() as repo:
-            send_back(repo, reply_id, posted.who.name, reason)
+        _outbox(request).send_back(reply_id, posted.who.name, reason)
     except (LookupError, ValueError) as error:
         raise _refusal(error) from error
     return _done(request, posted, reply_id, "sent_back")
