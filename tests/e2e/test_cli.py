@@ -16,7 +16,8 @@ from tests.replicahost import control, replica_process
 
 COMMANDS = [[], ["run"], ["monitor"], ["check"], ["push"], ["replies"], ["replies", "add"], ["replies", "list"], ["harvest"], ["runs"], ["changes"], ["export"], ["demo"], ["db"], ["db", "upgrade"],
             ["replicas"], ["replicas", "serve"], ["platforms"], ["platforms", "list"], ["platforms", "new"], ["platforms", "boards"],
-            ["platforms", "probe"], ["platforms", "check"], ["fixtures"], ["fixtures", "record"]]
+            ["platforms", "probe"], ["platforms", "check"], ["fixtures"], ["fixtures", "record"], ["users"],
+            ["users", "add"], ["serve"], ["worker"], ["enqueue"], ["queue"]]
 # A mobile number standing alone (not 11 digits inside a content hash or a longer number).
 PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
