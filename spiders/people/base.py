@@ -55,7 +55,7 @@ class PeopleBase(HarvestSpider):
         codes = [int(code) for code in settings.getlist("RETRY_HTTP_CODES") if int(code) not in api.THROTTLE_STATUSES]
         settings.set("RETRY_HTTP_CODES", codes, priority="spider")
         options = parse_options(spec.options, spec.source)
-        if spec.fetch == "browser" or options.path == "browser" or options.browser_fallback:
+        if spec.fetch == "browser" or options.path != "api" or options.browser_fallback:
             from adapters.playwright_settings import HANDLER, playwright_settings
 
             settings.update(playwright_settings(), priority="spider")
@@ -70,7 +70,7 @@ class PeopleBase(HarvestSpider):
         spider.options = parse_options(spec.options, spec.source)
         spider.release = SiteRelease()
         spider.page_sizes = PageSizes()
-        spider.via_browser = spec.fetch == "browser" or spider.options.path == "browser"
+        spider.via_browser = spec.fetch == "browser" or spider.options.path != "api"
         spider.browser_ready = spider.via_browser or spider.options.browser_fallback
         spider.context = ContentContext(spider.name, spec.base_url, {b.id: b.addressee for b in spec.boards},
                                         spider.options)

@@ -14,18 +14,21 @@ from twisted.python.failure import Failure
 from adapters.browser import first_line
 from harvester.registry import Board
 from spiders.base import request_of
-from spiders.people.base import PeopleBase
 from spiders.people.browser import CONTENT_CALLS, LIST_CALLS, BrowserGaveUp, PageDriver, browser_meta, throttled
 from spiders.people.content import detail_url
+from spiders.people.hybrid_path import HYBRID_TID, HybridPath
 
 BROWSER_ERRORS = (BrowserGaveUp, PlaywrightError, TimeoutError)
 
 
-class BrowserPath(PeopleBase):
+class BrowserPath(HybridPath):
     """Requests that render in Chromium, and the callbacks that drive the pages. What to do with an answer
-    is PeopleBase's, the same as on the API path."""
+    is PeopleBase's, the same as on the API path. With `path = "hybrid"` a board's list is a hybrid session
+    (hybrid_path.py), which reads the messages it asks for in its own page."""
 
     def browser_list_request(self, board: Board) -> scrapy.Request:
+        if self.hybrid:
+            return self.hybrid_list_request(board)
         url = f"{self.platform.base_url}/threads/list?fid={board.id}"
         return scrapy.Request(url, callback=self.parse_browser_list, errback=self.browser_list_failed,
                               cb_kwargs={"board": board}, meta=browser_meta(LIST_CALLS), dont_filter=True)
@@ -33,7 +36,7 @@ class BrowserPath(PeopleBase):
     def browser_content_request(self, tid: str, board_id: str | None) -> scrapy.Request:
         return scrapy.Request(detail_url(self.platform.base_url, tid), callback=self.parse_browser_content,
                               errback=self.browser_content_failed, cb_kwargs={"tid": tid, "board_id": board_id},
-                              meta=browser_meta(CONTENT_CALLS), dont_filter=True)
+                              meta={**browser_meta(CONTENT_CALLS), HYBRID_TID: tid}, dont_filter=True)
 
     def driver(self, response: Response) -> PageDriver:
         # The body is the rendered DOM, never empty: an empty 200 from the WAF shows in Content-Length only.

@@ -12,7 +12,7 @@ from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.config import ConfigError
 from harvester.vocab import Kind, Status, Topic
 
-PATHS = ("api", "browser")
+PATHS = ("api", "browser", "hybrid")
 LIST_APIS = ("signed", "form")
 FORM_LIST_PATH = "/threads/queryThreadsList"  # also served at /pro-dfbbs-front/threads/queryThreadsList
 KNOWN = {"ministry_boards", "rows", "path", "browser_fallback", "max_attempts", "backoff_s", "max_backoff_s",
@@ -25,7 +25,8 @@ PUBLICATION_LAG_HOURS = 72.0  # approval "hours or days" late (inferred: up to ~
 @dataclass(frozen=True, slots=True)
 class PeopleOptions:
     """`ministry_boards`: fids listed by /v1/threads/list/bw (部委留言板); every other board is a local-leader
-    board (/df). `path` "browser" drives the SPA in Chromium from the start (as `fetch = "browser"` does);
+    board (/df). `path` "browser" drives the SPA in Chromium from the start (as `fetch = "browser"` does), a page
+    rendered per message; "hybrid" keeps one page per board whose bundle sends every call (spiders/people/hybrid.py);
     `browser_fallback` lets the API path switch to it when the API refuses signatures made with a fresh
     appCode. Throttled calls (403, 429, empty 200) are retried `max_attempts` times in all, waiting
     `backoff_s` doubled per attempt (with jitter, at most `max_backoff_s`). Label tables add platform labels

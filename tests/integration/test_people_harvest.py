@@ -517,6 +517,39 @@ def test_the_browser_path_stores_exactly_what_the_api_path_stores(paged: dict[st
     assert cursors(db_url) == cursors(paged["db_url"]) == newest_per_board(site_truth)
 
 
+def hybrid_definitions(tmp: Path) -> Path:
+    """The built-in 领导留言板 definition as `people_hybrid` with `path = "hybrid"` (options are not overridable
+    from the config file), in a definitions folder of its own."""
+    folder = tmp / "definitions"
+    folder.mkdir()
+    text = (BUILTIN_DIR / f"{SLUG}.toml").read_text(encoding="utf-8")
+    assert 'path = "api"' in text
+    text = text.replace(f'slug = "{SLUG}"', 'slug = "people_hybrid"').replace('path = "api"', 'path = "hybrid"')
+    (folder / "people_hybrid.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.browser
+def test_the_hybrid_path_stores_exactly_what_the_api_path_stores_one_page_per_board(paged: dict[str, Any],
+                                                                                    tmp_path: Path) -> None:
+    base, db_url, slug = paged["base"], f"sqlite:///{tmp_path / 'hybrid.db'}", "people_hybrid"
+    control(base, "stats/reset", {})
+    config = write_config(tmp_path, db_url, {slug: base}, overrides={slug: FAST},
+                          extra=f"platforms_dirs = [{json.dumps(str(hybrid_definitions(tmp_path)))}]")
+    result = harvest(config, timeout=300)
+    made, site_truth = requests_made(base), truth(base)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert made["/threads/list"] == 2 and "/threads/content" not in made  # one shell per board, none per message
+    assert made["/v1/threads/content"] == 2 * PAGED  # every message read once, by the bundle's own signed call
+    with Store.open(db_url).transaction() as repo:
+        hybrid = {m["external_id"]: {k: v for k, v in m.items() if k not in VOLATILE | {"platform"}}
+                  for m in repo.iter_messages(platform=slug)}
+    api_path = {key: {k: v for k, v in m.items() if k != "platform"} for key, m in normalised(paged["db_url"]).items()}
+    assert hybrid == api_path
+    assert_matches_truth(stored(db_url, slug), site_truth)
+    assert cursors(db_url, slug) == cursors(paged["db_url"]) == newest_per_board(site_truth)
+
+
 class LoopbackProxy:
     """Stands in front of the replica on loopback: answers some requests itself (`intercept`) and may change the
     replica's answers on the way back (`rewrite`)."""

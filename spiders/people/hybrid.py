@@ -1,0 +1,223 @@
+"""The hybrid browser session: one shell page per board in Chromium, and the site's own bundle run again in a
+detached sandbox of that page for every call the harvest wants, so the site's code signs and sends each call
+(its cookies, headers, appCode and signature) while nothing is painted per message.
+
+The bundle is a closure: it reads `window.SITE_CONFIG`, `location.search` and `document.getElementById('app')`
+and calls `fetch`. The harness compiles the bundle's source once per page and runs it against a detached
+`#app` node and a `location` naming what to read (`?tid=` for a message, `?fid=` for a board's list); its
+`fetch` is the page's own, wrapped to hand the answer to us before the bundle renders it into the detached
+node. A board's list pages come from clicking that node's 查看更多, as on the rendered page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from harvester.extract.snapshot import Snapshot
+from harvester.timeutil import utcnow
+from spiders.people.api import Answer, answer
+from spiders.people.browser import RETRYABLE, BrowserGaveUp
+from spiders.people.guard import backoff_s
+from spiders.people.options import PeopleOptions
+
+HARNESS = r"""async () => {
+  if (window.__harvester) return true;
+  const tag = document.querySelector('script[src*="/pcjs/app."]');
+  if (!tag) return false;  // no bundle on this page: the WAF answered instead of the shell
+  const source = await fetch(tag.src).then((r) => (r.ok ? r.text() : ''));
+  if (!source) return false;
+  const run = new Function('window', 'document', 'location', 'fetch', source);
+  const lists = new Map();
+  let serial = 0;
+  function captured(sink) {
+    return (url, init) => fetch(url, init).then((response) => {
+      response.clone().text().then(
+        (body) => sink({url: response.url, status: response.status, body: body,
+                        headers: Object.fromEntries(response.headers.entries())}),
+        (error) => sink({error: String(error)}));
+      return response;
+    }, (error) => { sink({error: String(error)}); throw error; });
+  }
+  function start(page, search, kind, sink) {
+    const root = document.createElement('div');
+    root.setAttribute('data-page', page);
+    root.setAttribute('data-kind', kind);
+    const sandbox = {getElementById: (id) => (id === 'app' ? root : null),
+                     createElement: (tag) => document.createElement(tag)};
+    run(window, sandbox, {search: search}, captured(sink));
+    return root;
+  }
+  window.__harvester = {
+    content: (tid) => new Promise((resolve) => start('content', '?tid=' + encodeURIComponent(tid), 'df', resolve)),
+    openList(fid, kind) {
+      const id = ++serial, queue = [], waiting = [];
+      const sink = (found) => { const wake = waiting.shift(); if (wake) wake(found); else queue.push(found); };
+      lists.set(id, {root: start('list', '?fid=' + encodeURIComponent(fid), kind, sink), queue, waiting});
+      return id;
+    },
+    nextList(id) {
+      const list = lists.get(id);
+      return list.queue.length ? list.queue.shift() : new Promise((resolve) => list.waiting.push(resolve));
+    },
+    async settled(id, timeoutMs) {  // the bundle rendered the answer it got: more, end or error:<code>
+      const root = lists.get(id).root, until = Date.now() + timeoutMs;
+      let state = root.getAttribute('data-ready');
+      while ((state === null || state === 'loading') && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        state = root.getAttribute('data-ready');
+      }
+      return state;
+    },
+    more(id) {
+      const root = lists.get(id).root;
+      root.setAttribute('data-ready', 'loading');
+      root.querySelector('.mordList').click();
+    },
+    closeList(id) { lists.delete(id); },
+  };
+  return true;
+}"""
+
+
+def snapshot_of(found: dict[str, Any]) -> Snapshot | None:
+    """The answer the harness captured as a recorded snapshot; None when the fetch itself failed."""
+    if "error" in found:
+        return None
+    return Snapshot(url=str(found["url"]), status=int(found["status"]), body=str(found["body"]).encode("utf-8"),
+                    fetched_at=utcnow(), headers={str(k).lower(): str(v) for k, v in found["headers"].items()})
+
+
+class HybridSession:
+    """One page of a board session: the harness installed, content calls many at once, one list paged through.
+
+    Throttled, refused or failed calls are waited out (backoff with jitter) and sent again; a refusal (a stale
+    appCode) or a failed fetch reloads the page first, once for all the calls that saw it, which brings a fresh
+    shell, appCode and WAF cookie.
+    """
+
+    def __init__(self, page: Page, options: PeopleOptions, in_flight: int) -> None:
+        self.page = page
+        self.options = options
+        self.slots = asyncio.Semaphore(max(1, in_flight))
+        self.generation = 0  # page loads since the session began: a call knows whether its page was reloaded
+        self.throttled = 0
+        self.calls = 0  # API calls sent through the harness, retries included
+        self._reloading = asyncio.Lock()
+        self._list: int | None = None
+        self._list_generation = -1
+
+    @property
+    def timeout_s(self) -> float:
+        return self.options.browser_timeout_s
+
+    async def start(self) -> None:
+        """Install the harness, reloading the page (with backoff) while the shell came without its bundle."""
+        for attempt in range(1, self.options.max_attempts + 1):
+            try:
+                if await asyncio.wait_for(self.page.evaluate(HARNESS), self.timeout_s):
+                    return
+            except (PlaywrightError, TimeoutError):
+                pass
+            self.throttled += 1
+            if attempt == self.options.max_attempts:
+                break
+            await asyncio.sleep(backoff_s(self.options, attempt))
+            await self._load()
+        raise BrowserGaveUp(f"{self.page.url}: the shell came without its bundle {self.options.max_attempts} times")
+
+    async def content(self, tid: str) -> tuple[Snapshot, Answer]:
+        """Message `tid` as the content API answered it (neither throttled nor refused, or the last such answer
+        when every attempt was); BrowserGaveUp when no attempt got an answer at all."""
+        last: tuple[Snapshot, Answer] | None = None
+        for attempt in range(1, self.options.max_attempts + 1):
+            generation = self.generation
+            async with self.slots:
+                self.calls += 1
+                snapshot = await self._evaluate("tid => window.__harvester.content(tid)", tid)
+            if snapshot is not None:
+                last = snapshot, answer(snapshot)
+                if last[1] not in RETRYABLE:
+                    return last
+            self.throttled += 1
+            if attempt < self.options.max_attempts:
+                await asyncio.sleep(backoff_s(self.options, attempt))
+                if last is None or last[1] is Answer.REJECTED:
+                    await self.reload(generation)
+        if last is None:
+            raise BrowserGaveUp(f"{self.page.url}: content {tid}: no answer in {self.options.max_attempts} attempts")
+        return last
+
+    async def list_answer(self, fid: str, kind: str) -> tuple[Snapshot, Answer]:
+        """The board's next list page (its first after a reload: the bundle starts at the top again)."""
+        for attempt in range(1, self.options.max_attempts + 1):
+            generation = self.generation
+            snapshot = None
+            try:
+                if self._list is None or self._list_generation != generation:
+                    self._list = await self._evaluate_raw(
+                        "([fid, kind]) => window.__harvester.openList(fid, kind)", [fid, kind])
+                    self._list_generation = generation
+                elif attempt > 1:  # the failed call left the bundle's cursor where it was: the same page again
+                    await self._evaluate_raw("id => window.__harvester.more(id)", self._list)
+            except (PlaywrightError, TimeoutError):
+                self._list = None
+            else:
+                self.calls += 1
+                snapshot = await self._evaluate("id => window.__harvester.nextList(id)", self._list)
+            verdict = answer(snapshot) if snapshot is not None else None
+            if snapshot is not None and verdict is not None and verdict not in RETRYABLE:
+                return snapshot, verdict
+            self.throttled += 1
+            if attempt == self.options.max_attempts:
+                break
+            await asyncio.sleep(backoff_s(self.options, attempt))
+            if verdict is None or verdict is Answer.REJECTED:
+                await self.reload(generation)
+        raise BrowserGaveUp(f"{self.page.url}: list of board {fid}: throttled or refused "
+                            f"{self.options.max_attempts} times")
+
+    async def more(self) -> bool:
+        """Ask for the board's next list page; False when the bundle rendered the list's last page."""
+        if self._list is None:
+            return False
+        state = await self._evaluate_raw("([id, ms]) => window.__harvester.settled(id, ms)",
+                                         [self._list, self.timeout_s * 1000])
+        if state != "more":
+            return False
+        await self._evaluate_raw("id => window.__harvester.more(id)", self._list)
+        return True
+
+    async def reload(self, seen_generation: int) -> None:
+        """Load the page again unless another call did since `seen_generation`."""
+        async with self._reloading:
+            if self.generation != seen_generation:
+                return
+            await self._load()
+
+    async def close(self) -> None:
+        try:
+            await self.page.close()
+        except PlaywrightError:
+            pass
+
+    async def _load(self) -> None:
+        self.generation += 1
+        try:
+            await self.page.reload(wait_until="load", timeout=self.timeout_s * 1000)
+            await asyncio.wait_for(self.page.evaluate(HARNESS), self.timeout_s)
+        except (PlaywrightError, TimeoutError):
+            pass  # the next call fails and waits again, up to max_attempts
+
+    async def _evaluate(self, script: str, argument: Any) -> Snapshot | None:
+        try:
+            found = await self._evaluate_raw(script, argument)
+        except (PlaywrightError, TimeoutError):
+            return None  # the page was reloaded under the call, or the harness is gone: try again
+        return snapshot_of(found) if isinstance(found, dict) else None
+
+    async def _evaluate_raw(self, script: str, argument: Any) -> Any:
+        return await asyncio.wait_for(self.page.evaluate(script, argument), self.timeout_s)
