@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from harvester.childenv import browser_env
 
@@ -21,6 +22,11 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # Pages of one site share renderers beyond this many processes: a crawl's memory stays bounded however many
+    # pages it opens (each renderer holds its V8 heap and Blink caches; a hundred pages would be a hundred).
+    "--renderer-process-limit=2",
+    "--disable-extensions",
+    "--mute-audio",
 )
 
 # Nothing a page object reads comes from these; skipping them is most of a render's bandwidth.
@@ -32,6 +38,10 @@ ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 class _HasResourceType(Protocol):
     resource_type: str
+
+
+class _HasUrl(_HasResourceType, Protocol):
+    url: str
 
 
 def chromium_launch_options(headless: bool = True, env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -52,16 +62,28 @@ def should_abort_request(request: _HasResourceType) -> bool:
     return request.resource_type in HEAVY_RESOURCES
 
 
+class AbortRequest:
+    """PLAYWRIGHT_ABORT_REQUEST predicate of one site: images, fonts and media, and every request to another
+    host (analytics, CDNs of widgets, ads), which the harvest never reads."""
+
+    def __init__(self, site: str) -> None:
+        self.host = urlsplit(site).netloc
+
+    def __call__(self, request: _HasUrl) -> bool:
+        return request.resource_type in HEAVY_RESOURCES or urlsplit(request.url).netloc != self.host
+
+
 def playwright_settings(max_contexts: int = 2, max_pages: int = 4, headless: bool = True,
-                        navigation_timeout_s: float = 30.0) -> dict[str, Any]:
+                        navigation_timeout_s: float = 30.0, site: str | None = None) -> dict[str, Any]:
     """Scrapy settings switching scrapy-playwright on; only requests with `meta={"playwright": True}` use it.
 
     Everything else in the crawl (throttling, retries, stats, pipelines) stays the ordinary Scrapy path.
-    Contexts and pages per context are bounded so a long crawl cannot grow the browser without limit.
+    Contexts and pages per context are bounded so a long crawl cannot grow the browser without limit. With
+    `site` (its base URL), requests to any other host are aborted too.
     """
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
-        "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.should_abort_request",
+        "PLAYWRIGHT_ABORT_REQUEST": AbortRequest(site) if site else f"{__name__}.should_abort_request",
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_s * 1000,
         "PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(headless=headless),

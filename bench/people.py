@@ -1,16 +1,18 @@
-"""Benchmark: harvest the 领导留言板 replica through the signed API path and through the browser path, and
-compare their cost per message.
+"""Benchmark: harvest the 领导留言板 replica through the signed API path, the hybrid browser path (one page per
+board, the bundle sending every call) and the full-render browser path (a page per message), and render board
+lists in Chromium with no API access of ours at all; all in one run, so the ratios share the machine's load.
 
 Usage: python bench/people.py [--per-board 1000] [--browser-per-board 60] [--variant KEY=VALUE ...]
 (--variant: a shape of the site's answers, replicas/people/variants.py, e.g. list_rows_max=10 last_item_field=false)
 Prints, per path: messages, requests, seconds (crawl, from the run record, and wall), messages/s, CPU seconds
-per message and peak memory of the whole process tree (harvester, Playwright driver, Chromium); then the
-browser path's cost per message as a ratio to the API path's.
+per message, peak RSS of the whole process tree (harvester, Playwright driver, Chromium) and peak PSS of the
+browser's tree (driver and Chromium: shared pages counted once); then the targets of issue 17 as ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -25,8 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from replicahost import replica_process  # noqa: E402
+from replicahost import control, replica_process  # noqa: E402
 
+from harvester.registry import BUILTIN_DIR  # noqa: E402
 from harvester.store.db import Store  # noqa: E402
 
 SLUG = "people_demo"
@@ -54,17 +57,50 @@ def tree_rss_mib(root: int) -> float:
     return sum(rss.get(pid, 0) for pid in tree) * PAGE_KIB / 1024
 
 
-def timed(env: dict[str, str]) -> dict[str, float]:
+def descendants(root: int) -> set[int]:
+    """The pids below `root` (not itself), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return tree - {root}
+
+
+def pss_mib(pids: set[int]) -> float:
+    """Proportional set size of `pids` (Pss of /proc/<pid>/smaps_rollup): a page shared by n processes counts
+    1/n in each, so the sum is what the tree really holds."""
+    total_kib = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            continue
+    return total_kib / 1024
+
+
+def timed(env: dict[str, str], slug: str = SLUG) -> dict[str, float]:
     """Run one `harvester harvest`; wall seconds, CPU seconds of it and its children, peak tree RSS (MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", SLUG], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "harvester", "harvest", slug], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0.0]
+    peak, browser_pss = [0.0], [0.0]
 
     def sample() -> None:
         while process.poll() is None:
             peak[0] = max(peak[0], tree_rss_mib(process.pid))
+            browser_pss[0] = max(browser_pss[0], pss_mib(descendants(process.pid)))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -76,48 +112,118 @@ def timed(env: dict[str, str]) -> dict[str, float]:
         raise SystemExit(f"harvest failed with {process.returncode}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": time.monotonic() - started, "cpu": cpu, "peak_mib": peak[0]}
+    return {"wall": time.monotonic() - started, "cpu": cpu, "peak_mib": peak[0], "browser_pss_mib": browser_pss[0]}
+
+
+def definitions(folder: Path, path: str) -> tuple[str, str]:
+    """The built-in definition copied with options.path = `path` under its own slug; (slug, config lines)."""
+    slug = f"people_{path}"
+    target = folder / "definitions"
+    target.mkdir()
+    text = (BUILTIN_DIR / f"{SLUG}.toml").read_text(encoding="utf-8")
+    text = text.replace(f'slug = "{SLUG}"', f'slug = "{slug}"').replace('path = "api"', f'path = "{path}"')
+    (target / f"{slug}.toml").write_text(text, encoding="utf-8")
+    return slug, f"platforms_dirs = [{json.dumps(str(target))}]\n"
 
 
 def run_path(tmp: Path, per_board: int, fetch: str, variant: dict[str, str]) -> dict[str, Any]:
     """A fresh replica (answering as `variant` says) and store, one full harvest through `fetch` ("http" = the
-    signed API, or "browser")."""
+    signed API, "browser" = a page rendered per message, "hybrid" = one page per board sending every call)."""
     folder = tmp / fetch
     folder.mkdir()
     db_url = f"sqlite:///{folder / 'bench.db'}"
     options = {"people": {"boards": 2, "per_board": per_board, "rate_per_s": 0, **variant}}
+    slug, extra = definitions(folder, "hybrid") if fetch == "hybrid" else (SLUG, "")
     with replica_process(folder, ["people"], options=options) as urls:
         config = folder / "harvester.toml"
-        config.write_text(f'db_url = "{db_url}"\nenabled = ["{SLUG}"]\n[platforms.{SLUG}]\n'
+        config.write_text(f'db_url = "{db_url}"\nenabled = ["{slug}"]\n{extra}[platforms.{slug}]\n'
                           f'base_url = "{urls["people"]}"\ndownload_delay = 0\nconcurrency = 16\n'
-                          f'fetch = "{fetch}"\n', encoding="utf-8")
+                          f'fetch = "{"http" if fetch == "hybrid" else fetch}"\n', encoding="utf-8")
         env = {**os.environ, "HARVESTER_CONFIG": str(config), "HARVESTER_LOG_LEVEL": "WARNING"}
-        cost = timed(env)
+        cost = timed(env, slug)
     with Store.open(db_url).transaction() as repo:
-        run = repo.latest_runs(limit=1, platform=SLUG)[0]
+        run = repo.latest_runs(limit=1, platform=slug)[0]
     messages = run["items"]
     return {"messages": messages, "requests": run["requests"], "crawl_seconds": round(run["seconds"], 1),
             "wall_seconds": round(cost["wall"], 1), "messages_per_s": round(messages / run["seconds"], 1),
-            "cpu_seconds_per_message": round(cost["cpu"] / messages, 4), "peak_rss_mib": round(cost["peak_mib"])}
+            "cpu_seconds_per_message": round(cost["cpu"] / messages, 4), "peak_rss_mib": round(cost["peak_mib"]),
+            "browser_pss_mib": round(cost["browser_pss_mib"])}
+
+
+async def render_lists(base: str, boards: list[str], seconds_cap: float) -> dict[str, Any]:
+    """Full render, no API access of ours: each board's list shell in Chromium (one page per board, side by
+    side), 查看更多 clicked as a reader does until the last page; messages = list items the bundle rendered."""
+    from playwright.async_api import async_playwright
+
+    from adapters.playwright_settings import AbortRequest, chromium_launch_options
+
+    abort = AbortRequest(base)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**chromium_launch_options())
+        context = await browser.new_context()
+        await context.route("**/*", lambda route, request: route.abort() if abort(request) else route.continue_())
+
+        async def board(fid: str) -> int:
+            page = await context.new_page()
+            await page.goto(f"{base}/threads/list?fid={fid}", wait_until="load")
+            deadline = time.monotonic() + seconds_cap
+            while time.monotonic() < deadline:
+                app = await page.wait_for_selector('#app[data-ready="more"], #app[data-ready="end"]')
+                if app is None or await app.get_attribute("data-ready") != "more":
+                    break
+                await page.click("div.mordList")
+            count = await page.locator("li[data-tid]").count()
+            await page.close()
+            return count
+
+        started = time.monotonic()
+        counts = await asyncio.gather(*(board(fid) for fid in boards))
+        seconds = time.monotonic() - started
+        pss = pss_mib(descendants(os.getpid()))
+        await browser.close()
+    return {"messages": sum(counts), "seconds": round(seconds, 1), "messages_per_s": round(sum(counts) / seconds, 1),
+            "browser_pss_mib": round(pss)}
+
+
+def run_list_render(tmp: Path, per_board: int, variant: dict[str, str]) -> dict[str, Any]:
+    folder = tmp / "list_render"
+    folder.mkdir()
+    options = {"people": {"boards": 2, "per_board": per_board, "rate_per_s": 0, **variant}}
+    with replica_process(folder, ["people"], options=options) as urls:
+        base = urls["people"]
+        boards = sorted({str(m["fid"]) for m in control(base, "people/messages")})
+        return asyncio.run(render_lists(base, boards, seconds_cap=300))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--per-board", type=int, default=1000, help="messages per board for the API path")
-    parser.add_argument("--browser-per-board", type=int, default=60, help="messages per board for the browser")
+    parser.add_argument("--per-board", type=int, default=1000, help="messages per board: API and hybrid paths, lists")
+    parser.add_argument("--browser-per-board", type=int, default=60, help="messages per board for the full render")
     parser.add_argument("--variant", nargs="*", default=[], metavar="KEY=VALUE",
                         help="answer variant of the replica (last_item_field, list_rows_max, content_time, data_type)")
     args = parser.parse_args()
     variant = dict(item.split("=", 1) for item in args.variant)
     with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp_name:
-        api = run_path(Path(tmp_name), args.per_board, "http", variant)
-        browser = run_path(Path(tmp_name), args.browser_per_board, "browser", variant)
+        tmp = Path(tmp_name)
+        api = run_path(tmp, args.per_board, "http", variant)
+        hybrid = run_path(tmp, args.per_board, "hybrid", variant)
+        browser = run_path(tmp, args.browser_per_board, "browser", variant)
+        lists = run_list_render(tmp, args.per_board, variant)
+    load = Path("/proc/loadavg").read_text().split()[:3]
     per_message = {name: 1 / path["messages_per_s"] for name, path in (("api", api), ("browser", browser))}
+    hybrid_ratio = round(hybrid["messages_per_s"] / api["messages_per_s"], 2)
     figures = {
-        "variant": variant, "api_path": api, "browser_path": browser,
+        "variant": variant, "load_average": " ".join(load), "api_path": api, "hybrid_path": hybrid,
+        "browser_path": browser, "list_render": lists,
         "browser_cost_per_message_vs_api": {
             "seconds": round(per_message["browser"] / per_message["api"], 1),
             "cpu_seconds": round(browser["cpu_seconds_per_message"] / api["cpu_seconds_per_message"], 1)},
+        "targets": {
+            "hybrid_vs_api_messages_per_s": {"value": hybrid_ratio, "target": ">= 0.5", "met": hybrid_ratio >= 0.5},
+            "hybrid_browser_pss_mib": {"value": hybrid["browser_pss_mib"], "target": "< 1024",
+                                       "met": hybrid["browser_pss_mib"] < 1024},
+            "list_render_messages_per_s": {"value": lists["messages_per_s"], "target": ">= 100",
+                                           "met": lists["messages_per_s"] >= 100}},
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 

@@ -58,7 +58,7 @@ class PeopleBase(HarvestSpider):
         if spec.fetch == "browser" or options.path != "api" or options.browser_fallback:
             from adapters.playwright_settings import HANDLER, playwright_settings
 
-            settings.update(playwright_settings(), priority="spider")
+            settings.update(playwright_settings(site=spec.base_url), priority="spider")
             # One handler instance per scheme, each starting its own Playwright driver: only the site's scheme.
             settings.set("DOWNLOAD_HANDLERS", {urlsplit(spec.base_url).scheme: HANDLER}, priority="spider")
 
