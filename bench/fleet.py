@@ -7,6 +7,12 @@ Politeness is per site (`--delay` seconds between requests), so a tick is bound 
 
 Usage: python bench/fleet.py [--platforms 60] [--letters 40] [--delay 0.5] [--parallel 2] [--per-process 1]
 Prints each tick's wall time, runs succeeded, requests and messages, and the time projected to --project sites.
+
+Distributed mode: python bench/fleet.py --distributed --platforms 300 [--workers 1,2,4] [--per-task N]
+[--concurrency C]: a private Redis and PostgreSQL (initdb, as the postgres user when root), `harvester worker`
+processes; one backfill with the most workers, then per worker count the sites move on 4 hours and one
+incremental cycle (`harvester enqueue` until every platform's run has ended) is timed; prints each cycle's time
+and throughput, and the scaling ratio against the first count (target >= 0.8 x N).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +29,8 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +90,164 @@ def tick(config: Path, db: Path, label: str) -> dict[str, float]:
     return figures
 
 
+# --- distributed mode: Celery workers on a private Redis and a private PostgreSQL ------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def _start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(work),
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    _wait(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip()
+          == b"PONG", 20, "redis-server")
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
+def _private_postgres(work: Path) -> tuple[str, Callable[[], None]]:
+    """A PostgreSQL cluster of the bench's own (initdb as the postgres user, a free port, max_connections 800): the
+    harvests of hundreds of platforms at once hold a connection each (the per-platform lock), more than a shared
+    server should give one benchmark."""
+    binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    data, port = work / "pg", _free_port()
+    data.mkdir()
+    work.chmod(0o711)  # the postgres user reaches its folder through the bench's private one
+    shutil.chown(data, "postgres")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*as_postgres, str(binaries / "initdb"), "-D", str(data / "data"), "-A", "trust", "-U",
+                    "postgres"], check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data / "data"), "-l", str(data / "log"), "-w",
+                    "-o", f"-p {port} -k {data} -c max_connections=800 -c shared_buffers=256MB", "start"],
+                   check=True, capture_output=True)
+
+    def stop() -> None:
+        subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data / "data"), "-m", "immediate",
+                        "stop"], capture_output=True)
+
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop
+
+
+def _finished_since(db_url: str, after: int) -> tuple[int, int, int, int]:
+    """Runs newer than `after`: (platforms finished, succeeded, requests, new)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text(
+                "SELECT count(DISTINCT platform) FILTER (WHERE outcome <> 'running'), count(*) FILTER (WHERE outcome"
+                " = 'succeeded'), coalesce(sum(requests), 0), coalesce(sum(new), 0) FROM harvest_runs WHERE id > :a"),
+                {"a": after}).one()
+            return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+    finally:
+        engine.dispose()
+
+
+def _last_run(db_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM harvest_runs")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def distributed_cycle(env: dict[str, str], db_url: str, workers: int, concurrency: int, platforms: int,
+                      logs: Path, label: str) -> dict[str, float]:
+    """Start `workers` worker processes, enqueue what is due, time until every platform's run has ended."""
+    processes = []
+    for number in range(workers):
+        log = logs / f"{label.split()[0]}-{workers}w-{number}.log"
+        processes.append((subprocess.Popen(
+            [sys.executable, "-m", "harvester", "worker", "-n", f"bench{number}@%h", "--concurrency",
+             str(concurrency), "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=log.open("w"),
+            stderr=subprocess.STDOUT), log))
+    try:
+        _wait(lambda: all(_pings(env, number) for number in range(workers)), 120, "the workers to start")
+        before = _last_run(db_url)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "harvester", "enqueue"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        _wait(lambda: _finished_since(db_url, before)[0] >= platforms, 3600, f"{label} to finish")
+        seconds = time.monotonic() - started
+    finally:
+        for process, _ in processes:
+            process.terminate()
+        for process, _ in processes:
+            process.wait(timeout=120)
+    done, succeeded, requests, new = _finished_since(db_url, before)
+    print(f"{label} {workers} worker(s) x {concurrency}: {seconds:7.1f} s  platforms {done} ({succeeded} succeeded)"
+          f"  requests {requests}  new {new}  throughput {platforms / seconds * 60:6.1f} platforms/min", flush=True)
+    return {"seconds": seconds, "succeeded": succeeded}
+
+
+def _pings(env: dict[str, str], number: int) -> bool:
+    from harvester.app.distributed.celeryapp import create_app
+    from harvester.config import load_config
+
+    app = create_app(load_config(env=env))
+    return bool(app.control.ping(destination=[f"bench{number}@{socket.gethostname()}"], timeout=1.0))
+
+
+def main_distributed(args: argparse.Namespace) -> None:
+    counts = [int(n) for n in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="fleet-dist-") as tmp, ExitStack() as cleanup:
+        work = Path(tmp)
+        server, urls = start_fleet(args.platforms, work / "ports.json", args.letters)
+        cleanup.callback(lambda: (server.kill(), server.wait()))
+        redis, broker = _start_redis(work)
+        cleanup.callback(lambda: (redis.kill(), redis.wait()))
+        db_url, stop = _private_postgres(work)
+        cleanup.callback(stop)
+        (work / "platforms").mkdir()
+        for number, (slug, url) in enumerate(urls.items(), start=1):
+            (work / "platforms" / f"{slug}.toml").write_text(
+                DEFINITION.format(slug=slug, number=number, url=url, delay=args.delay), encoding="utf-8")
+        config = work / "harvester.toml"
+        config.write_text(f'db_url = "{db_url}"\nstate_dir = "{work / "state"}"\n'
+                          f'platforms_dirs = ["{work / "platforms"}"]\nenabled = {json.dumps(list(urls))}\n',
+                          encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HARVESTER_")}
+        env.update(HARVESTER_CONFIG=str(config), HARVESTER_BROKER_URL=broker)
+        if args.per_task:
+            env["HARVESTER_DISTRIBUTED_PER_TASK"] = str(args.per_task)
+        subprocess.run([sys.executable, "-m", "harvester", "db", "upgrade"], cwd=ROOT, check=True,
+                       capture_output=True, env=env)
+        (work / "logs").mkdir()
+        from harvester.app.distributed.settings import DEFAULT_HTTP_CONCURRENCY, DEFAULT_PER_TASK
+
+        concurrency = args.concurrency or DEFAULT_HTTP_CONCURRENCY
+        print(f"fleet: {args.platforms} sites x {args.letters} letters, download_delay {args.delay} s, "
+              f"{args.per_task or DEFAULT_PER_TASK} platforms per task, {concurrency} tasks per worker",
+              flush=True)
+        distributed_cycle(env, db_url, max(counts), concurrency, args.platforms, work / "logs", "backfill   ")
+        times = {}
+        for workers in counts:
+            for url in urls.values():
+                advance(url)
+            times[workers] = distributed_cycle(env, db_url, workers, concurrency, args.platforms, work / "logs",
+                                               "incremental")["seconds"]
+        base = counts[0]
+        for workers in counts[1:]:
+            ratio = times[base] / times[workers] * base
+            print(f"scaling {base} -> {workers} workers: throughput x{ratio:.2f} (target >= {0.8 * workers:.1f}"
+                  f" for N = {workers})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--platforms", type=int, default=60)
@@ -88,7 +256,17 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="[run] parallel: harvest processes at once")
     parser.add_argument("--per-process", type=int, default=1, help="[run] per_process: platforms per process")
     parser.add_argument("--project", type=int, default=300, help="project tick times to this many sites")
+    parser.add_argument("--distributed", action="store_true", help="Celery workers on Redis and PostgreSQL instead "
+                        "of `harvester run`: one backfill, then an incremental cycle per --workers count")
+    parser.add_argument("--workers", default="1,2,4", help="distributed: worker processes per cycle")
+    parser.add_argument("--per-task", type=int, default=0, help="distributed: platforms per task (default: the "
+                        "product's)")
+    parser.add_argument("--concurrency", type=int, default=0, help="distributed: tasks at once per worker "
+                        "(default: the product's)")
     args = parser.parse_args()
+    if args.distributed:
+        main_distributed(args)
+        return
     with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
         work = Path(tmp)
         server, urls = start_fleet(args.platforms, work / "ports.json", args.letters)
