@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the test suite's real components are here: Debian chromium, PostgreSQL answering on
-# 127.0.0.1:5432 with trust auth and a database `test`. Installs them from Debian's packages when absent.
+# 127.0.0.1:5432 with trust auth and a database `test`, Redis on 6379 and RabbitMQ on 5672 (guest/guest).
+# Installs them from Debian's packages when absent.
 set -euo pipefail
 
 apt_install() {
@@ -43,9 +44,11 @@ fi
 echo "ci: chromium and PostgreSQL ready"
 
 # Redis (the Celery broker and result store of distributed harvests) on 127.0.0.1:6379.
+# The distributed tests also start private Redis servers and RabbitMQ virtual hosts: the binaries must be here.
+command -v redis-server >/dev/null 2>&1 || { echo "ci: installing Redis from Debian's packages"; apt_install redis-server; }
+command -v rabbitmqctl >/dev/null 2>&1 || { echo "ci: installing RabbitMQ from Debian's packages"; apt_install rabbitmq-server; }
 redis_answers() { (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null; }
 if ! redis_answers; then
-  command -v redis-server >/dev/null 2>&1 || { echo "ci: installing Redis from Debian's packages"; apt_install redis-server; }
   redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no >/dev/null
   for _ in $(seq 1 30); do redis_answers && break; sleep 1; done
   redis_answers || { echo "ci: Redis did not start" >&2; exit 1; }
@@ -54,7 +57,6 @@ fi
 # RabbitMQ (the other Celery broker, tested once) on 127.0.0.1:5672, guest/guest.
 rabbit_answers() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
 if ! rabbit_answers; then
-  command -v rabbitmq-server >/dev/null 2>&1 || { echo "ci: installing RabbitMQ from Debian's packages"; apt_install rabbitmq-server; }
   rabbitmq-server -detached >/dev/null 2>&1 || true
   for _ in $(seq 1 90); do rabbit_answers && break; sleep 1; done
   rabbit_answers || { echo "ci: RabbitMQ did not start" >&2; exit 1; }

@@ -228,11 +228,11 @@ def main_distributed(args: argparse.Namespace) -> None:
         subprocess.run([sys.executable, "-m", "harvester", "db", "upgrade"], cwd=ROOT, check=True,
                        capture_output=True, env=env)
         (work / "logs").mkdir()
-        from harvester.app.distributed.settings import DEFAULT_HTTP_CONCURRENCY, DEFAULT_PER_TASK
+        from harvester.config import DEFAULTS
 
-        concurrency = args.concurrency or DEFAULT_HTTP_CONCURRENCY
+        concurrency = args.concurrency or DEFAULTS.distributed.http_concurrency
         print(f"fleet: {args.platforms} sites x {args.letters} letters, download_delay {args.delay} s, "
-              f"{args.per_task or DEFAULT_PER_TASK} platforms per task, {concurrency} tasks per worker",
+              f"{args.per_task or DEFAULTS.distributed.per_task} platforms per task, {concurrency} tasks per worker",
               flush=True)
         distributed_cycle(env, db_url, max(counts), concurrency, args.platforms, work / "logs", "backfill   ")
         times = {}

@@ -23,7 +23,7 @@ def test_beats_entry_enqueues_what_is_due_and_the_workers_harvest_it(
         config = write_fleet_config(tmp_path, pg_url, urls)
         env = cluster_env(config, broker.url)
         loaded = load_config(env=env, cwd=tmp_path)
-        app = create_app(loaded, load_distributed_settings(loaded, env=env))
+        app = create_app(loaded, load_distributed_settings(loaded))
         app.send_task(ENQUEUE, queue=HTTP_QUEUE)
         workers = Workers(config, broker.url, tmp_path / "workers")
         workers.start("beat-host")

@@ -27,21 +27,24 @@ def config(tmp_path: Path, **env: str):  # noqa: ANN201 - the config object
 
 
 def test_broker_url_defaults_to_local_redis_and_the_environment_wins(tmp_path: Path) -> None:
-    assert load_distributed_settings(config(tmp_path), env={}).broker_url == DEFAULT_BROKER_URL
+    assert load_distributed_settings(config(tmp_path)).broker_url == DEFAULT_BROKER_URL == "redis://127.0.0.1:6379/0"
+    (tmp_path / "harvester.toml").write_text('[distributed]\nbroker_url = "redis://cache.internal:6379/2"\n',
+                                             encoding="utf-8")
+    assert load_distributed_settings(config(tmp_path)).broker_url == "redis://cache.internal:6379/2"
     env = {"HARVESTER_BROKER_URL": "amqp://guest:guest@mq.internal:5672//"}
-    assert load_distributed_settings(config(tmp_path), env=env).broker_url == env["HARVESTER_BROKER_URL"]
+    assert load_distributed_settings(config(tmp_path, **env)).broker_url == env["HARVESTER_BROKER_URL"]
 
 
 def test_visibility_timeout_stays_above_the_task_time_limit(tmp_path: Path) -> None:
-    settings = load_distributed_settings(config(tmp_path), env={"HARVESTER_DISTRIBUTED_TASK_TIMEOUT_MINUTES": "90"})
+    settings = load_distributed_settings(config(tmp_path, HARVESTER_DISTRIBUTED_TASK_TIMEOUT_MINUTES="90"))
     assert settings.effective_visibility_timeout > 90 * 60
-    fixed = load_distributed_settings(config(tmp_path), env={"HARVESTER_VISIBILITY_TIMEOUT": "45"})
+    fixed = load_distributed_settings(config(tmp_path, HARVESTER_VISIBILITY_TIMEOUT="45"))
     assert fixed.effective_visibility_timeout == 45
 
 
 def test_a_malformed_setting_names_itself(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="distributed"):
-        load_distributed_settings(config(tmp_path), env={"HARVESTER_DISTRIBUTED_PER_TASK": "many"})
+        load_distributed_settings(config(tmp_path, HARVESTER_DISTRIBUTED_PER_TASK="many"))
 
 
 def test_sqlite_is_refused(tmp_path: Path) -> None:
@@ -51,8 +54,8 @@ def test_sqlite_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_app_acknowledges_late_and_requeues_a_lost_worker_task(tmp_path: Path) -> None:
-    app = create_app(config(tmp_path), load_distributed_settings(config(tmp_path), env={
-        "HARVESTER_BROKER_URL": "redis://127.0.0.1:1/0", "HARVESTER_DISTRIBUTED_BEAT_HOURS": "6,18"}))
+    loaded = config(tmp_path, HARVESTER_BROKER_URL="redis://127.0.0.1:1/0", HARVESTER_DISTRIBUTED_BEAT_HOURS="6,18")
+    app = create_app(loaded, load_distributed_settings(loaded))
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.broker_transport_options["visibility_timeout"] > 60 * 60
