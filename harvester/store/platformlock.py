@@ -1,9 +1,14 @@
 """One harvest of a platform at a time, whichever command, process or machine starts it.
 
 The lock lives with the store, so every harvester writing to one database sees it: on PostgreSQL a session
-advisory lock on a connection of its own (the server drops it when that connection ends, also when the holder
-is killed), on SQLite an flock'd file beside the database file (`<db>.locks/<slug>.lock`, see RunLock: the
-kernel drops it when the holder dies). An in-memory SQLite database is one process's own: nothing to lock.
+advisory lock (the server drops it when the session ends, also when the holder is killed), on SQLite an flock'd
+file beside the database file (`<db>.locks/<slug>.lock`, see RunLock: the kernel drops it when the holder dies).
+An in-memory SQLite database is one process's own: nothing to lock.
+
+On PostgreSQL one process holds all its platforms' locks on one connection (LockSession): a process harvesting
+25 platforms uses one connection for its locks, not 25 (a 300-site fleet would otherwise exhaust the server's
+`max_connections`). The session knows which platforms it holds, so a second lock of a held platform in the same
+process is refused as another process's would be (advisory locks stack within one session).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +42,10 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid::te
 AND l.objid::text::bigint = (hashtext(current_schema() || '/' || :slug)::bigint & 4294967295)"""
 
 
+def _params(slug: str) -> dict[str, Any]:
+    return {"cls": ADVISORY_CLASS, "slug": slug}
+
+
 class PlatformBusy(RuntimeError):
     """Another harvest of the platform holds its lock."""
 
@@ -49,14 +59,117 @@ def lock_file(db_url: str, slug: str) -> Path | None:
     return Path(database).expanduser().resolve().with_name(Path(database).name + ".locks") / f"{name}.lock"
 
 
+class LockSession:
+    """This process's connection holding its platforms' advisory locks in one PostgreSQL database; opened by the
+    first lock taken, closed when the last is released (so an idle process holds no connection)."""
+
+    _sessions: dict[tuple[int, str], LockSession] = {}
+    _registry_guard = threading.Lock()
+    _inherited: list[LockSession] = []  # a forked child's copies of its parent's sessions: never closed here
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self._guard = threading.Lock()
+        self._engine: Engine | None = None
+        self._connection: Connection | None = None
+        self._held: set[str] = set()
+
+    @classmethod
+    def for_url(cls, db_url: str) -> LockSession:
+        """The session of this process for the database at `db_url`."""
+        pid = os.getpid()
+        with cls._registry_guard:
+            for key in [key for key in cls._sessions if key[0] != pid]:  # forked: the socket is the parent's;
+                cls._inherited.append(cls._sessions.pop(key))  # closing it would end the parent's locks
+            session = cls._sessions.get((pid, db_url))
+            if session is None:
+                session = cls._sessions[(pid, db_url)] = cls(db_url)
+            return session
+
+    @property
+    def held(self) -> frozenset[str]:
+        """The platforms whose locks this session holds."""
+        with self._guard:
+            return frozenset(self._held)
+
+    def backend_pid(self) -> int | None:
+        """The server process of the session's connection, None while it holds nothing."""
+        with self._guard:
+            if self._connection is None:
+                return None
+            return int(self._connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    def try_lock(self, slug: str) -> bool:
+        """Take the platform's lock without waiting; False when another process, or another holder in this one,
+        has it."""
+        with self._guard:
+            if slug in self._held:
+                return False
+            connection = self._connect()
+            try:
+                taken = bool(connection.execute(text(f"SELECT pg_try_advisory_lock(:cls, {_KEY})"),
+                                                _params(slug)).scalar())
+            except Exception:
+                self._drop()
+                raise
+            if taken:
+                self._held.add(slug)
+            elif not self._held:
+                self._drop()
+            return taken
+
+    def unlock(self, slug: str) -> None:
+        """Release the platform's lock (a no-op when not held); the connection closes with the last lock."""
+        with self._guard:
+            if slug not in self._held:
+                return
+            self._held.discard(slug)
+            if not self._held:
+                self._drop()  # closing the session drops the lock
+                return
+            try:
+                connection = self._connection
+                assert connection is not None
+                connection.execute(text(f"SELECT pg_advisory_unlock(:cls, {_KEY})"), _params(slug))
+            except Exception:
+                self._held.clear()  # a broken connection: the server has dropped every lock of the session
+                self._drop()
+                raise
+
+    def _connect(self) -> Connection:
+        if self._connection is not None:
+            return self._connection
+        if self._engine is None:  # a connection of its own, outside any pool and any transaction
+            self._engine = create_engine(make_url(self.db_url), poolclass=NullPool, hide_parameters=True,
+                                         isolation_level="AUTOCOMMIT")
+        connection = self._engine.connect()
+        name = f"harvester harvest pid {os.getpid()} on {socket.gethostname()}"[:63]
+        try:
+            connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": name})
+        except Exception:
+            connection.close()
+            raise
+        self._connection = connection
+        return connection
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if connection is not None:
+                connection.close()
+        finally:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+
 class PlatformLock:
     """The harvest lock of platform `slug` in the store at `db_url`; `acquire` takes it or says it is busy."""
 
     def __init__(self, db_url: str, slug: str) -> None:
         self.db_url, self.slug = db_url, slug
         self.postgres = make_url(db_url).get_backend_name() == "postgresql"
-        self._engine: Engine | None = None
-        self._connection: Connection | None = None
+        self._session: LockSession | None = None
         self._file: RunLock | None = None
         self._held = False
 
@@ -80,15 +193,9 @@ class PlatformLock:
         self._held = False
         if self._file is not None:
             self._file.release()
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            try:
-                connection.execute(text(f"SELECT pg_advisory_unlock(:cls, {_KEY})"), self._params())
-            finally:
-                connection.close()  # closing the session drops the lock in any case
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        if self._session is not None:
+            session, self._session = self._session, None
+            session.unlock(self.slug)
 
     def holder(self) -> str:
         """Who holds the lock, as far as the store can tell ("pid 12 on host-a, started …"), or ""."""
@@ -126,7 +233,7 @@ class PlatformLock:
         self.release()
 
     def _params(self) -> dict[str, Any]:
-        return {"cls": ADVISORY_CLASS, "slug": self.slug}
+        return _params(self.slug)
 
     def _try(self) -> bool:
         if self._held:
@@ -139,14 +246,8 @@ class PlatformLock:
                     return False
             self._held = True
             return True
-        if self._engine is None:  # a connection of its own, outside any pool and any transaction
-            self._engine = create_engine(make_url(self.db_url), poolclass=NullPool, hide_parameters=True,
-                                         isolation_level="AUTOCOMMIT")
-        connection = self._engine.connect()
-        name = f"harvester harvest {self.slug} pid {os.getpid()} on {socket.gethostname()}"[:63]
-        connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": name})
-        if connection.execute(text(f"SELECT pg_try_advisory_lock(:cls, {_KEY})"), self._params()).scalar():
-            self._connection, self._held = connection, True
-            return True
-        connection.close()
-        return False
+        session = LockSession.for_url(self.db_url)
+        if not session.try_lock(self.slug):
+            return False
+        self._session, self._held = session, True
+        return True
