@@ -42,17 +42,32 @@ HARNESS = r"""async () => {
       return response;
     }, (error) => { sink({error: String(error)}); throw error; });
   }
+  // What the bundle renders into goes nowhere: a node that keeps attributes, children and click listeners only
+  // (real DOM nodes, even detached, cost most of a call's CPU).
+  function Node(tag) { this.tag = tag; this.attrs = {}; this.children = []; this.listeners = []; this.style = {};
+                       this.className = ''; this.textContent = ''; }
+  Node.prototype.appendChild = function (child) { this.children.push(child); return child; };
+  Node.prototype.setAttribute = function (name, value) { this.attrs[name] = String(value); };
+  Node.prototype.getAttribute = function (name) { return name in this.attrs ? this.attrs[name] : null; };
+  Node.prototype.addEventListener = function (kind, listener) { if (kind === 'click') this.listeners.push(listener); };
+  Node.prototype.click = function () { this.listeners.forEach((listener) => listener.call(this, {})); };
+  Node.prototype.find = function (cls) {
+    if (this.className === cls) return this;
+    for (const child of this.children) { const found = child.find(cls); if (found) return found; }
+    return null;
+  };
+  Object.defineProperty(Node.prototype, 'innerHTML', {set() { this.children = []; }, get() { return ''; }});
   function start(page, search, kind, sink) {
-    const root = document.createElement('div');
+    const root = new Node('div');
     root.setAttribute('data-page', page);
     root.setAttribute('data-kind', kind);
-    const sandbox = {getElementById: (id) => (id === 'app' ? root : null),
-                     createElement: (tag) => document.createElement(tag)};
+    const sandbox = {getElementById: (id) => (id === 'app' ? root : null), createElement: (tag) => new Node(tag)};
     run(window, sandbox, {search: search}, captured(sink));
     return root;
   }
   window.__harvester = {
     content: (tid) => new Promise((resolve) => start('content', '?tid=' + encodeURIComponent(tid), 'df', resolve)),
+    contents: (tids) => Promise.all(tids.map((tid) => window.__harvester.content(tid))),
     openList(fid, kind) {
       const id = ++serial, queue = [], waiting = [];
       const sink = (found) => { const wake = waiting.shift(); if (wake) wake(found); else queue.push(found); };
@@ -75,7 +90,13 @@ HARNESS = r"""async () => {
     more(id) {
       const root = lists.get(id).root;
       root.setAttribute('data-ready', 'loading');
-      root.querySelector('.mordList').click();
+      root.find('mordList').click();
+    },
+    async page(id, timeoutMs) {  // the next list page in one round trip: null when the last one was rendered
+      const state = await window.__harvester.settled(id, timeoutMs);
+      if (state !== 'more') return null;
+      window.__harvester.more(id);
+      return window.__harvester.nextList(id);
     },
     closeList(id) { lists.delete(id); },
   };
@@ -102,7 +123,9 @@ class HybridSession:
     def __init__(self, page: Page, options: PeopleOptions, in_flight: int) -> None:
         self.page = page
         self.options = options
-        self.slots = asyncio.Semaphore(max(1, in_flight))
+        self.in_flight = max(1, in_flight)
+        self.slots = asyncio.Semaphore(self.in_flight)  # content calls in flight, at most the platform's concurrency
+        self._taking = asyncio.Lock()  # one batch takes its slots at a time: no two half-served batches wait
         self.generation = 0  # page loads since the session began: a call knows whether its page was reloaded
         self.throttled = 0
         self.calls = 0  # API calls sent through the harness, retries included
@@ -129,11 +152,50 @@ class HybridSession:
             await self._load()
         raise BrowserGaveUp(f"{self.page.url}: the shell came without its bundle {self.options.max_attempts} times")
 
-    async def content(self, tid: str) -> tuple[Snapshot, Answer]:
+    async def contents(self, tids: list[str]) -> dict[str, tuple[Snapshot, Answer] | BaseException]:
+        """Messages `tids` read in one round trip to the page (the bundle sends their calls side by side); those
+        throttled, refused or failed are read again one by one (`content`). At most `in_flight` tids."""
+        if len(tids) > self.in_flight:
+            raise ValueError(f"{len(tids)} messages in one batch, at most {self.in_flight}")
+        outcomes: dict[str, tuple[Snapshot, Answer] | BaseException] = {}
+        generation = self.generation
+        async with self._taking:
+            for _ in tids:
+                await self.slots.acquire()
+        try:
+            self.calls += len(tids)
+            try:
+                found = await asyncio.wait_for(
+                    self.page.evaluate("tids => window.__harvester.contents(tids)", tids), self.timeout_s)
+            except (PlaywrightError, TimeoutError):
+                found = [None] * len(tids)
+        finally:
+            for _ in tids:
+                self.slots.release()
+        again, reload = [], False
+        for tid, raw in zip(tids, found, strict=True):
+            snapshot = snapshot_of(raw) if isinstance(raw, dict) else None
+            verdict = answer(snapshot) if snapshot is not None else None
+            if snapshot is not None and verdict is not None and verdict not in RETRYABLE:
+                outcomes[tid] = snapshot, verdict
+            else:
+                self.throttled += 1
+                again.append(tid)
+                reload = reload or verdict is None or verdict is Answer.REJECTED
+        if again:
+            await asyncio.sleep(backoff_s(self.options, 1))
+            if reload:
+                await self.reload(generation)
+        for tid, outcome in zip(again, await asyncio.gather(*(self.content(tid, first_attempt=2) for tid in again),
+                                                             return_exceptions=True), strict=True):
+            outcomes[tid] = outcome
+        return outcomes
+
+    async def content(self, tid: str, first_attempt: int = 1) -> tuple[Snapshot, Answer]:
         """Message `tid` as the content API answered it (neither throttled nor refused, or the last such answer
         when every attempt was); BrowserGaveUp when no attempt got an answer at all."""
         last: tuple[Snapshot, Answer] | None = None
-        for attempt in range(1, self.options.max_attempts + 1):
+        for attempt in range(first_attempt, self.options.max_attempts + 1):
             generation = self.generation
             async with self.slots:
                 self.calls += 1
@@ -151,9 +213,9 @@ class HybridSession:
             raise BrowserGaveUp(f"{self.page.url}: content {tid}: no answer in {self.options.max_attempts} attempts")
         return last
 
-    async def list_answer(self, fid: str, kind: str) -> tuple[Snapshot, Answer]:
-        """The board's next list page (its first after a reload: the bundle starts at the top again)."""
-        for attempt in range(1, self.options.max_attempts + 1):
+    async def list_answer(self, fid: str, kind: str, first_attempt: int = 1) -> tuple[Snapshot, Answer]:
+        """The board's first list page, or the one the last call failed to get (after a reload: the first)."""
+        for attempt in range(first_attempt, self.options.max_attempts + 1):
             generation = self.generation
             snapshot = None
             try:
@@ -180,16 +242,28 @@ class HybridSession:
         raise BrowserGaveUp(f"{self.page.url}: list of board {fid}: throttled or refused "
                             f"{self.options.max_attempts} times")
 
-    async def more(self) -> bool:
-        """Ask for the board's next list page; False when the bundle rendered the list's last page."""
-        if self._list is None:
-            return False
-        state = await self._evaluate_raw("([id, ms]) => window.__harvester.settled(id, ms)",
-                                         [self._list, self.timeout_s * 1000])
-        if state != "more":
-            return False
-        await self._evaluate_raw("id => window.__harvester.more(id)", self._list)
-        return True
+    async def next_page(self, fid: str, kind: str) -> tuple[Snapshot, Answer] | None:
+        """The board's next list page (asked for as 查看更多 asks, in one round trip); None when the bundle
+        rendered the list's last page."""
+        if self._list is None or self._list_generation != self.generation:
+            return await self.list_answer(fid, kind)  # the page was reloaded: the bundle starts at the top again
+        self.calls += 1
+        try:
+            found = await self._evaluate_raw("([id, ms]) => window.__harvester.page(id, ms)",
+                                             [self._list, self.timeout_s * 1000])
+        except (PlaywrightError, TimeoutError):
+            found = {"error": "page gone"}
+        if found is None:
+            return None
+        snapshot = snapshot_of(found) if isinstance(found, dict) else None
+        verdict = answer(snapshot) if snapshot is not None else None
+        if snapshot is not None and verdict is not None and verdict not in RETRYABLE:
+            return snapshot, verdict
+        self.throttled += 1
+        await asyncio.sleep(backoff_s(self.options, 1))
+        if verdict is None or verdict is Answer.REJECTED:
+            await self.reload(self._list_generation)
+        return await self.list_answer(fid, kind, first_attempt=2)
 
     async def reload(self, seen_generation: int) -> None:
         """Load the page again unless another call did since `seen_generation`."""

@@ -55,27 +55,40 @@ class HybridPath(PeopleBase):
         scan = self.scans[board.id]
         session = HybridSession(response.meta["playwright_page"], self.options, self.platform.concurrency)
         done: asyncio.Queue[tuple[str, Outcome]] = asyncio.Queue()
-        tasks: set[asyncio.Task[None]] = set()
+        tasks: set[asyncio.Task[Any]] = set()  # cancelled if the crawl closes the callback early
         waiting = 0  # messages asked for whose outcome has not been taken yet
         kind = "bw" if board.id in self.options.ministry_boards else "df"
         try:
             try:
                 await session.start()
-                while not (scan.list_complete or scan.list_broken):
-                    snapshot, verdict = await session.list_answer(board.id, kind)
-                    for item in self.take_list_answer(board, snapshot, verdict, None, "browser", None):
+                page: tuple[Snapshot, Answer] | None = await session.list_answer(board.id, kind)
+                while page is not None:
+                    # the next page is asked for before this one is handled (its answer is on its way while
+                    # Python reads this one); when this one ends the scan, the page read ahead is dropped
+                    ahead = asyncio.ensure_future(session.next_page(board.id, kind))
+                    tasks.add(ahead)
+                    ahead.add_done_callback(tasks.discard)
+                    asked: list[str] = []
+                    for item in self.take_list_answer(board, *page, None, "browser", None):
                         if isinstance(item, scrapy.Request) and HYBRID_TID in item.meta:
-                            task = asyncio.ensure_future(_read(session, item.meta[HYBRID_TID], done))
-                            tasks.add(task)
-                            task.add_done_callback(tasks.discard)
-                            waiting += 1
+                            asked.append(item.meta[HYBRID_TID])
                         else:
                             yield item
+                    batch = max(1, session.in_flight // 2)  # two batches in flight side by side
+                    for start in range(0, len(asked), batch):  # one round trip to the page per batch
+                        task = asyncio.ensure_future(_read(session, asked[start:start + batch], done))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    waiting += len(asked)
                     while not done.empty():
                         waiting -= 1
                         for item in self._took(*done.get_nowait(), board.id):
                             yield item
-                    if not (scan.list_complete or scan.list_broken) and not await session.more():
+                    if scan.list_complete or scan.list_broken:
+                        ahead.cancel()
+                        break
+                    page = await ahead
+                    if page is None:  # the bundle rendered the list's last page
                         for item in self.end_list(board):
                             yield item
             except ERRORS as error:
@@ -101,9 +114,10 @@ class HybridPath(PeopleBase):
         return self.take_content(*outcome, tid, board_id)
 
 
-async def _read(session: HybridSession, tid: str, done: asyncio.Queue[tuple[str, Outcome]]) -> None:
+async def _read(session: HybridSession, tids: list[str], done: asyncio.Queue[tuple[str, Outcome]]) -> None:
     try:
-        outcome: Outcome = await session.content(tid)
-    except Exception as error:  # whatever failed is this message's failure, recorded by the list's callback
-        outcome = error
-    done.put_nowait((tid, outcome))
+        outcomes = await session.contents(tids)
+    except Exception as error:  # whatever failed is these messages' failure, recorded by the list's callback
+        outcomes = dict.fromkeys(tids, error)
+    for tid in tids:
+        done.put_nowait((tid, outcomes[tid]))
