@@ -62,6 +62,7 @@ def run_harvest(config: HarvesterConfig, slugs: Sequence[str] = ()) -> list[Harv
             else:
                 busy[spec.slug] = lock.refusal()
                 logger.error("%s", busy[spec.slug])
+        close_dead_runs(config, [spec.slug for spec in chosen if spec.slug not in refused and spec.slug not in busy])
         process = CrawlerProcess(crawl_settings(config))
         crawlers = []
         for spec in chosen:
@@ -77,6 +78,19 @@ def run_harvest(config: HarvesterConfig, slugs: Sequence[str] = ()) -> list[Harv
            for slug, crawler in crawlers}
     return [HarvestOutcome(spec.slug, recorded.get(spec.slug, ran.get(spec.slug)), busy.get(spec.slug))
             for spec in chosen]
+
+
+def close_dead_runs(config: HarvesterConfig, locked: Sequence[str]) -> None:
+    """Close as abandoned the "running" runs of platforms whose locks this process has just taken: their
+    processes died (on any host; the lock went with them), and their runs would otherwise wait 24 h."""
+    if not locked:
+        return
+    from harvester.store.cache import store_for
+
+    with store_for(config.db_url).transaction() as repo:
+        for slug in locked:
+            if abandoned := repo.abandon_runs_of_dead_holders(slug):
+                logger.warning("%s: %d earlier run(s) died without an outcome; closed as abandoned", slug, abandoned)
 
 
 def record_refusals(config: HarvesterConfig, refused: Mapping[str, str]) -> dict[str, int]:

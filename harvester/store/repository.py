@@ -174,6 +174,10 @@ class Repository:
         """Close the platform's runs whose process died (or that are over 24 h old) as abandoned."""
         return runlog.abandon_stale_runs(self.session, platform)
 
+    def abandon_runs_of_dead_holders(self, platform: str) -> int:
+        """Close every "running" run of the platform as abandoned; only while holding its harvest lock."""
+        return runlog.abandon_runs_of_dead_holders(self.session, platform)
+
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """One run as a dict, or None."""
         row = self.session.get(RunRow, run_id)

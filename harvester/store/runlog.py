@@ -67,6 +67,21 @@ def abandon_stale_runs(session: Session, platform: str) -> int:
     return len(stale)
 
 
+def abandon_runs_of_dead_holders(session: Session, platform: str) -> int:
+    """Close every "running" run of the platform as abandoned, naming its host and pid; return how many.
+
+    Call only while holding the platform's harvest lock (harvester.store.platformlock) and before starting a
+    run: a harvest holds the lock for as long as its run is open, so any run still "running" then belongs to a
+    process that died, on this host or another (where `abandon_stale_runs` cannot check its pid)."""
+    now, host, pid = utcnow(), socket.gethostname(), os.getpid()
+    running = list(session.scalars(select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "running")))
+    for run in running:
+        run.outcome, run.finished_at = "abandoned", now
+        run.error = (f"process {run.pid if run.pid is not None else '?'} on {run.host or 'an unknown host'} died "
+                     f"before recording an outcome (its platform's lock was free when pid {pid} on {host} took it)")
+    return len(running)
+
+
 def _is_stale(run: RunRow, now: datetime, host: str) -> bool:
     if now - run.started_at > STALE_AFTER:
         return True
