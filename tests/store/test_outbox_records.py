@@ -5,17 +5,21 @@ through the app's Outbox.)"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from harvester.schema import Reply
 from harvester.store.db import Store
-from harvester.store.models import RunRow
+from harvester.store.models import MessageRow, RunRow
 from harvester.store.outbox import records
+from harvester.store.outbox.approval import approval_hash
 from harvester.store.outbox.confirm import confirm_posted_replies, unverified
 from harvester.store.outbox.models import OutboxRow
 from harvester.store.outbox.states import IllegalTransition
@@ -224,3 +228,100 @@ def test_a_reply_posted_without_an_id_is_verified_by_unit_and_text_and_takes_the
     assert confirm(stored, run_id, Reply(text=TEXT + "补充。", organisation=UNIT, external_id="p-76")) == 0
     assert confirm(stored, run_id, shown) == 1
     assert verification(stored, reply_id) == ("verified", "p-77", SEEN, run_id)
+
+
+def test_the_approval_hash_is_the_documented_recipe() -> None:
+    # docs/replies.md: SHA-256 hex of the UTF-8 JSON array, no spaces, Chinese kept as it is (systems that
+    # approve by writing the table compute it themselves).
+    payload = '["jact_demo","25445483","市住建局","zjj","您好：\\n已处理。"]'
+    expected = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    assert approval_hash("jact_demo", "25445483", "市住建局", "zjj", "您好：\n已处理。") == expected
+
+
+def test_mistakes_are_named_with_the_reply_and_the_reason(stored: Store) -> None:
+    reply_id = add(stored)
+    with stored.transaction() as repo, pytest.raises(records.UnknownReply, match="^no reply 999 in the outbox$"):
+        records.load(repo.session, 999)
+    with stored.transaction() as repo, pytest.raises(records.UnknownMessage,
+                                                     match="^no stored message jact_demo/404$"):
+        records.add_reply(repo.session, PLATFORM, "404", TEXT, UNIT, "zjj", "oa")
+    with stored.transaction() as repo, pytest.raises(ValueError, match="needs the replying unit"):
+        records.add_reply(repo.session, PLATFORM, "25445483", TEXT, "  ", "zjj", "oa")
+    with stored.transaction() as repo:
+        key = records.add_reply(repo.session, PLATFORM, "25445484", TEXT, UNIT, "zjj", "oa", "oa-1").id
+    with stored.transaction() as repo, pytest.raises(records.KeyConflict,
+                                                     match=f"^idempotency key 'oa-1' is reply {key}, with other"):
+        records.add_reply(repo.session, PLATFORM, "25445484", "别的内容。", UNIT, "zjj", "oa", "oa-1")
+    stale = view(stored, reply_id).content_hash
+    edit(stored, reply_id, "改过的文字。")
+    now_hash = view(stored, reply_id).content_hash
+    with stored.transaction() as repo, pytest.raises(records.ApprovalMismatch) as mismatch:
+        records.approve(repo.session, reply_id, "张科长", content_hash=stale)
+    assert str(mismatch.value) == f"reply {reply_id} changed since it was read (hash {now_hash[:12]}…)"
+    force(stored, reply_id, state="posted")
+    with stored.transaction() as repo, pytest.raises(IllegalTransition,
+                                                     match=f"^reply {reply_id} is posted; it cannot become approved$"):
+        records.approve(repo.session, reply_id, "张科长")
+
+
+def test_a_reply_goes_to_the_message_of_its_own_platform(stored: Store, run_id: int) -> None:
+    store_batch(stored, [letter("7001")], run_id)  # the same id on two platforms
+    reply_id = add(stored, "7001", platform=OTHER)
+    with stored.transaction() as repo:
+        row = records.load(repo.session, reply_id, lock=False)
+        message = repo.session.get(MessageRow, row.message_id)
+        assert message is not None and (message.platform, message.external_id) == (OTHER, "7001")
+        assert row.attempts == 0
+
+
+def test_approval_records_its_hash_in_the_trail_and_clears_an_old_reason_and_deferral(stored: Store) -> None:
+    reply_id = add(stored)
+    approve(stored, reply_id)
+    edit(stored, reply_id, "第二稿。")  # voided: the reason says so
+    force(stored, reply_id, not_before=utcnow() + timedelta(hours=1))
+    approve(stored, reply_id)
+    approved = view(stored, reply_id)
+    assert (approved.state, approved.reason, approved.not_before) == ("approved", None, None)
+    assert trail(stored, reply_id)[-1] == ("张科长", "draft", "approved",
+                                          f"approved (hash {approved.content_hash[:12]}…)")
+
+
+def test_approving_a_reply_changed_in_the_table_voids_the_old_approval_then_approves_the_new_text(
+        stored: Store) -> None:
+    reply_id = add(stored)
+    approve(stored, reply_id)
+    force(stored, reply_id, text="表里改过的文字。")  # a downstream system rewrote the text
+    with stored.transaction() as repo:
+        records.approve(repo.session, reply_id, "李处长")
+    approved = view(stored, reply_id)
+    assert (approved.state, approved.approved_by, approved.approval_valid) == ("approved", "李处长", True)
+    assert [step[:3] for step in trail(stored, reply_id)[-2:]] == [("李处长", "approved", "draft"),
+                                                                   ("李处长", "draft", "approved")]
+    assert trail(stored, reply_id)[-2][3] == "approval voided: content changed after approval"
+    force(stored, reply_id, text="又改了一次。", must_look=True)  # and after a post whose outcome is unknown
+    with stored.transaction() as repo, pytest.raises(IllegalTransition, match="the next push ends it dead$"):
+        records.approve(repo.session, reply_id, "李处长")
+
+
+def test_a_run_started_at_the_moment_of_posting_does_not_count(stored: Store) -> None:
+    posted_at = utcnow() - timedelta(hours=1)
+    reply_id = add(stored)
+    force(stored, reply_id, state="posted", posted_at=posted_at)
+    run_at(stored, PLATFORM, posted_at)
+    assert listed(stored, 1) == []
+
+
+def test_a_reply_loaded_for_a_change_is_locked_until_commit_and_a_read_is_not(stored: Store) -> None:
+    if stored.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: its writers take turns (BEGIN IMMEDIATE, see db.py)")
+    reply_id = add(stored)
+    with stored.transaction() as repo:
+        records.load(repo.session, reply_id)  # as approve, edit and cancel load it
+        with stored.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                other.execute(update(OutboxRow).where(OutboxRow.id == reply_id).values(reason="x"))
+            other.rollback()
+            other.execute(text("SET lock_timeout = '200ms'"))
+            with Session(bind=other) as reader:  # while the lock is held, a read that does not lock answers
+                assert records.load(reader, reply_id, lock=False).id == reply_id

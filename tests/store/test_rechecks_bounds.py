@@ -6,6 +6,7 @@ between them would otherwise lose one)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import islice
 
 from sqlalchemy import update
 
@@ -63,3 +64,15 @@ def test_replies_awaiting_confirmation_seen_at_the_same_moment_come_in_id_order(
     reorder(store, "201")
     with store.transaction() as repo:
         assert [t.external_id for t in awaiting_reply(repo.session, PLATFORM)] == ids
+
+
+def test_paging_resumes_after_the_last_sighting_and_id_whatever_the_ids_of_later_sightings(store: Store,
+                                                                                         run_id: int) -> None:
+    # ids in storing order: "late" first, though it was seen last; "a", "b" seen at the same, earlier moment
+    store_batch(store, [letter("late")], run_id, seen_at=later(-1))
+    store_batch(store, [letter("a"), letter("b")], run_id, seen_at=later(-3))
+    store_batch(store, [letter("c")], run_id, seen_at=later(-2))
+    for chunk in (1, 2):
+        with store.transaction() as repo:
+            pages = list(islice(candidates(repo.session, PLATFORM, ["pending"], later(0), None, chunk=chunk), 10))
+        assert [t.external_id for page in pages for t in page] == ["a", "b", "c", "late"], chunk
