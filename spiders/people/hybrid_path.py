@@ -32,7 +32,9 @@ class HybridPath(PeopleBase):
 
     @property
     def hybrid(self) -> bool:
-        return self.options.path == "hybrid"
+        """Boards go through hybrid sessions: configured so, or fallen back to the browser from the API path (a
+        full render per message is kept for `path = "browser"` and `fetch = "browser"`)."""
+        return self.options.path == "hybrid" or (self.options.path == "api" and self.platform.fetch != "browser")
 
     def hybrid_list_request(self, board: Board) -> scrapy.Request:
         """The board's list shell in Chromium, kept open for the session (its cookies, appCode and bundle)."""
