@@ -245,7 +245,7 @@ def test_mistakes_are_named_with_the_reply_and_the_reason(stored: Store) -> None
     with stored.transaction() as repo, pytest.raises(records.UnknownMessage,
                                                      match="^no stored message jact_demo/404$"):
         records.add_reply(repo.session, PLATFORM, "404", TEXT, UNIT, "zjj", "oa")
-    with stored.transaction() as repo, pytest.raises(ValueError, match="needs the replying unit"):
+    with stored.transaction() as repo, pytest.raises(ValueError, match=r"^a reply needs the replying unit \(organisation\)$"):
         records.add_reply(repo.session, PLATFORM, "25445483", TEXT, "  ", "zjj", "oa")
     with stored.transaction() as repo:
         key = records.add_reply(repo.session, PLATFORM, "25445484", TEXT, UNIT, "zjj", "oa", "oa-1").id
@@ -325,3 +325,22 @@ def test_a_reply_loaded_for_a_change_is_locked_until_commit_and_a_read_is_not(st
             other.execute(text("SET lock_timeout = '200ms'"))
             with Session(bind=other) as reader:  # while the lock is held, a read that does not lock answers
                 assert records.load(reader, reply_id, lock=False).id == reply_id
+
+
+def test_a_new_reply_has_lf_line_breaks_a_created_entry_and_needs_text(stored: Store) -> None:
+    with stored.transaction() as repo:
+        reply_id = records.add_reply(repo.session, PLATFORM, "25445483", " 第一行\r\n第二行\r第三行 ", UNIT, "zjj",
+                                     "oa-system").id
+    assert view(stored, reply_id).text == "第一行\n第二行\n第三行"
+    assert trail(stored, reply_id) == [("oa-system", None, "draft", "created")]
+    with stored.transaction() as repo, pytest.raises(ValueError, match="^a reply needs some text$"):
+        records.add_reply(repo.session, PLATFORM, "25445483", " \r\n ", UNIT, "zjj", "oa-system")
+
+
+def test_only_posted_replies_of_the_harvested_platform_are_verified(stored: Store, run_id: int) -> None:
+    store_batch(stored, [letter("7001")], run_id)  # the same id on two platforms
+    elsewhere, unsent = add(stored, "7001", platform=OTHER), add(stored, "7001")
+    force(stored, elsewhere, state="posted", posted_at=utcnow())
+    approve(stored, unsent)  # approved, not yet pushed: its text on the page was put there by hand
+    assert confirm(stored, run_id, Reply(text=TEXT, organisation=UNIT), external_id="7001") == 0
+    assert (view(stored, elsewhere).state, view(stored, unsent).state) == ("posted", "approved")
