@@ -4,7 +4,6 @@ by `harvester queue` (counted: AMQP cannot be read without taking), harvested on
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
 from collections import Counter
@@ -16,8 +15,7 @@ import pytest
 
 from tests.distributed.cluster import Workers, all_runs, cli, fleet, wait_for, write_fleet_config
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="RabbitMQ is not installed here")]
+pytestmark = pytest.mark.postgres  # RabbitMQ is installed and started by .ci/ensure-services.sh: never skipped
 
 
 @contextmanager
