@@ -14,8 +14,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,16 +35,7 @@ from tests.crashsweep import (  # noqa: E402
     push_problems,
     push_scenario,
 )
-from tests.store.conftest import PG_URL, fresh_pg_schema  # noqa: E402
-
-
-@contextmanager
-def database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'sweep.db'}"
-        return
-    with fresh_pg_schema() as url:
-        yield url
+from tests.store.conftest import PG_URL, database  # noqa: E402
 
 
 class Tally:

@@ -31,12 +31,7 @@ def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str,
     """Record how run `run_id` ended (and its extra figures); unknown outcomes or counter names raise ValueError."""
     if outcome not in RUN_OUTCOMES or outcome == "running":
         raise ValueError(f"unknown run outcome {outcome!r}")
-    unknown = set(counts) - set(RUN_COUNTS)
-    if unknown:
-        raise ValueError(f"unknown run counters {sorted(unknown)}")
-    run = session.get(RunRow, run_id)
-    if run is None:
-        raise LookupError(f"no run {run_id}")
+    run = _counted_run(session, run_id, counts)
     run.outcome, run.finished_at, run.error, run.failure_class = outcome, utcnow(), error, failure_class
     if figures is not None:
         run.figures = {str(key): int(value) for key, value in figures.items()}
@@ -47,14 +42,20 @@ def finish_run(session: Session, run_id: int, outcome: str, counts: Mapping[str,
 def add_run_counts(session: Session, run_id: int, counts: Mapping[str, int]) -> None:
     """Add one committed batch's counts to run `run_id`, in the batch's own transaction: a run killed later
     (abandoned) still shows what it stored. `finish_run` then writes the same totals."""
+    run = _counted_run(session, run_id, counts)
+    for name, value in counts.items():
+        setattr(run, name, int(getattr(run, name) or 0) + int(value))
+
+
+def _counted_run(session: Session, run_id: int, counts: Mapping[str, int]) -> RunRow:
+    """Run `run_id`, once `counts` names only known counters (ValueError) and the run exists (LookupError)."""
     unknown = set(counts) - set(RUN_COUNTS)
     if unknown:
         raise ValueError(f"unknown run counters {sorted(unknown)}")
     run = session.get(RunRow, run_id)
     if run is None:
         raise LookupError(f"no run {run_id}")
-    for name, value in counts.items():
-        setattr(run, name, int(getattr(run, name) or 0) + int(value))
+    return run
 
 
 def abandon_stale_runs(session: Session, platform: str) -> int:

@@ -4,7 +4,6 @@ write boundary, then rerun, is exact against the replica's ground truth, on SQLi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,13 @@ from tests.crashsweep import (
     push_problems,
     push_scenario,
 )
-from tests.store.conftest import fresh_pg_schema
+from tests.store.conftest import database
 
 # (backend, crash point, phase): a sample per backend; each point and occurrence in turn is bench/crash_sweep.py's
 HARVEST_SAMPLE = [("sqlite", "harvest.in_transaction@3", "first"),
                   ("postgres", "harvest.cursor_buffered@1", "incremental")]
 PUSH_SAMPLE = [("sqlite", "platform_stored"), ("postgres", "push.answered@1")]
 
-
-@contextmanager
-def database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'sweep.db'}"
-        return
-    with fresh_pg_schema() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,20 +14,12 @@ from harvester.store.db import Store
 from harvester.store.platformlock import BUSY_EXIT, PlatformLock
 from tests.harvesting import ROOT, harvest, harvester_env, write_config
 from tests.replicahost import replica_process
-from tests.store.conftest import fresh_pg_schema
+from tests.store.conftest import database
 
 SLUG = "jact_demo"
 # Slow enough that the first harvest is still crawling when the second one has started up.
 SLOW = {SLUG: {"download_delay": 0.3}}
 
-
-@contextmanager
-def database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'store.db'}"
-        return
-    with fresh_pg_schema() as url:
-        yield url
 
 
 def runs(db_url: str) -> list[dict]:

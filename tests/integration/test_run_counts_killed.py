@@ -7,8 +7,6 @@ inside the third batch's transaction (so only two batches count). Both databases
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,19 +15,11 @@ from harvester.runs_debug import CRASHED, SETTING
 from harvester.store.db import Store
 from tests.harvesting import harvest, write_config
 from tests.replicahost import replica_process
-from tests.store.conftest import fresh_pg_schema
+from tests.store.conftest import database
 
 SLUG = "jact_demo"
 BATCH = 10
 
-
-@contextmanager
-def database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'store.db'}"
-        return
-    with fresh_pg_schema() as url:
-        yield url
 
 
 @pytest.mark.parametrize(("backend", "crash_at", "committed"), [

@@ -39,6 +39,16 @@ def fresh_pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def database(backend: str, tmp: Path) -> Iterator[str]:
+    """An empty database of `backend` ("sqlite": a file in `tmp`; "postgres": a new schema, dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'store.db'}"
+        return
+    with fresh_pg_schema() as url:
+        yield url
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file in a new folder, or a new PostgreSQL schema."""
