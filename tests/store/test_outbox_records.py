@@ -344,3 +344,36 @@ def test_only_posted_replies_of_the_harvested_platform_are_verified(stored: Stor
     approve(stored, unsent)  # approved, not yet pushed: its text on the page was put there by hand
     assert confirm(stored, run_id, Reply(text=TEXT, organisation=UNIT), external_id="7001") == 0
     assert (view(stored, elsewhere).state, view(stored, unsent).state) == ("posted", "approved")
+
+
+def send_back(store: Store, reply_id: int, reason: str) -> None:
+    with store.transaction() as repo:
+        records.send_back(repo.session, reply_id, "李主任", reason)
+
+
+def test_a_reply_sent_back_keeps_the_reason_and_loses_every_trace_of_its_approval(stored: Store) -> None:
+    draft, approved = add(stored), add(stored, "25445484")
+    approve(stored, approved)
+    send_back(stored, draft, "请补充办理结果")
+    send_back(stored, approved, "口径不对")
+    assert (view(stored, draft).state, view(stored, draft).reason) == ("draft", "请补充办理结果")
+    assert trail(stored, draft)[-1] == ("李主任", "draft", "draft", "sent back: 请补充办理结果")
+    returned = view(stored, approved)
+    assert (returned.state, returned.reason, returned.approved_by, returned.approved_at, returned.approved_hash) == (
+        "draft", "口径不对", None, None, None)
+    assert trail(stored, approved)[-1] == ("李主任", "approved", "draft", "approval voided: sent back: 口径不对")
+
+
+def test_a_reply_that_may_be_on_the_platform_or_is_past_approval_is_not_sent_back(stored: Store) -> None:
+    unknown, sending, draft = add(stored), add(stored, "25445484"), add(stored, "7001", platform=OTHER)
+    approve(stored, unknown)
+    force(stored, unknown, must_look=True)  # an earlier post's outcome is unknown: the text may be published
+    with pytest.raises(IllegalTransition, match=f"reply {unknown} may already be on the platform"):
+        send_back(stored, unknown, "改一下")
+    force(stored, sending, state="sending")
+    with pytest.raises(IllegalTransition, match=f"reply {sending} is sending; only draft or approved replies"):
+        send_back(stored, sending, "改一下")
+    force(stored, draft, must_look=True)  # a draft is never handed to the platform: the flag does not hold it
+    send_back(stored, draft, "改一下")
+    assert (view(stored, unknown).state, view(stored, unknown).approved_by, view(stored, sending).state,
+            view(stored, draft).state) == ("approved", "张科长", "sending", "draft")
