@@ -27,7 +27,8 @@ def _store(config: HarvesterConfig | None = None):  # noqa: ANN202 - a Store; la
 
 def serve_command(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
                   port: Annotated[int, typer.Option(help="TCP port")] = 8080) -> None:
-    """Serve the HTTP API (reads, change feed, Open311, reply intake) until Ctrl-C; schema at /openapi.json."""
+    """Serve the HTTP API (reads, change feed, Open311, reply intake) and the web console (sign in at /login;
+    accounts: `harvester users`) until Ctrl-C; API schema at /openapi.json."""
     import uvicorn
 
     from harvester.app.api.factory import create_app
