@@ -232,3 +232,34 @@ def test_downgrading_the_outbox_migration_keeps_the_messages(box: Outbox, store:
     assert "reply_outbox" not in tables and "reply_outbox_events" not in tables
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == 2
+
+
+def test_a_push_reads_its_own_platforms_held_replies_as_stored_and_finishing_releases_them(box: Outbox,
+                                                                                           store: Store) -> None:
+    from harvester.store.outbox import claims as held_replies
+    from harvester.store.outbox.claims import MessagePlace
+
+    first, second = draft(box), draft(box, "25445484")
+    for reply_id in (first, second):
+        box.approve(reply_id, "张科长")
+    assert [r.id for r in held_replies.due(store, [PLATFORM])] == [first, second]  # oldest approval first
+    assert held_replies.due(store, ["people_demo"]) == []
+    held = claims.claim(store, first, "host-a:1")
+    assert isinstance(held, claims.Claim)
+    assert held_replies.sending(store, ["people_demo"]) == []  # another platform's push does not see it
+    (reply,) = held_replies.sending(store, [PLATFORM])
+    assert (reply.id, reply.platform, reply.external_id, reply.organisation, reply.account, reply.text,
+            reply.claimed_by, reply.reason) == (first, PLATFORM, "25445483", UNIT, "zjj", TEXT, "host-a:1", None)
+    assert reply.claimed_at is not None and reply.approved_hash == box.get(first).approved_hash
+    place = held_replies.places(store, [reply.message_id, reply.message_id + 1000])
+    assert place == {reply.message_id: MessagePlace(held.outgoing.message_url, held.outgoing.board_id)}
+    assert held.outgoing.message_url.startswith("http") and held.outgoing.board_id == "mayor"
+    assert box.history(first)[-1].actor == "push host-a:1"
+    assert box.history(first)[-1].detail == "claimed (attempts so far: 0)"
+    held_replies.finish(store, first, State.APPROVED, "push host-a:1", "outcome unknown: look first next time")
+    assert held_replies.sending(store) == []
+    (again,) = [r for r in held_replies.due(store) if r.id == first]
+    assert (again.claimed_by, again.claimed_at) == (None, None)
+    last = box.history(first)[-1]
+    assert (last.actor, last.from_state, last.to_state, last.detail) == (
+        "push host-a:1", "sending", "approved", "outcome unknown: look first next time")
