@@ -263,3 +263,18 @@ def test_a_push_reads_its_own_platforms_held_replies_as_stored_and_finishing_rel
     last = box.history(first)[-1]
     assert (last.actor, last.from_state, last.to_state, last.detail) == (
         "push host-a:1", "sending", "approved", "outcome unknown: look first next time")
+
+
+def test_a_deferred_reply_keeps_its_reason_and_is_due_again_once_its_time_has_passed(box: Outbox,
+                                                                                     store: Store) -> None:
+    from harvester.store.outbox import claims as held_replies
+
+    reply_id = draft(box)
+    box.approve(reply_id, "张科长")
+    assert isinstance(claims.claim(store, reply_id, "host-a:1"), claims.Claim)
+    later = utcnow() + timedelta(hours=1)
+    held_replies.finish(store, reply_id, State.APPROVED, "push host-a:1", "deferred: 429", reason="HTTP 429",
+                        not_before=later)
+    assert held_replies.due(store, now=later - timedelta(minutes=1)) == []  # not before its time
+    (again,) = held_replies.due(store, now=later + timedelta(minutes=1))
+    assert (again.id, again.reason) == (reply_id, "HTTP 429")
