@@ -54,6 +54,9 @@ class RunRow(Base):
     skipped: Mapped[int] = mapped_column(default=0, server_default="0")
     pid: Mapped[int | None]
     host: Mapped[str | None] = mapped_column(String(255))  # a pid means something only on its own host
+    # Which board shard of the platform the run harvested ("2/4": the second of four, distributed mode's large
+    # platforms); None for a run over all its boards.
+    shard: Mapped[str | None] = mapped_column(String(16))
     # Figures the columns above do not hold (HTTP statuses, exceptions, soft blocks, rows listed); None for
     # runs that never finished and for runs recorded before migration 0003.
     figures: Mapped[dict[str, Any] | None]

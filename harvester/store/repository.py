@@ -156,9 +156,9 @@ class Repository:
                                     replace=("value", "updated_at", "run_id")))
 
     # --- runs ------------------------------------------------------------------------------------------
-    def start_run(self, platform: str, pid: int) -> int:
-        """Record a run starting now; return its id."""
-        return runlog.start_run(self.session, platform, pid)
+    def start_run(self, platform: str, pid: int, shard: str | None = None) -> int:
+        """Record a run starting now (of the board shard `shard`, e.g. "2/4"; None: all boards); return its id."""
+        return runlog.start_run(self.session, platform, pid, shard)
 
     def finish_run(self, run_id: int, outcome: str, counts: Mapping[str, int], error: str | None = None,
                    failure_class: str | None = None, figures: Mapping[str, int] | None = None) -> None:
@@ -174,9 +174,10 @@ class Repository:
         """Close the platform's runs whose process died (or that are over 24 h old) as abandoned."""
         return runlog.abandon_stale_runs(self.session, platform)
 
-    def abandon_runs_of_dead_holders(self, platform: str) -> int:
-        """Close every "running" run of the platform as abandoned; only while holding its harvest lock."""
-        return runlog.abandon_runs_of_dead_holders(self.session, platform)
+    def abandon_runs_of_dead_holders(self, platform: str, shard: str | None = None) -> int:
+        """Close every "running" run of the platform (of the shard and of all boards, for a shard) as abandoned;
+        only while holding its (the shard's) harvest lock."""
+        return runlog.abandon_runs_of_dead_holders(self.session, platform, shard)
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """One run as a dict, or None."""
@@ -189,6 +190,10 @@ class Repository:
         if platform is not None:
             query = query.where(RunRow.platform == platform)
         return self._run_records(list(self.session.scalars(query)))
+
+    def latest_shard_runs(self, platform: str, shard: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The newest runs of the platform's board shard `shard` ("2/4"), newest first."""
+        return self._run_records(runlog.latest_shard_runs(self.session, platform, shard, limit))
 
     def _run_records(self, rows: list[RunRow]) -> list[dict[str, Any]]:
         query = (select(EventRow.run_id, func.count()).where(EventRow.run_id.in_([row.id for row in rows]))

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from harvester.store.models import RUN_COUNTS, RUN_OUTCOMES, RunRow
@@ -18,9 +18,11 @@ ABANDONED_ERROR = "process died before recording an outcome"
 STALE_AFTER = timedelta(hours=24)
 
 
-def start_run(session: Session, platform: str, pid: int) -> int:
-    """Record a run that starts now on this host; return its id."""
-    run = RunRow(platform=platform, started_at=utcnow(), outcome="running", pid=pid, host=socket.gethostname())
+def start_run(session: Session, platform: str, pid: int, shard: str | None = None) -> int:
+    """Record a run that starts now on this host (over the board shard `shard`, e.g. "2/4"; None: all the
+    platform's boards); return its id."""
+    run = RunRow(platform=platform, started_at=utcnow(), outcome="running", pid=pid, host=socket.gethostname(),
+                 shard=shard)
     session.add(run)
     session.flush()
     return run.id
@@ -68,19 +70,32 @@ def abandon_stale_runs(session: Session, platform: str) -> int:
     return len(stale)
 
 
-def abandon_runs_of_dead_holders(session: Session, platform: str) -> int:
-    """Close every "running" run of the platform as abandoned, naming its host and pid; return how many.
+def abandon_runs_of_dead_holders(session: Session, platform: str, shard: str | None = None) -> int:
+    """Close every "running" run of the platform (of its board shard `shard` and those over all its boards, when
+    `shard` is given) as abandoned, naming its host and pid; return how many.
 
-    Call only while holding the platform's harvest lock (harvester.store.platformlock) and before starting a
-    run: a harvest holds the lock for as long as its run is open, so any run still "running" then belongs to a
-    process that died, on this host or another (where `abandon_stale_runs` cannot check its pid)."""
+    Call only while holding the platform's (or the shard's) harvest lock (harvester.store.platformlock) and before
+    starting a run: a harvest holds the lock for as long as its run is open, so any run still "running" then
+    belongs to a process that died, on this host or another (where `abandon_stale_runs` cannot check its pid).
+    The platform's lock excludes every shard; a shard's excludes that shard and the whole platform, not the
+    other shards, whose runs are left alone."""
     now, host, pid = utcnow(), socket.gethostname(), os.getpid()
-    running = list(session.scalars(select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "running")))
+    query = select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "running")
+    if shard is not None:
+        query = query.where(or_(RunRow.shard == shard, RunRow.shard.is_(None)))
+    running = list(session.scalars(query))
     for run in running:
         run.outcome, run.finished_at = "abandoned", now
         run.error = (f"process {run.pid if run.pid is not None else '?'} on {run.host or 'an unknown host'} died "
                      f"before recording an outcome (its platform's lock was free when pid {pid} on {host} took it)")
     return len(running)
+
+
+def latest_shard_runs(session: Session, platform: str, shard: str, limit: int) -> list[RunRow]:
+    """The newest runs of the platform's board shard `shard`, newest first."""
+    query = (select(RunRow).where(RunRow.platform == platform, RunRow.shard == shard)
+             .order_by(RunRow.id.desc()).limit(limit))
+    return list(session.scalars(query))
 
 
 def _is_stale(run: RunRow, now: datetime, host: str) -> bool:
