@@ -63,7 +63,8 @@ class StorePipeline:
             abandoned = repo.abandon_stale_runs(self.platform)
             if abandoned:
                 logger.warning("%s: %d earlier run(s) died without an outcome", self.platform, abandoned)
-            self.run_id = repo.start_run(self.platform, os.getpid())
+            # a board shard's crawl (spider argument `shard`, distributed mode) says which shard its run covers
+            self.run_id = repo.start_run(self.platform, os.getpid(), getattr(self.crawler.spider, "shard", None))
         self.stats.set_value(STAT_PREFIX + "run_id", self.run_id)
         crash_point("harvest.run_started")
 
