@@ -14,12 +14,18 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def clean_line(text: str) -> str:
-    """One-line text: NFC, every run of spaces (incl. full-width and NBSP) collapsed, trimmed."""
+    """One-line text: NFC, every run of spaces (incl. full-width and NBSP) collapsed, trimmed. A value that is
+    not text is returned as it is, for the validation gate to refuse with its reason (a parser's bug must not
+    crash the pipeline and lose the page)."""
+    if not isinstance(text, str):
+        return text
     return _INLINE_SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def clean_block(text: str) -> str:
-    """Multi-line text: NFC, CRLF -> LF, lines trimmed, at most one blank line in a row."""
+    """Multi-line text: NFC, CRLF -> LF, lines trimmed, at most one blank line in a row (not text: as it is)."""
+    if not isinstance(text, str):
+        return text
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
@@ -40,7 +46,8 @@ def normalise_message(message: Message) -> Message:
         addressee=clean_line(message.addressee),
         author=clean_line(message.author) if message.author else None,
         status_raw=clean_line(message.status_raw),
-        replies=tuple(normalise_reply(r) for r in message.replies),
+        replies=tuple(normalise_reply(r) if isinstance(r, Reply) else r for r in message.replies)
+        if isinstance(message.replies, tuple | list) else message.replies,
     )
 
 

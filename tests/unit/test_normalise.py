@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from harvester.pipelines.normalise import NormalisePipeline, clean_block, normalise_message
-from harvester.schema import BoardCursor, Message, Reply
+from harvester.pipelines.validate import ValidatePipeline
+from harvester.schema import BoardCursor, Message, QuarantinedPage, Reply, Snapshot
 from harvester.timeutil import SHANGHAI
 from harvester.vocab import Status
 
@@ -42,3 +43,18 @@ def test_items_that_are_not_messages_pass_through_untouched() -> None:
     assert NormalisePipeline().process_item(cursor) is cursor
     cleaned = NormalisePipeline().process_item(message(title=" 工地\u3000夜间施工 "))
     assert cleaned.title == "工地 夜间施工"
+
+
+def test_a_field_that_is_not_text_reaches_the_gate_and_is_quarantined_with_its_page() -> None:
+    # A parser's bug (a number or None where text belongs) must not crash normalisation and lose the page:
+    # the gate quarantines the raw page, naming the field.
+    page = Snapshot(url="http://127.0.0.1/letter/25445483", status=200, body="<html>原始页面</html>".encode(),
+                    fetched_at=SEEN)
+    for broken in ({"title": None}, {"body": 2025}, {"addressee": b"\xe5\xb8\x82"},
+                   {"replies": (Reply(text=None), )}):  # type: ignore[arg-type]
+        normalised = NormalisePipeline().process_item(message(source=page, **broken))
+        result = ValidatePipeline().process_item(normalised)
+        assert isinstance(result, QuarantinedPage), broken
+        assert result.snapshot.body == page.body
+        name = next(iter(broken)) if "replies" not in broken else "replies[0].text"
+        assert name in result.reason, (broken, result.reason)
