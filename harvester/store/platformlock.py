@@ -9,15 +9,21 @@ On PostgreSQL one process holds all its platforms' locks on one connection (Lock
 25 platforms uses one connection for its locks, not 25 (a 300-site fleet would otherwise exhaust the server's
 `max_connections`). The session knows which platforms it holds, so a second lock of a held platform in the same
 process is refused as another process's would be (advisory locks stack within one session).
+
+Board shards (distributed mode: a large platform's boards split into tasks) lock per shard: a shard takes the
+platform's lock shared and its own (`<slug>.shard-2-of-4`) exclusively, so two shards of one platform run at once
+while one shard never runs twice, and a harvest of the whole platform (exclusive) never runs beside any shard.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import socket
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,6 +42,7 @@ _KEY = "hashtext(current_schema() || '/' || :slug)"
 WAIT_POLL_S = 0.5
 BUSY_EXIT = 75  # EX_TEMPFAIL: `harvester harvest` refused a platform another harvest holds; try again later
 _SAFE_SLUG = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
 _HOLDER = """SELECT a.application_name, host(a.client_addr), a.backend_start FROM pg_locks l
 JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid::text::bigint = :cls
@@ -48,6 +55,41 @@ def _params(slug: str) -> dict[str, Any]:
 
 class PlatformBusy(RuntimeError):
     """Another harvest of the platform holds its lock."""
+
+
+def shard_key(slug: str, shard: str) -> str:
+    """The lock key of the platform's board shard `shard` ("2/4": the second of four): `<slug>.shard-2-of-4`."""
+    found = _SHARD.match(shard)
+    if found is None or int(found.group(1)) > int(found.group(2)):
+        raise ValueError(f"a board shard is written INDEX/COUNT with 1 <= INDEX <= COUNT, not {shard!r}")
+    return f"{slug}.shard-{found.group(1)}-of-{found.group(2)}"
+
+
+class SharedFileLock:
+    """`flock(LOCK_SH | LOCK_NB)` on a SQLite store's platform lock file: any number of shards hold it at once,
+    none while a harvest of the whole platform holds it exclusively (RunLock), nor that one while they do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing drops the lock
 
 
 def lock_file(db_url: str, slug: str) -> Path | None:
@@ -72,7 +114,8 @@ class LockSession:
         self._guard = threading.Lock()
         self._engine: Engine | None = None
         self._connection: Connection | None = None
-        self._held: set[str] = set()
+        self._held: set[str] = set()  # keys held exclusively
+        self._shared: Counter[str] = Counter()  # keys held shared, how many times (shared locks stack)
 
     @classmethod
     def for_url(cls, db_url: str) -> LockSession:
@@ -88,9 +131,9 @@ class LockSession:
 
     @property
     def held(self) -> frozenset[str]:
-        """The platforms whose locks this session holds."""
+        """The keys (platforms, shards) whose locks this session holds, exclusively or shared."""
         with self._guard:
-            return frozenset(self._held)
+            return frozenset(self._held | set(self._shared))
 
     def backend_pid(self) -> int | None:
         """The server process of the session's connection, None while it holds nothing."""
@@ -99,42 +142,55 @@ class LockSession:
                 return None
             return int(self._connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
-    def try_lock(self, slug: str) -> bool:
-        """Take the platform's lock without waiting; False when another process, or another holder in this one,
-        has it."""
+    def try_lock(self, slug: str, shared: bool = False) -> bool:
+        """Take the lock of key `slug` (a platform, or a shard's key) without waiting, exclusive or `shared`;
+        False when another process, or another holder in this one, has it in a mode that excludes this one."""
         with self._guard:
-            if slug in self._held:
-                return False
+            if slug in self._held or (not shared and self._shared[slug]):
+                return False  # the server would grant it: a session's own locks never conflict
             connection = self._connect()
+            suffix = "_shared" if shared else ""
             try:
-                taken = bool(connection.execute(text(f"SELECT pg_try_advisory_lock(:cls, {_KEY})"),
+                taken = bool(connection.execute(text(f"SELECT pg_try_advisory_lock{suffix}(:cls, {_KEY})"),
                                                 _params(slug)).scalar())
             except Exception:
                 self._drop()
                 raise
-            if taken:
+            if taken and shared:
+                self._shared[slug] += 1
+            elif taken:
                 self._held.add(slug)
-            elif not self._held:
+            elif not self._holds_any():
                 self._drop()
             return taken
 
-    def unlock(self, slug: str) -> None:
-        """Release the platform's lock (a no-op when not held); the connection closes with the last lock."""
+    def unlock(self, slug: str, shared: bool = False) -> None:
+        """Release the lock of key `slug` taken in that mode (a no-op when not held); the connection closes with
+        the last lock."""
         with self._guard:
-            if slug not in self._held:
+            if not (self._shared[slug] if shared else slug in self._held):
                 return
-            self._held.discard(slug)
-            if not self._held:
+            if shared:
+                self._shared[slug] -= 1
+                self._shared += Counter()  # drops keys no longer held
+            else:
+                self._held.discard(slug)
+            if not self._holds_any():
                 self._drop()  # closing the session drops the lock
                 return
+            suffix = "_shared" if shared else ""
             try:
                 connection = self._connection
                 assert connection is not None
-                connection.execute(text(f"SELECT pg_advisory_unlock(:cls, {_KEY})"), _params(slug))
+                connection.execute(text(f"SELECT pg_advisory_unlock{suffix}(:cls, {_KEY})"), _params(slug))
             except Exception:
                 self._held.clear()  # a broken connection: the server has dropped every lock of the session
+                self._shared.clear()
                 self._drop()
                 raise
+
+    def _holds_any(self) -> bool:
+        return bool(self._held or self._shared)
 
     def _connect(self) -> Connection:
         if self._connection is not None:
@@ -164,13 +220,16 @@ class LockSession:
 
 
 class PlatformLock:
-    """The harvest lock of platform `slug` in the store at `db_url`; `acquire` takes it or says it is busy."""
+    """The harvest lock of platform `slug` in the store at `db_url`, or of its board shard `shard` ("2/4") when
+    given (the platform's lock shared, the shard's exclusive); `acquire` takes it or says it is busy."""
 
-    def __init__(self, db_url: str, slug: str) -> None:
-        self.db_url, self.slug = db_url, slug
+    def __init__(self, db_url: str, slug: str, shard: str | None = None) -> None:
+        self.db_url, self.slug, self.shard = db_url, slug, shard
+        self.key = slug if shard is None else shard_key(slug, shard)
         self.postgres = make_url(db_url).get_backend_name() == "postgresql"
         self._session: LockSession | None = None
         self._file: RunLock | None = None
+        self._platform_share: SharedFileLock | None = None
         self._held = False
 
     @property
@@ -193,14 +252,18 @@ class PlatformLock:
         self._held = False
         if self._file is not None:
             self._file.release()
+        if self._platform_share is not None:
+            self._platform_share.release()
         if self._session is not None:
             session, self._session = self._session, None
-            session.unlock(self.slug)
+            session.unlock(self.key)
+            if self.shard is not None:
+                session.unlock(self.slug, shared=True)
 
     def holder(self) -> str:
         """Who holds the lock, as far as the store can tell ("pid 12 on host-a, started …"), or ""."""
         if not self.postgres:
-            path = lock_file(self.db_url, self.slug)
+            path = lock_file(self.db_url, self.key)
             record: dict[str, Any] = (RunLock(path).holder() or {}) if path else {}
             return (f"pid {record.get('pid', '?')} on {record.get('host', '?')}, started {record.get('started', '?')}"
                     if record else "")
@@ -220,6 +283,9 @@ class PlatformLock:
         """The one line a refused harvest prints."""
         holder = self.holder()
         who = f" ({holder})" if holder else ""
+        if self.shard is not None:
+            return (f"{self.slug} shard {self.shard}: not harvested: another harvest of this shard, or of the whole "
+                    f"platform, is running{who}; it holds the lock in the store until it ends")
         return (f"{self.slug}: not harvested: another harvest of this platform is running{who}; "
                 "it holds the platform's lock in the store until it ends")
 
@@ -233,21 +299,36 @@ class PlatformLock:
         self.release()
 
     def _params(self) -> dict[str, Any]:
-        return _params(self.slug)
+        return _params(self.key)
 
     def _try(self) -> bool:
         if self._held:
             return True
-        if not self.postgres:
-            path = lock_file(self.db_url, self.slug)
-            if path is not None:
-                self._file = self._file or RunLock(path)
-                if not self._file.acquire():
-                    return False
-            self._held = True
-            return True
-        session = LockSession.for_url(self.db_url)
-        if not session.try_lock(self.slug):
+        self._held = self._try_postgres() if self.postgres else self._try_files()
+        return self._held
+
+    def _try_files(self) -> bool:
+        path, platform_path = lock_file(self.db_url, self.key), lock_file(self.db_url, self.slug)
+        if path is None or platform_path is None:
+            return True  # an in-memory database: one process's own
+        if self.shard is not None:
+            self._platform_share = self._platform_share or SharedFileLock(platform_path)
+            if not self._platform_share.acquire():
+                return False
+        self._file = self._file or RunLock(path)
+        if not self._file.acquire():
+            if self._platform_share is not None:
+                self._platform_share.release()
             return False
-        self._session, self._held = session, True
+        return True
+
+    def _try_postgres(self) -> bool:
+        session = LockSession.for_url(self.db_url)
+        if self.shard is not None and not session.try_lock(self.slug, shared=True):
+            return False
+        if not session.try_lock(self.key):
+            if self.shard is not None:
+                session.unlock(self.slug, shared=True)
+            return False
+        self._session = session
         return True
