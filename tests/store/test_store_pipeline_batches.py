@@ -15,17 +15,24 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
+from harvester.app.replies import Outbox, State, claims
 from harvester.config import HarvesterConfig
 from harvester.registry import load_platforms
-from harvester.schema import BoardCursor, MessageWithdrawn
+from harvester.runs_debug import crash_point
+from harvester.schema import BoardCursor, MessageWithdrawn, Reply
 from harvester.spiderloader import spider_class_for
 from harvester.store.db import Store
 from harvester.store.models import CursorRow
+from harvester.timeutil import utcnow
+from harvester.vocab import Status
+from sinks import store_pipeline
 from sinks.store_pipeline import StorePipeline
-from tests.store.builders import PLATFORM, POSTED, SEEN, broken_page, letter
+from tests.store.builders import PLATFORM, POSTED, REPLY, SEEN, broken_page, letter
 from tests.unit.test_textsim import COPY, LETTER
 
 BOARD = "mayor"
+REPLY_TEXT = "您好，经核查，该工地已停止夜间施工。\n感谢您的监督。"
+UNIT = "市住建局"
 # LogStats needs a running event loop when the spider opens; nothing here reads its log lines.
 NO_LOOP_EXTENSIONS = {"EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None}}
 
@@ -225,3 +232,49 @@ def test_copies_of_one_letter_are_linked_unless_switched_off(db_url: str, store:
     assert (found["48212"]["link_group"] is not None) == linked
     assert found["48212"]["link_group"] == found["48213"]["link_group"]
 
+
+
+def test_a_harvest_that_shows_a_posted_reply_verifies_it_in_the_batchs_transaction(db_url: str,
+                                                                                     store: Store) -> None:
+    first = open_harvest(db_url, batch_size=100)
+    first.feed(letter("101"), letter("102"))
+    first.close()
+    box = Outbox(store)
+    reply_id = box.add(PLATFORM, "101", text=REPLY_TEXT, organisation=UNIT, account="zjj", actor="oa-system").id
+    box.approve(reply_id, "张科长")
+    held = claims.claim(store, reply_id, "test:1")
+    assert isinstance(held, claims.Claim)
+    claims.finish(store, held, State.POSTED, "push test:1", "posted", posted_at=utcnow())
+    second = open_harvest(db_url, batch_size=100)
+    shown = Reply(text=REPLY_TEXT, organisation=UNIT, replied_at=REPLY.replied_at)
+    second.feed(letter("101", status=Status.REPLIED, status_raw="已回复", replies=(shown,)), letter("102"))
+    second.feed(BoardCursor(PLATFORM, BOARD, "102"))
+    assert (box.get(reply_id).state, box.history(reply_id)[-1].actor) == ("verified", f"harvest run {second.run_id}")
+    second.close()
+    assert second.run()["figures"]["harvester/replies_verified"] == 1
+
+
+def test_a_harvest_passes_the_crash_points_in_the_order_the_crash_sweep_names_them(
+        db_url: str, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HARVESTER_DEBUG_CRASH_AT kills the process at a named point (bench/crash_sweep.py kills a harvest at each
+    in turn); here the points are recorded instead, so each is known to sit at the boundary its name says."""
+    reached: list[str] = []
+
+    def record(name: str) -> None:
+        crash_point(name)  # the real one: unarmed, it only checks that the name is known
+        reached.append(name)
+
+    monkeypatch.setattr(store_pipeline, "crash_point", record)
+    harvest = open_harvest(db_url, batch_size=2)
+    assert reached == ["harvest.run_started"]
+    harvest.feed(letter("101"))
+    assert reached == ["harvest.run_started"]
+    harvest.feed(letter("102"))
+    assert reached[1:] == ["harvest.flush_due", "harvest.in_transaction", "harvest.committed"]
+    harvest.feed(BoardCursor(PLATFORM, BOARD, "102"))
+    assert reached[4:] == ["harvest.cursor_buffered", "harvest.in_transaction", "harvest.committed"]
+    harvest.sink.close_spider()  # nothing left to write: no transaction
+    assert len(reached) == 7
+    harvest.feed(letter("103"))
+    harvest.close()
+    assert reached[7:] == ["harvest.in_transaction", "harvest.committed", "harvest.before_run_record"]
