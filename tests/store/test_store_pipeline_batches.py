@@ -209,6 +209,7 @@ def test_a_withdrawn_letter_is_hidden_and_counted_once(db_url: str, store: Store
     run = second.run()
     assert counts(run) == dict.fromkeys(COUNTS, 0) | {"withdrawn": 1, "unchanged": 1}
     assert stored(store)["101"]["status"] == "hidden" and stored(store)["102"]["status"] != "hidden"
+    assert stored(store)["101"]["last_run_id"] == second.run_id and run["events"] == 1  # its "hidden" event
     assert run["figures"]["harvester/withdrawn"] == 1
 
 
