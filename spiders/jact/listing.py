@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from lxml.html import HtmlElement
 from parsel import Selector
 
 from harvester.extract.errors import LayoutChanged
-from harvester.extract.labels import cell_text
 from harvester.extract.snapshot import Snapshot
+from spiders.jact.cells import cell_text, first_link, row_cells
 
 _STORE = re.compile(r"dataStore\s*=\s*(\[.*\])\s*;?", re.DOTALL)
 # How the answer states its record count is not in the evidence; these two spellings are read when present.
@@ -66,13 +67,14 @@ def query_value(url: str, key: str) -> str | None:
     return values[0] if values else None
 
 
-def _row(cells: list[Selector]) -> ListRow:
+def _row(row: HtmlElement) -> ListRow:
     """6 cells (办件编号, 标题, 处理情况, 提交时间, 办理单位, 点击次数) or 5 (the same without 办理单位)."""
+    cells = row_cells(row)
     if len(cells) not in (5, 6):
         raise LayoutChanged(f"list: a letter row has {len(cells)} cells, expected 5 or 6")
-    link = cells[1].css("a")
-    href = link.attrib.get("href") if link else None
-    title = (link.attrib.get("title") if link else None) or cell_text(cells[1]).replace("[不公开]", "").strip()
+    link = first_link(cells[1])
+    href = link.get("href") if link is not None else None
+    title = (link.get("title") if link is not None else None) or cell_text(cells[1]).replace("[不公开]", "").strip()
     return ListRow(letter_no=cell_text(cells[0]), title=title, status_raw=cell_text(cells[2]),
                    submitted_on=cell_text(cells[3]), unit=cell_text(cells[4]) if len(cells) == 6 else "",
                    transact_id=query_value(href, "transactId") if href else None)
@@ -90,10 +92,10 @@ def _store_text(text: str) -> str | None:
 def _proxy_row(entry: object) -> ListRow:
     if not isinstance(entry, str):
         raise LayoutChanged(f"list: dataStore is not an array of row strings (an entry is {json.dumps(entry)[:80]})")
-    found = Selector(text=f"<table>{entry}</table>").xpath("//tr")
+    found = list(Selector(text=f"<table>{entry}</table>").root.iter("tr"))
     if len(found) != 1:
         raise LayoutChanged(f"list: a dataStore entry holds {len(found)} <tr> rows, expected 1")
-    return _row(found[0].xpath("./td"))
+    return _row(found[0])
 
 
 def _independent(entries: list[Any], read: Callable[[Any], ListRow], raw: Callable[[Any], str]
@@ -139,7 +141,7 @@ def parse_pageindex(snapshot: Snapshot) -> ListPage:
     if not page.css("table.list_table") or not page.css("div.jact_page"):
         raise LayoutChanged("list: neither a data proxy answer (dataStore = [...]) nor a table.list_table page "
                             "with a div.jact_page pager")
-    rows, rejected = _independent(page.css("table.list_table tr.tr_css"), lambda tr: _row(tr.xpath("./td")),
+    rows, rejected = _independent(page.css("table.list_table tr.tr_css"), lambda tr: _row(tr.root),
                                   lambda tr: tr.get())
     next_href = page.css("div.jact_page a.next::attr(href)").get()
     return ListPage(rows=rows, next_url=urljoin(snapshot.url, next_href) if next_href else None, rejected=rejected)
