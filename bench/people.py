@@ -3,7 +3,10 @@ board, the bundle sending every call) and the full-render browser path (a page p
 lists in Chromium with no API access of ours at all; all in one run, so the ratios share the machine's load.
 
 Usage: python bench/people.py [--per-board 1000] [--browser-per-board 60] [--variant KEY=VALUE ...]
+                               [--paths api hybrid browser lists] [--no-recheck]
 (--variant: a shape of the site's answers, replicas/people/variants.py, e.g. list_rows_max=10 last_item_field=false)
+After the full runs of the API and hybrid paths the site moves on 4 hours and each harvests again, re-checking
+every stored open message ("recheck_run": its messages/s counts new and re-read messages alike).
 Prints, per path: messages, requests, seconds (crawl, from the run record, and wall), messages/s, CPU seconds
 per message, peak RSS of the whole process tree (harvester, Playwright driver, Chromium) and peak PSS of the
 browser's tree (driver and Chromium: shared pages counted once); then the targets of issue 17 as ratios.
@@ -126,9 +129,24 @@ def definitions(folder: Path, path: str) -> tuple[str, str]:
     return slug, f"platforms_dirs = [{json.dumps(str(target))}]\n"
 
 
-def run_path(tmp: Path, per_board: int, fetch: str, variant: dict[str, str]) -> dict[str, Any]:
+def run_record(db_url: str, slug: str) -> dict[str, Any]:
+    with Store.open(db_url).transaction() as repo:
+        return repo.latest_runs(limit=1, platform=slug)[0]
+
+
+def figures_of(run: dict[str, Any], cost: dict[str, float]) -> dict[str, Any]:
+    messages = run["items"]
+    return {"messages": messages, "requests": run["requests"], "crawl_seconds": round(run["seconds"], 1),
+            "wall_seconds": round(cost["wall"], 1), "messages_per_s": round(messages / run["seconds"], 1),
+            "cpu_seconds_per_message": round(cost["cpu"] / max(1, messages), 4),
+            "peak_rss_mib": round(cost["peak_mib"]), "browser_pss_mib": round(cost["browser_pss_mib"])}
+
+
+def run_path(tmp: Path, per_board: int, fetch: str, variant: dict[str, str], recheck: bool) -> dict[str, Any]:
     """A fresh replica (answering as `variant` says) and store, one full harvest through `fetch` ("http" = the
-    signed API, "browser" = a page rendered per message, "hybrid" = one page per board sending every call)."""
+    signed API, "browser" = a page rendered per message, "hybrid" = one page per board sending every call).
+    With `recheck`: then the site moves on one step (4 hours) and an incremental harvest reads its new messages
+    and re-checks every stored open one (HARVESTER_RECHECK_AFTER_HOURS=0), figures under "recheck_run"."""
     folder = tmp / fetch
     folder.mkdir()
     db_url = f"sqlite:///{folder / 'bench.db'}"
@@ -141,13 +159,18 @@ def run_path(tmp: Path, per_board: int, fetch: str, variant: dict[str, str]) -> 
                           f'fetch = "{"http" if fetch == "hybrid" else fetch}"\n', encoding="utf-8")
         env = {**os.environ, "HARVESTER_CONFIG": str(config), "HARVESTER_LOG_LEVEL": "WARNING"}
         cost = timed(env, slug)
-    with Store.open(db_url).transaction() as repo:
-        run = repo.latest_runs(limit=1, platform=slug)[0]
-    messages = run["items"]
-    return {"messages": messages, "requests": run["requests"], "crawl_seconds": round(run["seconds"], 1),
-            "wall_seconds": round(cost["wall"], 1), "messages_per_s": round(messages / run["seconds"], 1),
-            "cpu_seconds_per_message": round(cost["cpu"] / messages, 4), "peak_rss_mib": round(cost["peak_mib"]),
-            "browser_pss_mib": round(cost["browser_pss_mib"])}
+        figures = figures_of(run_record(db_url, slug), cost)
+        if recheck:
+            moved = control(urls["people"], "advance", {"steps": 1})
+            control(urls["people"], "stats/reset", {})
+            cost = timed({**env, "HARVESTER_RECHECK_AFTER_HOURS": "0"}, slug)
+            run = run_record(db_url, slug)
+            made = control(urls["people"], "stats")["requests"]
+            figures["recheck_run"] = {
+                **figures_of(run, cost), "rechecks": run["figures"].get("harvester/rechecks", 0),
+                "new_on_site": len(moved["new"]), "changed": run["changed"],
+                "shell_pages": {path: made.get(path, 0) for path in ("/threads/list", "/threads/content")}}
+    return figures
 
 
 # A reader's clicks on 查看更多 until the last page, made in the page itself (one round trip per board, not three
@@ -205,36 +228,52 @@ def run_list_render(tmp: Path, per_board: int, variant: dict[str, str]) -> dict[
         return asyncio.run(render_lists(base, boards, seconds_cap=300))
 
 
+PATHS = ("api", "hybrid", "browser", "lists")
+
+
+def ratio(part: float, whole: float) -> float:
+    return round(part / whole, 2) if whole else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-board", type=int, default=1000, help="messages per board: API and hybrid paths, lists")
     parser.add_argument("--browser-per-board", type=int, default=60, help="messages per board for the full render")
     parser.add_argument("--variant", nargs="*", default=[], metavar="KEY=VALUE",
                         help="answer variant of the replica (last_item_field, list_rows_max, content_time, data_type)")
+    parser.add_argument("--paths", nargs="*", default=list(PATHS), choices=PATHS,
+                        help="which to measure (the API path always runs: every ratio is to it)")
+    parser.add_argument("--no-recheck", action="store_true",
+                        help="skip the incremental run with re-checks after the API and hybrid paths' full runs")
     args = parser.parse_args()
     variant = dict(item.split("=", 1) for item in args.variant)
+    recheck = not args.no_recheck
+    figures: dict[str, Any] = {"variant": variant}
+    targets: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp_name:
         tmp = Path(tmp_name)
-        api = run_path(tmp, args.per_board, "http", variant)
-        hybrid = run_path(tmp, args.per_board, "hybrid", variant)
-        browser = run_path(tmp, args.browser_per_board, "browser", variant)
-        lists = run_list_render(tmp, args.per_board, variant)
-    load = Path("/proc/loadavg").read_text().split()[:3]
-    per_message = {name: 1 / path["messages_per_s"] for name, path in (("api", api), ("browser", browser))}
-    hybrid_ratio = round(hybrid["messages_per_s"] / api["messages_per_s"], 2)
-    figures = {
-        "variant": variant, "load_average": " ".join(load), "api_path": api, "hybrid_path": hybrid,
-        "browser_path": browser, "list_render": lists,
-        "browser_cost_per_message_vs_api": {
-            "seconds": round(per_message["browser"] / per_message["api"], 1),
-            "cpu_seconds": round(browser["cpu_seconds_per_message"] / api["cpu_seconds_per_message"], 1)},
-        "targets": {
-            "hybrid_vs_api_messages_per_s": {"value": hybrid_ratio, "target": ">= 0.5", "met": hybrid_ratio >= 0.5},
-            "hybrid_browser_pss_mib": {"value": hybrid["browser_pss_mib"], "target": "< 1024",
-                                       "met": hybrid["browser_pss_mib"] < 1024},
-            "list_render_messages_per_s": {"value": lists["messages_per_s"], "target": ">= 100",
-                                           "met": lists["messages_per_s"] >= 100}},
-    }
+        api = figures["api_path"] = run_path(tmp, args.per_board, "http", variant, recheck)
+        if "hybrid" in args.paths:
+            hybrid = figures["hybrid_path"] = run_path(tmp, args.per_board, "hybrid", variant, recheck)
+            value = ratio(hybrid["messages_per_s"], api["messages_per_s"])
+            targets["hybrid_vs_api_messages_per_s"] = {"value": value, "target": ">= 0.5", "met": value >= 0.5}
+            targets["hybrid_browser_pss_mib"] = {"value": hybrid["browser_pss_mib"], "target": "< 1024",
+                                                 "met": hybrid["browser_pss_mib"] < 1024}
+            if recheck:
+                value = ratio(hybrid["recheck_run"]["messages_per_s"], api["recheck_run"]["messages_per_s"])
+                targets["hybrid_vs_api_recheck_run_messages_per_s"] = {"value": value, "target": ">= 0.5",
+                                                                        "met": value >= 0.5}
+        if "browser" in args.paths:
+            browser = figures["browser_path"] = run_path(tmp, args.browser_per_board, "browser", variant, False)
+            figures["browser_cost_per_message_vs_api"] = {
+                "seconds": ratio(api["messages_per_s"], browser["messages_per_s"]),
+                "cpu_seconds": ratio(browser["cpu_seconds_per_message"], api["cpu_seconds_per_message"])}
+        if "lists" in args.paths:
+            lists = figures["list_render"] = run_list_render(tmp, args.per_board, variant)
+            targets["list_render_messages_per_s"] = {"value": lists["messages_per_s"], "target": ">= 100",
+                                                     "met": lists["messages_per_s"] >= 100}
+    figures["load_average"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    figures["targets"] = targets
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 
