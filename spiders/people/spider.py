@@ -22,6 +22,7 @@ from spiders.people import api, guard
 from spiders.people.api import Answer
 from spiders.people.browser_path import BrowserPath
 from spiders.people.content import detail_url
+from spiders.people.options import board_subset
 from spiders.people.recheck import due_targets
 from spiders.people.signing import SignedCall, content_call, list_call
 
@@ -40,9 +41,17 @@ class PeopleSpider(BrowserPath):
     the API refuses calls signed with a freshly read appCode."""
 
     name = "people"
+    board_subsets = True  # takes `boards=FID,FID` (a board shard of distributed mode) and harvests only those
+    chosen: tuple[Board, ...]
 
     async def start(self) -> AsyncIterator[Any]:
-        for board in self.platform.boards:
+        self.chosen, unknown = board_subset(self.platform.boards, getattr(self, "boards", None))
+        if unknown:
+            self.record_failure(self.platform.base_url, "definition",
+                                f"boards {', '.join(unknown)} asked for are not in the platform's definition")
+        if not self.chosen:
+            return
+        for board in self.chosen:
             self.scans[board.id] = self.new_scan(board)
         if self.via_browser:
             for request in self.opening_requests():
@@ -51,20 +60,25 @@ class PeopleSpider(BrowserPath):
             yield self.shell_request(callback=self.parse_shell)
 
     def opening_requests(self) -> Iterator[scrapy.Request]:
-        for board in self.platform.boards:
+        for board in self.chosen:
             yield self.list_request(board, "")
         for target in self.due_rechecks():
             self.count("rechecks")
             yield self.content_request(target.external_id, None)
 
     def due_rechecks(self) -> list[RecheckTarget]:
+        """Due re-checks of the chosen boards' messages; those of boards the definition no longer lists go with
+        the first board's crawl (a shard's, in distributed mode)."""
         now = utcnow()
-        return due_targets(self.store, self.name, self.platform, now - self.recheck_after, self.recheck_limit, now)
+        targets = due_targets(self.store, self.name, self.platform, now - self.recheck_after, self.recheck_limit, now)
+        chosen, listed = {b.id for b in self.chosen}, {b.id for b in self.platform.boards}
+        orphans = self.platform.boards[0].id in chosen
+        return [t for t in targets if t.board_id in chosen or (orphans and t.board_id not in listed)]
 
     # --- requests ------------------------------------------------------------------------------------
     def shell_request(self, callback: Any = NO_CALLBACK) -> scrapy.Request:
         """A board's shell page: sets the WAF cookie and carries the current appCode."""
-        return scrapy.Request(shell_url(self.platform.base_url, self.platform.boards[0].id), callback=callback,
+        return scrapy.Request(shell_url(self.platform.base_url, self.chosen[0].id), callback=callback,
                               errback=self.shell_failed, dont_filter=True, priority=10, meta={guard.SHELL: True})
 
     def api_request(self, call: SignedCall, referer: str, **kwargs: Any) -> scrapy.Request:
