@@ -1,5 +1,6 @@
-"""One harvest task's work: the platforms of the task not harvested since it was enqueued, crawled by one child
-process; a child that dies before a platform's run is recorded leaves a failed run saying so."""
+"""One harvest task's work: the targets of the task (whole platforms, or one board shard `<slug>#2/4`) not
+harvested since it was enqueued, crawled by one child process; a child that dies before a target's run is
+recorded leaves a failed run saying so (with the shard's label for a shard)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from harvester.app.distributed.shards import parse_target
 from harvester.app.operate import secret_variables
 from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env
@@ -36,25 +39,29 @@ class BatchResult:
     failed: dict[str, int] = field(default_factory=dict)
 
 
-def harvested_since(store: Store, slugs: Sequence[str], since: datetime) -> set[str]:
-    """Platforms with a successful run started at or after `since`: a task enqueued before it has nothing to do."""
-    done = set()
+def target_runs(store: Store, target: str, limit: int) -> list[dict[str, Any]]:
+    """The newest runs of a target, newest first: a whole platform's (over all its boards), or one shard's."""
+    slug, shard = parse_target(target)
     with store.transaction() as repo:
-        for slug in slugs:
-            runs = repo.latest_runs(limit=5, platform=slug)
-            if any(r["outcome"] == "succeeded" and r["started_at"] >= since for r in runs):
-                done.add(slug)
-    return done
+        if shard is not None:
+            return repo.latest_shard_runs(slug, shard.label, limit)
+        return [run for run in repo.latest_runs(limit=limit, platform=slug) if run.get("shard") is None]
 
 
-def running_now(store: Store, slugs: Sequence[str], within: timedelta, now: datetime) -> set[str]:
-    """Platforms with a run still "running" that started less than `within` ago (a harvest cannot be older)."""
+def harvested_since(store: Store, targets: Sequence[str], since: datetime) -> set[str]:
+    """Targets (platforms, shards) with a successful run started at or after `since`: a task enqueued before it
+    has nothing to do."""
+    return {target for target in targets
+            if any(r["outcome"] == "succeeded" and r["started_at"] >= since for r in target_runs(store, target, 5))}
+
+
+def running_now(store: Store, targets: Sequence[str], within: timedelta, now: datetime) -> set[str]:
+    """Targets with a run still "running" that started less than `within` ago (a harvest cannot be older)."""
     busy = set()
-    with store.transaction() as repo:
-        for slug in slugs:
-            latest = repo.latest_runs(limit=1, platform=slug)
-            if latest and latest[0]["outcome"] == "running" and now - latest[0]["started_at"] < within:
-                busy.add(slug)
+    for target in targets:
+        latest = target_runs(store, target, 1)
+        if latest and latest[0]["outcome"] == "running" and now - latest[0]["started_at"] < within:
+            busy.add(target)
     return busy
 
 
@@ -85,41 +92,43 @@ def _run_child(config: HarvesterConfig, slugs: Sequence[str], timeout_s: float, 
     return code, outcomes
 
 
-def harvest_batch(config: HarvesterConfig, slugs: Sequence[str], enqueued_at: datetime,
+def harvest_batch(config: HarvesterConfig, targets: Sequence[str], enqueued_at: datetime,
                   timeout_s: float) -> BatchResult:
-    """Harvest those of `slugs` not harvested since `enqueued_at` in one child process (idempotent: a task
-    delivered twice finds its platforms harvested and does nothing)."""
+    """Harvest those of `targets` (platform slugs, or one shard `<slug>#2/4`) not harvested since `enqueued_at` in
+    one child process (idempotent: a task delivered twice finds its targets harvested and does nothing)."""
     result = BatchResult()
     logs = config.state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with Store.open(config.db_url) as store:
-        done = harvested_since(store, slugs, enqueued_at)
-        result.skipped = [s for s in slugs if s in done]
-        pending = [s for s in slugs if s not in done]
+        done = harvested_since(store, targets, enqueued_at)
+        result.skipped = [t for t in targets if t in done]
+        pending = [t for t in targets if t not in done]
         if not pending:
             return result
-        log = logs / (f"task-{pending[0]}.log" if len(pending) == 1 else f"task-{pending[0]}+{len(pending) - 1}.log")
+        first = pending[0].replace("#", ".shard-").replace("/", "-of-")  # a shard's target names a file too
+        log = logs / (f"task-{first}.log" if len(pending) == 1 else f"task-{first}+{len(pending) - 1}.log")
         code, outcomes = _run_child(config, pending, timeout_s, log)
-        by_slug = {o["platform"]: o for o in outcomes}
-        for slug in pending:
-            outcome = by_slug.get(slug, {})
+        by_target = {o["platform"]: o for o in outcomes}
+        for target in pending:
+            outcome = by_target.get(target, {})
             if outcome.get("busy"):
-                result.busy.append(slug)
+                result.busy.append(target)
             elif outcome.get("run_id") is not None:
-                result.harvested[slug] = int(outcome["run_id"])
+                result.harvested[target] = int(outcome["run_id"])
             else:
-                result.failed[slug] = _record_failure(store, slug, code, log)
+                result.failed[target] = _record_failure(store, target, code, log)
     return result
 
 
-def _record_failure(store: Store, slug: str, code: int | None, log: Path) -> int:
-    """A failed run for a platform whose harvest process ended without saying how it went; its own "running"
-    run (if the child had started one) is closed as abandoned first."""
+def _record_failure(store: Store, target: str, code: int | None, log: Path) -> int:
+    """A failed run for a target (platform, shard) whose harvest process ended without saying how it went; its
+    own "running" run (if the child had started one) is closed as abandoned first."""
     why = "killed at the task time limit" if code is None else f"exited with {code}"
+    slug, shard = parse_target(target)
     with store.transaction() as repo:
         repo.abandon_stale_runs(slug)
-        run_id = repo.start_run(slug, os.getpid())
+        run_id = repo.start_run(slug, os.getpid(), shard.label if shard else None)
         repo.finish_run(run_id, "failed", {}, error=f"harvest process {why} before recording a run; see {log}",
                         failure_class=CHILD_FAILURE)
-    logger.error("%s: harvest process %s before recording a run; see %s", slug, why, log)
+    logger.error("%s: harvest process %s before recording a run; see %s", target, why, log)
     return run_id

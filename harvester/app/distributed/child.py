@@ -1,7 +1,8 @@
-"""A harvest task's child process: `run_harvest` (what `harvester harvest` runs) in a fresh process, so each task
-gets a fresh Twisted reactor; writes each platform's outcome (run id, or why it was refused) as JSON.
+"""A harvest task's child process: `run_harvest` (what `harvester harvest` runs) over whole platforms, or one
+board shard's harvest (`<slug>#2/4`, shardrun.py), in a fresh process, so each task gets a fresh Twisted
+reactor; writes each target's outcome (run id, or why it was refused) as JSON.
 
-Usage: python -m harvester.app.distributed.child OUTCOMES_JSON SLUG...
+Usage: python -m harvester.app.distributed.child OUTCOMES_JSON TARGET...
 """
 
 from __future__ import annotations
@@ -11,13 +12,25 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from harvester.app.harvest import run_harvest
+from harvester.app.distributed.shardrun import run_shard
+from harvester.app.distributed.shards import parse_target
+from harvester.app.harvest import HarvestOutcome, run_harvest
 from harvester.config import load_config
 
 
+def harvest(targets: list[str]) -> list[HarvestOutcome]:
+    """Whole platforms crawled together, or one shard alone (a shard is a task of its own)."""
+    shards = [shard for target in targets if (shard := parse_target(target)[1]) is not None]
+    if not shards:
+        return run_harvest(load_config(), targets)
+    if len(targets) > 1:
+        raise SystemExit(f"a board shard is harvested alone, not with {len(targets) - 1} other target(s)")
+    return [run_shard(load_config(), shards[0])]
+
+
 def main(argv: list[str]) -> int:
-    out, slugs = Path(argv[0]), argv[1:]
-    outcomes = run_harvest(load_config(), slugs)
+    out, targets = Path(argv[0]), argv[1:]
+    outcomes = harvest(targets)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps([asdict(o) for o in outcomes], ensure_ascii=False), encoding="utf-8")
     tmp.replace(out)

@@ -17,8 +17,9 @@ from harvester.store.db import Store
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One platform's place in the work: queued (in the broker), reserved or scheduled (held by a worker, not yet
-    started), active (a worker runs its task), running (the store has its run open)."""
+    """One platform's (or board shard's: `<slug>#2/4`) place in the work: queued (in the broker), reserved or
+    scheduled (held by a worker, not yet started), active (a worker runs its task), running (the store has its
+    run open)."""
 
     platform: str
     state: str
@@ -73,15 +74,25 @@ def worker_held(app: Celery, timeout: float = 1.0) -> list[Entry]:
     return entries
 
 
-def store_running(store: Store, platforms: Iterable[str]) -> list[Entry]:
-    """Runs the store has open: platform, host and pid."""
+def store_running(store: Store, platforms: Iterable[str], limit: int = 3) -> list[Entry]:
+    """Runs the store has open: platform (with its shard, as a task names it: `<slug>#2/4`), host and pid;
+    among each platform's newest `limit` runs (a platform in N shards: N + `limit`)."""
     entries = []
     with store.transaction() as repo:
         for slug in platforms:
-            entries += [Entry(slug, "running", str(run["host"] or "?"), f"pid {run['pid']}, run {run['id']}, since "
+            runs = repo.latest_runs(limit=limit, platform=slug)
+            if any(run.get("shard") for run in runs):
+                runs = repo.latest_runs(limit=limit + _shard_count(runs), platform=slug)
+            entries += [Entry(slug + (f"#{run['shard']}" if run.get("shard") else ""), "running",
+                              str(run["host"] or "?"), f"pid {run['pid']}, run {run['id']}, since "
                               f"{run['started_at'].isoformat(timespec='seconds')}")
-                        for run in repo.latest_runs(limit=3, platform=slug) if run["outcome"] == "running"]
+                        for run in runs if run["outcome"] == "running"]
     return entries
+
+
+def _shard_count(runs: list[dict[str, Any]]) -> int:
+    """How many shards the runs' platform is harvested in, as their labels ("2/4") say."""
+    return max((int(str(run["shard"]).partition("/")[2]) for run in runs if run.get("shard")), default=0)
 
 
 def per_platform(entries: Iterable[Entry]) -> Mapping[str, list[Entry]]:
