@@ -74,12 +74,14 @@ def child_env(config: HarvesterConfig) -> dict[str, str]:
     return env
 
 
-def _run_child(config: HarvesterConfig, slugs: Sequence[str], timeout_s: float, log: Path) -> tuple[int | None, list]:
+def _run_child(config: HarvesterConfig, targets: Sequence[str], enqueued_at: datetime, timeout_s: float,
+               log: Path) -> tuple[int | None, list]:
     """Run the child; its exit code (None: killed at the time limit) and the outcomes it wrote."""
     with tempfile.TemporaryDirectory(prefix="harvest-task-") as tmp:
         out = Path(tmp) / "outcomes.json"
         with log.open("w", encoding="utf-8") as handle:
-            process = subprocess.Popen([sys.executable, "-m", "harvester.app.distributed.child", str(out), *slugs],
+            process = subprocess.Popen([sys.executable, "-m", "harvester.app.distributed.child", str(out),
+                                        enqueued_at.isoformat(), *targets],
                                        stdout=handle, stderr=subprocess.STDOUT, env=child_env(config),
                                        start_new_session=True, preexec_fn=die_with_parent())
         try:
@@ -107,12 +109,14 @@ def harvest_batch(config: HarvesterConfig, targets: Sequence[str], enqueued_at: 
             return result
         first = pending[0].replace("#", ".shard-").replace("/", "-of-")  # a shard's target names a file too
         log = logs / (f"task-{first}.log" if len(pending) == 1 else f"task-{first}+{len(pending) - 1}.log")
-        code, outcomes = _run_child(config, pending, timeout_s, log)
+        code, outcomes = _run_child(config, pending, enqueued_at, timeout_s, log)
         by_target = {o["platform"]: o for o in outcomes}
         for target in pending:
             outcome = by_target.get(target, {})
             if outcome.get("busy"):
                 result.busy.append(target)
+            elif outcome.get("skipped"):  # a shard found harvested once its lock was taken
+                result.skipped.append(target)
             elif outcome.get("run_id") is not None:
                 result.harvested[target] = int(outcome["run_id"])
             else:

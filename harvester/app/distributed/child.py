@@ -2,7 +2,7 @@
 board shard's harvest (`<slug>#2/4`, shardrun.py), in a fresh process, so each task gets a fresh Twisted
 reactor; writes each target's outcome (run id, or why it was refused) as JSON.
 
-Usage: python -m harvester.app.distributed.child OUTCOMES_JSON TARGET...
+Usage: python -m harvester.app.distributed.child OUTCOMES_JSON ENQUEUED_AT TARGET...
 """
 
 from __future__ import annotations
@@ -10,29 +10,32 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from harvester.app.distributed.shardrun import run_shard
 from harvester.app.distributed.shards import parse_target
-from harvester.app.harvest import HarvestOutcome, run_harvest
+from harvester.app.harvest import run_harvest
 from harvester.config import load_config
 
 
-def harvest(targets: list[str]) -> list[HarvestOutcome]:
-    """Whole platforms crawled together, or one shard alone (a shard is a task of its own)."""
+def harvest(targets: list[str], enqueued_at: datetime) -> list[dict[str, Any]]:
+    """Whole platforms crawled together, or one shard alone (a shard is a task of its own); each outcome as
+    JSON-ready data."""
     shards = [shard for target in targets if (shard := parse_target(target)[1]) is not None]
     if not shards:
-        return run_harvest(load_config(), targets)
+        return [asdict(outcome) for outcome in run_harvest(load_config(), targets)]
     if len(targets) > 1:
         raise SystemExit(f"a board shard is harvested alone, not with {len(targets) - 1} other target(s)")
-    return [run_shard(load_config(), shards[0])]
+    return [asdict(run_shard(load_config(), shards[0], enqueued_at))]
 
 
 def main(argv: list[str]) -> int:
-    out, targets = Path(argv[0]), argv[1:]
-    outcomes = harvest(targets)
+    out, enqueued_at, targets = Path(argv[0]), datetime.fromisoformat(argv[1]), argv[2:]
+    outcomes = harvest(targets, enqueued_at)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(o) for o in outcomes], ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(outcomes, ensure_ascii=False), encoding="utf-8")
     tmp.replace(out)
     return 0
 

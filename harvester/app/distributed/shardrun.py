@@ -1,17 +1,22 @@
 """One board shard's harvest in this process: the shard's lock (its platform's shared, its own exclusive), the
 shard's dead runs closed, and the family spider crawling only the shard's boards (spider arguments `boards` and
-`shard`: the same path `scrapy crawl SLUG -a boards=…` takes), its run recorded with the shard's label."""
+`shard`: the same path `scrapy crawl SLUG -a boards=…` takes), its run recorded with the shard's label. Whether
+the shard was harvested since its task was enqueued is asked again under the lock: a task that waited for the
+lock while another harvest of the shard ran finds it done and harvests nothing."""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
+from datetime import datetime
 
 from scrapy.crawler import CrawlerProcess
 
 from harvester import logsafety
+from harvester.app.distributed.batch import harvested_since
 from harvester.app.distributed.shards import Shard, shard_boards_of
-from harvester.app.harvest import HarvestOutcome, crawl_settings
+from harvester.app.harvest import crawl_settings
 from harvester.app.probe import definition_problem
 from harvester.config import HarvesterConfig
 from harvester.registry import platforms_for
@@ -23,20 +28,34 @@ from harvester.store.platformlock import PlatformLock
 logger = logging.getLogger(__name__)
 
 
-def run_shard(config: HarvesterConfig, shard: Shard) -> HarvestOutcome:
-    """Crawl the shard's boards in this process (once per process: a Twisted reactor cannot restart); its outcome
-    is named by the shard's target (`<slug>#2/4`)."""
+@dataclass(frozen=True, slots=True)
+class ShardOutcome:
+    """A shard's harvest, named by its target (`<slug>#2/4`): the run that recorded it, or why there is none:
+    another harvest holds it (`busy`), or one harvested it since the task was enqueued (`skipped`)."""
+
+    platform: str
+    run_id: int | None
+    busy: str | None = None
+    skipped: bool = False
+
+
+def run_shard(config: HarvesterConfig, shard: Shard, enqueued_at: datetime | None = None) -> ShardOutcome:
+    """Crawl the shard's boards in this process (once per process: a Twisted reactor cannot restart), unless a
+    harvest of it started at or after `enqueued_at` succeeded (asked under the shard's lock)."""
     specs = platforms_for(config)
     if shard.slug not in specs:
         raise KeyError(f"unknown platform: {shard.slug}; known: {', '.join(sorted(specs))}")
     spec = specs[shard.slug]
     if problem := definition_problem(spec):
-        return HarvestOutcome(shard.target, _record_refusal(config, shard, f"definition invalid: {problem}"))
+        return ShardOutcome(shard.target, _record_refusal(config, shard, f"definition invalid: {problem}"))
     lock = PlatformLock(config.db_url, shard.slug, shard.label)
     if not lock.acquire():
         logger.error("%s", refusal := lock.refusal())
-        return HarvestOutcome(shard.target, None, refusal)
+        return ShardOutcome(shard.target, None, refusal)
     try:
+        if enqueued_at is not None and harvested_since(store_for(config.db_url), [shard.target], enqueued_at):
+            logger.info("%s: harvested since the task was enqueued; nothing to do", shard.target)
+            return ShardOutcome(shard.target, None, skipped=True)
         with store_for(config.db_url).transaction() as repo:
             if abandoned := repo.abandon_runs_of_dead_holders(shard.slug, shard.label):
                 logger.warning("%s: %d earlier run(s) died without an outcome; closed as abandoned", shard.target,
@@ -51,7 +70,7 @@ def run_shard(config: HarvesterConfig, shard: Shard) -> HarvestOutcome:
     finally:
         lock.release()
     run_id = crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None
-    return HarvestOutcome(shard.target, run_id)
+    return ShardOutcome(shard.target, run_id)
 
 
 def _record_refusal(config: HarvesterConfig, shard: Shard, error: str) -> int:

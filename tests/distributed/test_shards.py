@@ -1,0 +1,156 @@
+"""A large People's Daily platform harvested as board shards by two workers: enqueued twice, every shard
+harvested once under its own run, every message stored once, and the site (behind a proxy that tells harvests
+apart by their WAF cookie) sees at most one harvest per shard at once while shards run side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+from aiohttp import web
+from multidict import CIMultiDict
+
+from harvester.store.db import Store
+from tests.distributed.cluster import RedisServer, Workers, all_runs, cluster_env, wait_for
+from tests.harvesting import ROOT
+from tests.localserver import serve_locally
+from tests.replicahost import control, replica_process
+
+pytestmark = pytest.mark.postgres
+SLUG = "people_big"
+# The replica's eight boards, as a province's definition lists them; three per shard: shards 1/3, 2/3, 3/3.
+BOARDS = (("559", "浙江省委书记"), ("1007", "杭州市市长"), ("4523", "淳安县委书记"), ("5050", "国家卫生健康委员会"),
+          ("560", "浙江省省长"), ("1008", "宁波市市长"), ("4187", "余姚市委书记"), ("585", "贵州省委书记"))
+SHARD_FIRST_BOARD = {"559": "1/3", "1007": "2/3", "4523": "3/3"}  # a shard's shell page names its first board
+LATENCY_S = 0.15  # per answer: each shard's harvest lasts seconds, long enough for two to overlap
+COOKIE = "__jsluid_s"
+HOP = {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "content-encoding"}
+
+
+def definition(base_url: str) -> str:
+    boards = "".join(f'\n[[boards]]\nid = "{fid}"\naddressee = "{who}"\n' for fid, who in BOARDS)
+    return (f'slug = "{SLUG}"\nname = "人民网 领导留言板（分片测试）"\nfamily = "people"\nbase_url = "{base_url}"\n'
+            f"download_delay = 0\nconcurrency = 1\n{boards}\n[options]\nministry_boards = [\"5050\"]\n"
+            "browser_fallback = false\nrows = 10\n")
+
+
+class SessionWatch:
+    """A proxy in front of the replica: each harvest gets its own WAF cookie from its first shell page, so the
+    cookie tells harvests apart; records per cookie the board its first shell named and when it was busy."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.first_board: dict[str, str] = {}
+        self.busy: dict[str, list[float]] = defaultdict(list)  # cookie -> [first request, last answer]
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+
+    async def _start(self) -> str:
+        self.client = aiohttp.ClientSession()
+        self.runner, url = await serve_locally(self._forward)
+        return url
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        await asyncio.sleep(LATENCY_S)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
+        async with self.client.request(request.method, self.upstream + request.path_qs, headers=headers,
+                                       data=await request.read(), allow_redirects=False) as answer:
+            body = await answer.read()
+            kept = CIMultiDict((k, v) for k, v in answer.headers.items() if k.lower() not in HOP)
+            issued = answer.cookies.get(COOKIE)
+        session = request.cookies.get(COOKIE) or (issued.value if issued else None)
+        if session is not None:
+            if session not in self.first_board and request.path == "/threads/list":
+                self.first_board[session] = parse_qs(urlsplit(str(request.url)).query).get("fid", ["?"])[0]
+            span = self.busy[session]
+            span[:] = [span[0] if span else started, time.monotonic()]
+        return web.Response(status=answer.status, body=body, headers=kept)
+
+    def most_at_once(self, sessions: list[str]) -> int:
+        """The most of `sessions` busy at one moment."""
+        edges = sorted([(self.busy[s][0], 1) for s in sessions] + [(self.busy[s][1], -1) for s in sessions])
+        level = peak = 0
+        for _, step in edges:
+            level += step
+            peak = max(peak, level)
+        return peak
+
+    def close(self) -> None:
+        async def stop() -> None:
+            await self.client.close()
+            await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def enqueue(config: Path, broker_url: str) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, "-m", "harvester", "enqueue", "--json"], cwd=ROOT, text=True,
+                            capture_output=True, timeout=120,
+                            env=cluster_env(config, broker_url, HARVESTER_DISTRIBUTED_SHARD_BOARDS="3"))
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def stored_ids(db_url: str) -> list[str]:
+    with Store.open(db_url) as store, store.transaction() as repo:
+        return [m["external_id"] for m in repo.iter_messages(platform=SLUG)]
+
+
+def created_events(db_url: str) -> list[str]:
+    with Store.open(db_url) as store, store.transaction() as repo:
+        return [e["external_id"] for e in repo.events_since(0, limit=100_000) if e["kind"] == "created"]
+
+
+def test_a_large_platform_is_harvested_as_shards_by_two_workers_each_shard_once(
+        tmp_path: Path, broker: RedisServer, pg_url: str) -> None:
+    options = {"people": {"boards": len(BOARDS), "per_board": 12, "rate_per_s": 0}}
+    with replica_process(tmp_path, ["people"], options=options) as urls:
+        watch = SessionWatch(urls["people"])
+        platforms = tmp_path / "platforms"
+        platforms.mkdir()
+        (platforms / f"{SLUG}.toml").write_text(definition(watch.url), encoding="utf-8")
+        config = tmp_path / "harvester.toml"
+        config.write_text(f"db_url = {json.dumps(pg_url)}\nstate_dir = {json.dumps(str(tmp_path / 'state'))}\n"
+                          f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = [\"{SLUG}\"]\n",
+                          encoding="utf-8")
+        workers = Workers(config, broker.url, tmp_path / "workers", HARVESTER_DISTRIBUTED_SHARD_BOARDS="3")
+        try:
+            sent = [enqueue(config, broker.url) for _ in range(2)]  # cron and beat both firing: harmless
+            for name in ("alpha", "bravo"):
+                workers.start(name, concurrency=1, queues="http,browser")
+            wait_for(lambda: sum(r["outcome"] != "running" for r in all_runs(pg_url)) >= 3, 240,
+                     "the three shards' runs to end")
+            time.sleep(5)  # the second enqueue's tasks (and any busy retry) come after: they must harvest nothing
+            truth = {str(m["tid"]) for m in control(urls["people"], "people/messages")}
+        finally:
+            workers.stop()
+            watch.close()
+    shards = [f"{SLUG}#1/3", f"{SLUG}#2/3", f"{SLUG}#3/3"]
+    assert [sorted(batch for task in s["tasks"] for batch in task["platforms"]) for s in sent] == [shards, shards]
+    runs = all_runs(pg_url)
+    assert sorted((r["platform"], r["shard"], r["outcome"]) for r in runs) == [
+        (SLUG, "1/3", "succeeded"), (SLUG, "2/3", "succeeded"), (SLUG, "3/3", "succeeded")], runs
+    assert len(truth) == 8 * 12
+    ids = stored_ids(pg_url)
+    assert sorted(ids) == sorted(truth) and sorted(created_events(pg_url)) == sorted(truth)  # each once
+    sessions_of: dict[str, list[str]] = defaultdict(list)
+    for session, board in watch.first_board.items():
+        sessions_of[SHARD_FIRST_BOARD.get(board, f"? first board {board}")].append(session)
+    assert sorted(sessions_of) == ["1/3", "2/3", "3/3"]
+    assert all(watch.most_at_once(found) == 1 for found in sessions_of.values()), dict(sessions_of)
+    assert watch.most_at_once(list(watch.first_board)) == 2, "no two shards ran at once: the test proved little"
+    logs = {name: workers.log(name) for name in ("alpha", "bravo")}
+    assert all(f"harvested ['{SLUG}#" in log for log in logs.values()), "one worker took every shard"
