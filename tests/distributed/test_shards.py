@@ -1,6 +1,8 @@
-"""A large People's Daily platform harvested as board shards by two workers: enqueued twice, every shard
-harvested once under its own run, every message stored once, and the site (behind a proxy that tells harvests
-apart by their WAF cookie) sees at most one harvest per shard at once while shards run side by side."""
+"""Board shards end to end. A large People's Daily platform harvested as shards by two workers: enqueued twice,
+every shard harvested once under its own run, every message stored once, and the site (behind a proxy that tells
+harvests apart by their WAF cookie) sees at most one harvest per shard at once while shards run side by side. A
+Discuz forum's shard, through a task's child process: only its boards read, cursors and run its own; a shard
+that cannot reach its site is a failed run of that shard with its failure class."""
 
 from __future__ import annotations
 
@@ -22,11 +24,10 @@ from multidict import CIMultiDict
 
 from harvester.store.db import Store
 from tests.distributed.cluster import RedisServer, Workers, all_runs, cluster_env, wait_for
-from tests.harvesting import ROOT
+from tests.harvesting import ROOT, harvester_env
 from tests.localserver import serve_locally
 from tests.replicahost import control, replica_process
 
-pytestmark = pytest.mark.postgres
 SLUG = "people_big"
 # The replica's eight boards, as a province's definition lists them; three per shard: shards 1/3, 2/3, 3/3.
 BOARDS = (("559", "浙江省委书记"), ("1007", "杭州市市长"), ("4523", "淳安县委书记"), ("5050", "国家卫生健康委员会"),
@@ -114,6 +115,7 @@ def created_events(db_url: str) -> list[str]:
         return [e["external_id"] for e in repo.events_since(0, limit=100_000) if e["kind"] == "created"]
 
 
+@pytest.mark.postgres
 def test_a_large_platform_is_harvested_as_shards_by_two_workers_each_shard_once(
         tmp_path: Path, broker: RedisServer, pg_url: str) -> None:
     options = {"people": {"boards": len(BOARDS), "per_board": 12, "rate_per_s": 0}}
@@ -154,3 +156,49 @@ def test_a_large_platform_is_harvested_as_shards_by_two_workers_each_shard_once(
     assert watch.most_at_once(list(watch.first_board)) == 2, "no two shards ran at once: the test proved little"
     logs = {name: workers.log(name) for name in ("alpha", "bravo")}
     assert all(f"harvested ['{SLUG}#" in log for log in logs.values()), "one worker took every shard"
+
+
+DISCUZ = "discuz_big"
+FORUMS = ("27", "36", "50", "51")  # dealt into two shards: 1/2 reads 27 and 50, 2/2 reads 36 and 51
+SITE_BOARDS = "27,36,50:问政三区:wenzheng,51:问政四区:wenzheng"  # 网络问政-like boards, whose labels the family knows
+
+
+def discuz_config(tmp_path: Path, base_url: str) -> tuple[Path, str]:
+    platforms = tmp_path / "platforms"
+    platforms.mkdir(exist_ok=True)
+    boards = "".join(f'\n[[boards]]\nid = "{fid}"\naddressee = "版块{fid}"\n' for fid in FORUMS)
+    (platforms / f"{DISCUZ}.toml").write_text(
+        f'slug = "{DISCUZ}"\nname = "绵州论坛（分片测试）"\nfamily = "discuz"\nbase_url = "{base_url}"\n'
+        f'concurrency = 4\n{boards}\n[options]\nurl_style = "rewrite"\nposts_per_page = 10\n', encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    config = tmp_path / "harvester.toml"
+    config.write_text(f"db_url = {json.dumps(db_url)}\nstate_dir = {json.dumps(str(tmp_path / 'state'))}\n"
+                      f"platforms_dirs = [{json.dumps(str(platforms))}]\nenabled = [\"{DISCUZ}\"]\n",
+                      encoding="utf-8")
+    return config, db_url
+
+
+def harvest_shard(tmp_path: Path, config: Path, target: str) -> list[dict[str, Any]]:
+    """A harvest task's child process over one shard; the outcomes it wrote."""
+    out = tmp_path / "outcomes.json"
+    since = "2000-01-01T00:00:00+00:00"
+    subprocess.run([sys.executable, "-m", "harvester.app.distributed.child", str(out), since, target], cwd=ROOT,
+                   env=harvester_env(config), check=True, timeout=180, capture_output=True)
+    return list(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_a_discuz_shard_reads_only_its_boards_and_an_unreachable_one_fails_as_its_shard(tmp_path: Path) -> None:
+    site = {"threads_per_board": 6, "boards": SITE_BOARDS, "tpp": 10}
+    with replica_process(tmp_path, ["discuz"], options={"discuz": site}) as urls:
+        config, db_url = discuz_config(tmp_path, urls["discuz"])
+        outcome = harvest_shard(tmp_path, config, f"{DISCUZ}#2/2")
+    unreachable = harvest_shard(tmp_path, config, f"{DISCUZ}#1/2")  # the site is gone
+    with Store.open(db_url) as store, store.transaction() as repo:
+        runs = {run["id"]: run for run in repo.latest_runs(platform=DISCUZ)}
+        boards = {m["board_id"] for m in repo.iter_messages(platform=DISCUZ)}
+        cursors = {fid for fid in FORUMS if repo.get_cursor(DISCUZ, fid)}
+    harvested = runs[outcome[0]["run_id"]]
+    assert (harvested["shard"], harvested["outcome"]) == ("2/2", "succeeded") and harvested["items"] > 0
+    assert boards == {"36", "51"} and cursors == {"36", "51"}
+    failed = runs[unreachable[0]["run_id"]]
+    assert (failed["shard"], failed["outcome"], failed["failure_class"]) == ("1/2", "failed", "network")
