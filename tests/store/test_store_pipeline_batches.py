@@ -249,8 +249,11 @@ def test_a_harvest_that_shows_a_posted_reply_verifies_it_in_the_batchs_transacti
     second = open_harvest(db_url, batch_size=100)
     shown = Reply(text=REPLY_TEXT, organisation=UNIT, replied_at=REPLY.replied_at)
     second.feed(letter("101", status=Status.REPLIED, status_raw="已回复", replies=(shown,)), letter("102"))
+    written_after = utcnow()
     second.feed(BoardCursor(PLATFORM, BOARD, "102"))
-    assert (box.get(reply_id).state, box.history(reply_id)[-1].actor) == ("verified", f"harvest run {second.run_id}")
+    verified = box.get(reply_id)
+    assert (verified.state, box.history(reply_id)[-1].actor) == ("verified", f"harvest run {second.run_id}")
+    assert verified.verified_at is not None and written_after <= verified.verified_at <= utcnow()
     second.close()
     assert second.run()["figures"]["harvester/replies_verified"] == 1
 
