@@ -38,3 +38,17 @@ def test_a_shard_s_holder_abandons_its_own_and_whole_platform_runs_not_other_sha
         assert outcomes == {whole: "abandoned", mine: "abandoned", other: "running"}
         assert repo.abandon_runs_of_dead_holders(PLATFORM) == 1  # the whole platform's lock excludes every shard
         assert (repo.get_run(other) or {})["outcome"] == "abandoned"
+
+
+def test_harvester_queue_names_each_running_shard_beside_its_platform(store: Store) -> None:
+    from harvester.app.distributed.queueview import store_running
+
+    with store.transaction() as repo:
+        for index in range(1, 5):
+            repo.start_run(PLATFORM, 4200 + index, shard=f"{index}/4")
+        done = repo.start_run(PLATFORM, 4300, shard="4/4")
+        repo.finish_run(done, "succeeded", {})
+    entries = store_running(store, [PLATFORM])
+    assert sorted(e.platform for e in entries) == [f"{PLATFORM}#{i}/4" for i in range(1, 5)]
+    assert {e.state for e in entries} == {"running"}
+    assert sorted(e.detail.split(",")[0] for e in entries) == [f"pid {4200 + i}" for i in range(1, 5)]
