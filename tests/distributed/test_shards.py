@@ -105,9 +105,9 @@ def enqueue(config: Path, broker_url: str) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
-def stored_ids(db_url: str) -> list[str]:
+def stored(db_url: str) -> list[dict[str, Any]]:
     with Store.open(db_url) as store, store.transaction() as repo:
-        return [m["external_id"] for m in repo.iter_messages(platform=SLUG)]
+        return list(repo.iter_messages(platform=SLUG))
 
 
 def created_events(db_url: str) -> list[str]:
@@ -146,8 +146,12 @@ def test_a_large_platform_is_harvested_as_shards_by_two_workers_each_shard_once(
     assert sorted((r["platform"], r["shard"], r["outcome"]) for r in runs) == [
         (SLUG, "1/3", "succeeded"), (SLUG, "2/3", "succeeded"), (SLUG, "3/3", "succeeded")], runs
     assert len(truth) == 8 * 12
-    ids = stored_ids(pg_url)
-    assert sorted(ids) == sorted(truth) and sorted(created_events(pg_url)) == sorted(truth)  # each once
+    messages = stored(pg_url)
+    assert sorted(m["external_id"] for m in messages) == sorted(truth)
+    assert sorted(created_events(pg_url)) == sorted(truth)  # each once
+    owner = {fid: f"{index % 3 + 1}/3" for index, (fid, _) in enumerate(BOARDS)}  # round robin
+    shard_of_run = {run["id"]: run["shard"] for run in runs}
+    assert {(m["board_id"], shard_of_run[m["first_run_id"]]) for m in messages} == set(owner.items())
     sessions_of: dict[str, list[str]] = defaultdict(list)
     for session, board in watch.first_board.items():
         sessions_of[SHARD_FIRST_BOARD.get(board, f"? first board {board}")].append(session)
