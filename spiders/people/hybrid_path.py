@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from twisted.python.failure import Failure
 
 from adapters.browser import first_line
+from adapters.playwright_settings import AbortRequest
 from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
 from spiders.base import request_of
@@ -161,7 +162,8 @@ class HybridPath(PeopleBase):
         if self.content_session_open:
             return None
         self.content_session_open = True
-        return self.session_request(self.platform.boards[0], self.parse_content_session, self.content_session_failed)
+        shell = next((board for board in self.platform.boards if board.id in self.scans), self.platform.boards[0])
+        return self.session_request(shell, self.parse_content_session, self.content_session_failed)
 
     async def parse_content_session(self, response: Response) -> AsyncIterator[Any]:
         """Read the queued messages in flight until the queue is empty (messages queued meanwhile included)."""
@@ -207,7 +209,8 @@ class HybridPath(PeopleBase):
     # --- sessions and outcomes ----------------------------------------------------------------------
     def hybrid_session(self, response: Response) -> HybridSession:
         self.count("hybrid_pages")  # shell pages of hybrid sessions: per board and content session, never per message
-        return HybridSession(response.meta["playwright_page"], self.options, self.platform.concurrency)
+        return HybridSession(response.meta["playwright_page"], self.options, self.platform.concurrency,
+                             self.settings.get("USER_AGENT"), AbortRequest(self.platform.base_url))
 
     async def close_session(self, session: HybridSession) -> None:
         self.count("throttled", session.throttled)
