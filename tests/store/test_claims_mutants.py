@@ -65,6 +65,25 @@ def test_the_reply_approved_first_is_due_first_whatever_its_id(box: Outbox, stor
     assert [r.id for r in claims.due(store)] == [added_second, added_first]
 
 
+def test_replies_approved_at_the_same_moment_are_due_in_the_order_they_were_added(box: Outbox,
+                                                                                  store: Store) -> None:
+    added_first, added_second = (box.add(PLATFORM, n, TEXT, UNIT, "zjj", "oa-system").id
+                                 for n in ("25445483", "25445484"))
+    for reply_id in (added_second, added_first):  # approved the other way round: PostgreSQL finds the first last
+        box.approve(reply_id, "张科长")
+    batch = utcnow() - timedelta(minutes=5)  # a downstream system approving the list in one statement
+    set_row(store, added_second, approved_at=batch)
+    set_row(store, added_first, approved_at=batch)
+    assert [r.id for r in claims.due(store)] == [added_first, added_second]
+
+
+def test_replies_left_in_sending_are_read_in_the_order_they_were_added(box: Outbox, store: Store) -> None:
+    added_first, added_second = approved(box), approved(box, "25445484")
+    for reply_id in (added_second, added_first):  # claimed in the other order: PostgreSQL scans the first last
+        assert not isinstance(claims.claim(store, reply_id, "elsewhere:4242"), str)
+    assert [r.id for r in claims.sending(store)] == [added_first, added_second]
+
+
 def test_a_deferred_reply_is_not_due_before_its_time_and_is_due_exactly_at_it(box: Outbox, store: Store) -> None:
     reply_id = approved(box)
     at = datetime.fromisoformat("2026-12-06T09:00:00+00:00")
@@ -107,6 +126,9 @@ def test_a_push_reads_the_reply_key_and_the_last_failure_as_stored(box: Outbox, 
     assert (reply.idempotency_key, reply.reason, reply.attempts, reply.must_look) == (
         "oa-2026-0042", "HTTP 502 from the back office", 1, True)
     assert box.get(reply_id).reason == "HTTP 502 from the back office"
+    last = box.history(reply_id)[-1]
+    assert (last.actor, last.from_state, last.to_state, last.detail) == (
+        "push elsewhere:4242", "sending", "sending", "HTTP 502 from the back office")
 
 
 def test_counting_an_attempt_renews_the_holders_lease(box: Outbox, store: Store) -> None:
