@@ -19,7 +19,7 @@ from harvester.app.distributed.shards import Shard, shard_boards_of
 from harvester.app.harvest import crawl_settings
 from harvester.app.probe import definition_problem
 from harvester.config import HarvesterConfig
-from harvester.registry import platforms_for
+from harvester.registry import PlatformSpec, platforms_for
 from harvester.runs import STAT_PREFIX
 from harvester.spiderloader import spider_class_for
 from harvester.store.cache import store_for
@@ -60,17 +60,21 @@ def run_shard(config: HarvesterConfig, shard: Shard, enqueued_at: datetime | Non
             if abandoned := repo.abandon_runs_of_dead_holders(shard.slug, shard.label):
                 logger.warning("%s: %d earlier run(s) died without an outcome; closed as abandoned", shard.target,
                                abandoned)
-        process = CrawlerProcess(crawl_settings(config))
-        crawler = process.create_crawler(spider_class_for(spec))
-        boards = shard_boards_of(spec, shard)
-        logger.info("%s: %d of %d boards: %s", shard.target, len(boards), len(spec.boards), ", ".join(boards))
-        process.crawl(crawler, boards=",".join(boards), shard=shard.label)
-        logsafety.install()  # after create_crawler: it replaces Scrapy's root handler
-        process.start()
+        return ShardOutcome(shard.target, _crawl(config, spec, shard))
     finally:
         lock.release()
-    run_id = crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None
-    return ShardOutcome(shard.target, run_id)
+
+
+def _crawl(config: HarvesterConfig, spec: PlatformSpec, shard: Shard) -> int | None:
+    """The family spider over the shard's boards; the id of the run it recorded (None: the crawl never opened)."""
+    process = CrawlerProcess(crawl_settings(config))
+    crawler = process.create_crawler(spider_class_for(spec))
+    boards = shard_boards_of(spec, shard)
+    logger.info("%s: %d of %d boards: %s", shard.target, len(boards), len(spec.boards), ", ".join(boards))
+    process.crawl(crawler, boards=",".join(boards), shard=shard.label)
+    logsafety.install()  # after create_crawler: it replaces Scrapy's root handler
+    process.start()
+    return crawler.stats.get_value(STAT_PREFIX + "run_id") if crawler.stats else None
 
 
 def _record_refusal(config: HarvesterConfig, shard: Shard, error: str) -> int:
