@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 def harvest(task: Task, slugs: list[str], enqueued_at: str) -> dict[str, Any]:
-    """Harvest `slugs` (those not harvested since `enqueued_at`); a platform another harvest holds is tried again
-    later in a task of its own."""
+    """Harvest `slugs` (platforms, or one board shard `<slug>#2/4`: those not harvested since `enqueued_at`); a
+    target another harvest holds is tried again later in a task of its own."""
     config = load_config()
     settings = load_distributed_settings(config)
     result = harvest_batch(config, slugs, datetime.fromisoformat(enqueued_at), settings.task_timeout_minutes * 60)
