@@ -17,7 +17,7 @@ from harvester.registry import Board
 from harvester.schema import Message, Reply
 from harvester.timeutil import parse_local
 from harvester.vocab import UnknownLabel, kind_of, status_of, topic_of
-from spiders.jact.cells import cell_text, label_text, row_cells
+from spiders.jact.cells import cell_text, html_page, label_text, row_cells
 
 DETAIL_PATH = "/jact/front/mailpubdetail.do"
 SATISFACTION = {"满意": 5, "基本满意": 3, "不满意": 1}
@@ -83,7 +83,7 @@ def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board,
     The handling unit (办理单位) is on the detail page once the letter is answered; before that only a list
     with a 办理单位 column shows it, so the list row's `listed_unit` is used (None on a re-check).
     """
-    page = Selector(text=snapshot.text)
+    page = html_page(snapshot.text)
     cells = label_cells(page)
     try:
         posted_at = parse_local(cell_text(_required(cells, "来信时间")))

@@ -15,7 +15,7 @@ from parsel import Selector
 
 from harvester.extract.errors import LayoutChanged
 from harvester.extract.snapshot import Snapshot
-from spiders.jact.cells import cell_text, first_link, row_cells
+from spiders.jact.cells import cell_text, first_link, html_page, row_cells
 
 _STORE = re.compile(r"dataStore\s*=\s*(\[.*\])\s*;?", re.DOTALL)
 # How the answer states its record count is not in the evidence; these two spellings are read when present.
@@ -92,7 +92,7 @@ def _store_text(text: str) -> str | None:
 def _proxy_row(entry: object) -> ListRow:
     if not isinstance(entry, str):
         raise LayoutChanged(f"list: dataStore is not an array of row strings (an entry is {json.dumps(entry)[:80]})")
-    found = list(Selector(text=f"<table>{entry}</table>").root.iter("tr"))
+    found = list(html_page(f"<table>{entry}</table>").root.iter("tr"))
     if len(found) != 1:
         raise LayoutChanged(f"list: a dataStore entry holds {len(found)} <tr> rows, expected 1")
     return _row(found[0])
