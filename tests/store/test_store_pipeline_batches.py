@@ -17,7 +17,7 @@ from scrapy.utils.test import get_crawler
 
 from harvester.app.replies import Outbox, State, claims
 from harvester.config import HarvesterConfig
-from harvester.registry import load_platforms
+from harvester.registry import PlatformSpec, load_platforms
 from harvester.runs_debug import crash_point
 from harvester.schema import BoardCursor, MessageWithdrawn, Reply
 from harvester.spiderloader import spider_class_for
@@ -38,9 +38,13 @@ NO_LOOP_EXTENSIONS = {"EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None
 
 
 @cache
-def spider_class() -> type[Spider]:
-    """The jact_demo spider as the spider loader makes it (read once: loading the platforms takes seconds)."""
-    return spider_class_for(load_platforms()[PLATFORM])
+def platforms() -> dict[str, PlatformSpec]:
+    return load_platforms()  # read once: loading the platforms takes seconds
+
+
+def spider_class(platform: str = PLATFORM) -> type[Spider]:
+    """The platform's spider as the spider loader makes it."""
+    return spider_class_for(platforms()[platform])
 
 
 class Engine:
@@ -84,15 +88,17 @@ class Harvest:
         return record
 
 
-def crawler_for(settings: dict[str, Any]) -> Crawler:
-    return get_crawler(spider_class(), {**NO_LOOP_EXTENSIONS, **settings})
+def crawler_for(settings: dict[str, Any], platform: str = PLATFORM) -> Crawler:
+    return get_crawler(spider_class(platform), {**NO_LOOP_EXTENSIONS, **settings})
 
 
-def open_harvest(db_url: str, settings: dict[str, Any] | None = None, **config: Any) -> Harvest:
-    """A crawl of jact_demo with `config` (HarvesterConfig fields) as its settings, or `settings` alone."""
+def open_harvest(db_url: str, settings: dict[str, Any] | None = None, platform: str = PLATFORM,
+                 spider_arguments: dict[str, str] | None = None, **config: Any) -> Harvest:
+    """A crawl of `platform` with `config` (HarvesterConfig fields) as its settings, or `settings` alone, and the
+    spider arguments given (as `scrapy crawl -a` or a shard's crawl passes them)."""
     crawler = crawler_for(settings if settings is not None
-                          else HarvesterConfig(db_url=db_url, **config).to_scrapy_settings())
-    spider = crawler._create_spider()
+                          else HarvesterConfig(db_url=db_url, **config).to_scrapy_settings(), platform)
+    spider = crawler._create_spider(**(spider_arguments or {}))
     engine = Engine()
     crawler.spider, crawler.engine = spider, engine  # type: ignore[assignment]
     sink = StorePipeline.from_crawler(crawler)

@@ -16,7 +16,9 @@ from harvester.store.db import Store
 from harvester.store.runlog import ABANDONED_ERROR
 from sinks.store_pipeline import StorePipeline
 from tests.store.builders import PLATFORM, letter
-from tests.store.test_store_pipeline_batches import crawler_for, open_harvest
+from tests.store.test_store_pipeline_batches import crawler_for, open_harvest, platforms
+
+PEOPLE = "people_demo"
 
 
 def dead_pid() -> int:
@@ -40,8 +42,18 @@ def test_opening_starts_a_run_of_this_process_and_closes_runs_whose_process_died
     assert untouched is not None and untouched["outcome"] == "running"
     run = harvest.run()
     assert (run["platform"], run["outcome"], run["pid"], run["id"]) == (PLATFORM, "running", os.getpid(), other + 1)
+    assert run["shard"] is None  # the platform's every board
     harvest.close()
     assert harvest.run()["figures"]["harvester/run_id"] == harvest.run_id
+
+
+def test_a_board_shards_crawl_records_its_shard_on_its_run(db_url: str, store: Store) -> None:
+    """As a distributed shard's crawl starts the people spider: its boards and its shard label as arguments."""
+    boards = [board.id for board in platforms()[PEOPLE].boards[:2]]
+    harvest = open_harvest(db_url, platform=PEOPLE, spider_arguments={"boards": ",".join(boards), "shard": "2/4"})
+    assert (harvest.run()["platform"], harvest.run()["shard"]) == (PEOPLE, "2/4")
+    harvest.close()
+    assert (harvest.run()["outcome"], harvest.run()["shard"]) == ("succeeded", "2/4")
 
 
 def test_opening_with_no_dead_run_says_nothing(db_url: str, store: Store, caplog: pytest.LogCaptureFixture) -> None:
