@@ -206,6 +206,11 @@ class DistributedSection(Section):
     """hours (Asia/Shanghai) at which Celery beat enqueues what is due"""
     busy_retry_seconds: float = Field(default=60.0, ge=0)
     """a platform another harvest holds is tried again this much later"""
+    # A 领导留言板 province lists a few hundred boards; 50 keep an incremental shard to a few hundred requests
+    # (about a minute at a polite pace) and split a 300-board province into 6 tasks that hosts take at once; far
+    # fewer boards per shard would spend more on task start-up (a process, a shell page) than they save.
+    shard_boards: int = Field(default=50, ge=1)
+    """a platform with more boards than this is harvested as board shards of at most this many"""
 
 
 class ConsoleSection(Section):

@@ -100,7 +100,7 @@ def _webhook_named(name: str, section: Loc) -> Parse:
 REPLY_NUMBERS = ("max_attempts", "attempts_per_push", "backoff_initial_s", "backoff_max_s", "max_inline_wait_s",
                  "auth_retry_after_s", "sending_lease_s", "call_timeout_s", "unverified_after_runs")
 DISTRIBUTED_KEYS = ("broker_url", "per_task", "http_concurrency", "browser_concurrency", "visibility_timeout",
-                    "task_timeout_minutes", "beat_hours", "busy_retry_seconds")
+                    "task_timeout_minutes", "beat_hours", "busy_retry_seconds", "shard_boards")
 # Every variable the settings honour: name -> (where it goes in the settings, how its text is read).
 # HARVESTER_CONFIG chooses the file; HARVESTER_ACCOUNT_* (secrets.py), HARVESTER_CHROMIUM (the browser) and
 # HARVESTER_DEBUG_CRASH_AT (crash sweeps) are read where they are used, and are not settings.

@@ -72,3 +72,12 @@ def test_http_platforms_are_packed_and_browser_ones_go_alone_to_the_browser_queu
     http = [batch for queue, batch in tasks if queue == HTTP_QUEUE]
     assert all(len(batch) <= 3 for batch in http) and len(http) >= 2
     assert sorted(slug for _, batch in tasks for slug in batch) == sorted(specs)
+
+
+def test_shard_boards_comes_from_the_file_or_the_environment_and_refuses_nonsense(tmp_path: Path) -> None:
+    assert load_distributed_settings(config(tmp_path)).shard_boards == 50
+    (tmp_path / "harvester.toml").write_text("[distributed]\nshard_boards = 120\n", encoding="utf-8")
+    assert load_distributed_settings(config(tmp_path)).shard_boards == 120
+    assert load_distributed_settings(config(tmp_path, HARVESTER_DISTRIBUTED_SHARD_BOARDS="3")).shard_boards == 3
+    with pytest.raises(ConfigError, match="shard_boards"):
+        config(tmp_path, HARVESTER_DISTRIBUTED_SHARD_BOARDS="0")

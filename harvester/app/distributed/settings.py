@@ -6,19 +6,13 @@ A view on the settings object's `[distributed]` section; the environment (`HARVE
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from harvester.config import DEFAULTS, ConfigError, HarvesterConfig
 from harvester.store.urls import backend_name
 
 DEFAULT_BROKER_URL = DEFAULTS.distributed.broker_url
-# A platform with more boards than this is harvested as board shards of at most this many (shards.py). A
-# 领导留言板 province lists a few hundred boards; 50 keep an incremental shard to a few hundred requests (about a
-# minute at a polite pace) and split a 300-board province into 6 tasks, which hosts with their own addresses take
-# at once; far fewer boards per shard would spend more on task start-up (a process, a shell page) than they save.
-DEFAULT_SHARD_BOARDS = 50
-SHARD_BOARDS_VARIABLE = "HARVESTER_DISTRIBUTED_SHARD_BOARDS"
+DEFAULT_SHARD_BOARDS = DEFAULTS.distributed.shard_boards  # why 50: harvester/config.py
 
 
 class DistributedRefused(ConfigError):
@@ -65,19 +59,5 @@ def load_distributed_settings(config: HarvesterConfig) -> DistributedSettings:
         broker_url=section.broker_url, per_task=section.per_task, http_concurrency=section.http_concurrency,
         browser_concurrency=section.browser_concurrency, task_timeout_minutes=section.task_timeout_minutes,
         visibility_timeout=section.visibility_timeout, beat_hours=tuple(section.beat_hours),
-        busy_retry_seconds=section.busy_retry_seconds, shard_boards=_shard_boards(section))
+        busy_retry_seconds=section.busy_retry_seconds, shard_boards=section.shard_boards)
 
-
-def _shard_boards(section: object) -> int:
-    """`[distributed] shard_boards` once the settings object has it; until then HARVESTER_DISTRIBUTED_SHARD_BOARDS,
-    else the default."""
-    value: object = getattr(section, "shard_boards", None)
-    if value is None:
-        value = os.environ.get(SHARD_BOARDS_VARIABLE, DEFAULT_SHARD_BOARDS)
-    try:
-        boards = int(str(value))
-    except ValueError:
-        boards = 0
-    if boards < 1:
-        raise ConfigError(f"{SHARD_BOARDS_VARIABLE} must be a whole number of boards >= 1, got {value!r}")
-    return boards
