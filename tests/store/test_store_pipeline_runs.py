@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from pydispatch import dispatcher
 from scrapy import signals
 
 from harvester.store.db import Store
@@ -126,8 +127,15 @@ def test_a_crawl_closed_before_its_run_started_records_nothing(db_url: str, stor
     crawler = crawler_for({"HARVESTER_DB_URL": db_url})
     spider = crawler._create_spider()
     crawler.spider = spider
-    sink = StorePipeline.from_crawler(crawler)
-    results = crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
-    assert [outcome for handler, outcome in results if handler == sink.spider_closed] == [None]  # no error
+    StorePipeline.from_crawler(crawler).spider_closed(spider=spider, reason="finished")
     with store.transaction() as repo:
         assert repo.latest_runs(platform=PLATFORM) == []
+
+
+def test_the_sink_listens_for_spider_closed(db_url: str) -> None:
+    """The run is recorded only if the sink made by Scrapy is connected to its crawler's spider_closed signal."""
+    crawler = crawler_for({"HARVESTER_DB_URL": db_url})
+    sink = StorePipeline.from_crawler(crawler)
+    receivers = list(dispatcher.liveReceivers(dispatcher.getAllReceivers(crawler.signals.sender,
+                                                                         signals.spider_closed)))
+    assert sink.spider_closed in receivers
