@@ -35,11 +35,16 @@ def runs_table(runs: Iterable[Mapping[str, Any]], title: str) -> Table:
     for run in runs:
         seconds = seconds_of(run)
         outcome = run["outcome"] + (f" ({run['failure_class']})" if run.get("failure_class") else "")
-        table.add_row(str(run["id"]), run["platform"], to_shanghai(run["started_at"]).strftime("%m-%d %H:%M:%S"),
+        table.add_row(str(run["id"]), platform_of(run), to_shanghai(run["started_at"]).strftime("%m-%d %H:%M:%S"),
                       f"{seconds:.1f}" if seconds is not None else "-",
                       f"[{STYLES.get(run['outcome'], '')}]{outcome}[/]",
                       *(str(run.get(c, 0)) for c in COLUMNS), _why(run))
     return table
+
+
+def platform_of(run: Mapping[str, Any]) -> str:
+    """The run's platform, with its board shard when it harvested one (`people_hn#2/4`)."""
+    return f"{run['platform']}#{run['shard']}" if run.get("shard") else run["platform"]
 
 
 def _why(run: Mapping[str, Any]) -> str:
@@ -55,7 +60,7 @@ def run_lines(run: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     outcome = run["outcome"] + (f" ({run['failure_class']})" if run.get("failure_class") else "")
     seconds = seconds_of(run)
-    lines = [("run", str(run["id"])), ("platform", run["platform"]), ("outcome", outcome),
+    lines = [("run", str(run["id"])), ("platform", platform_of(run)), ("outcome", outcome),
              ("started", when(run["started_at"])), ("finished", when(run.get("finished_at"))),
              ("seconds", f"{seconds:.1f}" if seconds is not None else "-")]
     lines += [(column, str(run.get(column, 0))) for column in (*COLUMNS, "events")]

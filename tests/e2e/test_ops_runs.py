@@ -30,3 +30,20 @@ def test_runs_points_at_runs_show_which_prints_the_whole_reason(tmp_path: Path) 
     assert json.loads(cli(config, "runs", "show", str(run_id), "--json").stdout)["error"] == REASON
     missing = cli(config, "runs", "show", "999")
     assert missing.returncode == 1 and "no run 999" in missing.stderr
+
+
+def test_a_board_shard_s_run_is_listed_and_shown_with_its_shard(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'runs.db'}"
+    config = write_config(tmp_path, db_url, {"people_demo": "http://127.0.0.1:9"})
+    with Store.open(db_url) as store, store.transaction() as repo:
+        whole = repo.start_run("people_demo", 1)
+        repo.finish_run(whole, "succeeded", {"requests": 9})
+        shard = repo.start_run("people_demo", 1, shard="2/4")
+        repo.finish_run(shard, "failed", {"requests": 4}, error="network down", failure_class="network")
+    listing = cli(config, "runs", "--limit", "5")
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split("│")[1].strip(): line for line in listing.stdout.splitlines() if line.count("│") > 3}
+    assert "people_demo#2/4" in rows[str(shard)] and "failed" in rows[str(shard)]
+    assert "people_demo " in rows[str(whole)] and "#" not in rows[str(whole)]
+    shown = cli(config, "runs", "show", str(shard)).stdout.splitlines()
+    assert "platform:     people_demo#2/4" in shown
