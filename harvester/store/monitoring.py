@@ -32,6 +32,7 @@ class RunSummary:
     started_at: datetime
     finished_at: datetime | None
     figures: dict[str, Any] | None
+    shard: str | None = None  # the board shard it harvested ("2/4"); None: all the platform's boards
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class OpenMessage:
 
 def _summary(row: RunRow) -> RunSummary:
     return RunSummary(row.id, row.outcome, row.failure_class, row.error, row.items, row.started_at, row.finished_at,
-                      dict(row.figures) if row.figures is not None else None)
+                      dict(row.figures) if row.figures is not None else None, row.shard)
 
 
 def _filled(name: str) -> ColumnElement[bool]:
@@ -71,6 +72,14 @@ class MonitorReads:
         """The platform's newest succeeded runs, newest first."""
         query = (select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "succeeded")
                  .order_by(RunRow.id.desc()).limit(limit))
+        return [_summary(row) for row in self._session.scalars(query)]
+
+    def newest_of_each_shard(self, platform: str, succeeded: bool = False) -> list[RunSummary]:
+        """The platform's newest finished (`succeeded`: successful) run of each board shard it was ever harvested
+        in, and its newest over all its boards, newest first."""
+        done = RunRow.outcome == "succeeded" if succeeded else RunRow.outcome != "running"
+        newest = select(func.max(RunRow.id)).where(RunRow.platform == platform, done).group_by(RunRow.shard)
+        query = select(RunRow).where(RunRow.id.in_(newest)).order_by(RunRow.id.desc())
         return [_summary(row) for row in self._session.scalars(query)]
 
     def quarantined(self, platform: str, after: datetime, until: datetime) -> list[tuple[str, str]]:

@@ -1,0 +1,79 @@
+"""Monitors judge a platform harvested in board shards by each shard's newest run, on SQLite and PostgreSQL: a
+failed shard alerts naming it though a later run of another shard succeeded, and the platform counts as
+harvested when all its shards had succeeded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from harvester.app.monitors.base import CheckResult
+from harvester.app.monitors.runner import checks_settings, run_checks
+from harvester.config import load_config
+from harvester.registry import platforms_for
+from harvester.store.db import Store
+from harvester.store.models import RunRow
+from harvester.timeutil import utcnow
+from tests.harvesting import write_config
+
+PLATFORM = "people_demo"
+NOW = utcnow()
+
+
+def _run(store: Store, shard: str | None, outcome: str, hours_ago: float, error: str | None = None) -> int:
+    with store.transaction() as repo:
+        run_id = repo.start_run(PLATFORM, 5000, shard=shard)
+        repo.finish_run(run_id, outcome, {"items": 3}, error=error,
+                        failure_class="network" if outcome == "failed" else None)
+        row = repo.session.get_one(RunRow, run_id)
+        row.started_at = row.finished_at = NOW - timedelta(hours=hours_ago)
+    return run_id
+
+
+def _checks(tmp_path: Path, db_url: str, store: Store, now: datetime = NOW) -> dict[str, CheckResult]:
+    path = write_config(tmp_path, db_url, {PLATFORM: "http://127.0.0.1:9"}, extra='state_dir = "state"\n')
+    config = load_config(env={"HARVESTER_CONFIG": str(path)})
+    results = run_checks(store, platforms_for(config), checks_settings(config), now, config)
+    return {r.check: r for r in results if r.platform == PLATFORM}
+
+
+def test_a_failed_shard_alerts_naming_it_though_another_shard_succeeded_later(tmp_path: Path, db_url: str,
+                                                                              store: Store) -> None:
+    for index in (1, 2, 3, 4):
+        _run(store, f"{index}/4", "succeeded", 6)
+    _run(store, "1/4", "succeeded", 2.5)
+    failed = _run(store, "2/4", "failed", 2, error="connection refused")
+    _run(store, "3/4", "succeeded", 1.5)
+    _run(store, "4/4", "succeeded", 1)
+    found = _checks(tmp_path, db_url, store)
+    assert found["last_run"].status == "failed"
+    assert found["last_run"].detail == f"{PLATFORM}#2/4: run {failed} failed (network): connection refused"
+    assert found["last_run"].figures["run_id"] == failed
+    assert found["staleness"].holds  # every board harvested within 13 h: shard 2's six hours ago
+
+
+def test_a_shard_failing_past_the_window_makes_the_platform_stale_naming_the_shard(tmp_path: Path, db_url: str,
+                                                                                  store: Store) -> None:
+    for index in (1, 2, 3, 4):
+        _run(store, f"{index}/4", "succeeded", 20)
+    for index in (1, 3, 4):
+        _run(store, f"{index}/4", "succeeded", 1)
+    _run(store, "2/4", "failed", 1)
+    stale = _checks(tmp_path, db_url, store)["staleness"]
+    assert stale.status == "failed" and f"of {PLATFORM}#2/4 20.0 h ago" in stale.detail
+
+
+def test_all_shards_succeeded_hold_both_monitors_and_a_later_whole_harvest_clears_an_old_failed_shard(
+        tmp_path: Path, db_url: str, store: Store) -> None:
+    _run(store, "2/4", "failed", 30)
+    _run(store, None, "succeeded", 20)  # `harvester harvest people_demo` by hand: all the boards
+    _run(store, "1/4", "succeeded", 2)  # the next cycle: shard 1 done, the others not yet
+    found = _checks(tmp_path, db_url, store)
+    assert found["last_run"].holds, found["last_run"].detail
+    assert found["staleness"].status == "failed" and "20.0 h ago" in found["staleness"].detail
+    for index in (2, 3, 4):
+        _run(store, f"{index}/4", "succeeded", 1)
+    found = _checks(tmp_path, db_url, store)
+    assert found["last_run"].holds and found["last_run"].figures["shards"] == {
+        f"{index}/4": "succeeded" for index in (1, 2, 3, 4)}
+    assert found["staleness"].holds and found["staleness"].figures["age_hours"] == 2.0
