@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.app.distributed.shards import parse_target
+from harvester.app.harvest import platform_runs, succeeded_since
 from harvester.app.operate import secret_variables
 from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env
@@ -41,18 +42,18 @@ class BatchResult:
 
 def target_runs(store: Store, target: str, limit: int) -> list[dict[str, Any]]:
     """The newest runs of a target, newest first: a whole platform's (over all its boards), or one shard's."""
-    slug, shard = parse_target(target)
-    with store.transaction() as repo:
-        if shard is not None:
-            return repo.latest_shard_runs(slug, shard.label, limit)
-        return [run for run in repo.latest_runs(limit=limit, platform=slug) if run.get("shard") is None]
+    return platform_runs(store, *_split(target), limit)
 
 
 def harvested_since(store: Store, targets: Sequence[str], since: datetime) -> set[str]:
     """Targets (platforms, shards) with a successful run started at or after `since`: a task enqueued before it
-    has nothing to do."""
-    return {target for target in targets
-            if any(r["outcome"] == "succeeded" and r["started_at"] >= since for r in target_runs(store, target, 5))}
+    has nothing to do (asked here before a child starts, and again by the child under each target's lock)."""
+    return {target for target in targets if succeeded_since(store, *_split(target), since)}
+
+
+def _split(target: str) -> tuple[str, str | None]:
+    slug, shard = parse_target(target)
+    return slug, shard.label if shard else None
 
 
 def running_now(store: Store, targets: Sequence[str], within: timedelta, now: datetime) -> set[str]:
@@ -115,7 +116,7 @@ def harvest_batch(config: HarvesterConfig, targets: Sequence[str], enqueued_at: 
             outcome = by_target.get(target, {})
             if outcome.get("busy"):
                 result.busy.append(target)
-            elif outcome.get("skipped"):  # a shard found harvested once its lock was taken
+            elif outcome.get("skipped"):  # found harvested once its lock was taken
                 result.skipped.append(target)
             elif outcome.get("run_id") is not None:
                 result.harvested[target] = int(outcome["run_id"])

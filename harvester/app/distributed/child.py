@@ -1,6 +1,7 @@
 """A harvest task's child process: `run_harvest` (what `harvester harvest` runs) over whole platforms, or one
 board shard's harvest (`<slug>#2/4`, shardrun.py), in a fresh process, so each task gets a fresh Twisted
-reactor; writes each target's outcome (run id, or why it was refused) as JSON.
+reactor; writes each target's outcome (run id, or why there is none: busy, or harvested since ENQUEUED_AT, asked
+under the target's lock) as JSON.
 
 Usage: python -m harvester.app.distributed.child OUTCOMES_JSON ENQUEUED_AT TARGET...
 """
@@ -25,7 +26,7 @@ def harvest(targets: list[str], enqueued_at: datetime) -> list[dict[str, Any]]:
     JSON-ready data."""
     shards = [shard for target in targets if (shard := parse_target(target)[1]) is not None]
     if not shards:
-        return [asdict(outcome) for outcome in run_harvest(load_config(), targets)]
+        return [asdict(outcome) for outcome in run_harvest(load_config(), targets, enqueued_at)]
     if len(targets) > 1:
         raise SystemExit(f"a board shard is harvested alone, not with {len(targets) - 1} other target(s)")
     return [asdict(run_shard(load_config(), shards[0], enqueued_at))]

@@ -1,66 +1,49 @@
 """One board shard's harvest in this process: the shard's lock (its platform's shared, its own exclusive), the
 shard's dead runs closed, and the family spider crawling only the shard's boards (spider arguments `boards` and
 `shard`: the same path `scrapy crawl SLUG -a boards=…` takes), its run recorded with the shard's label. Whether
-the shard was harvested since its task was enqueued is asked again under the lock: a task that waited for the
-lock while another harvest of the shard ran finds it done and harvests nothing."""
+the shard was harvested since its task was enqueued is asked again under the lock (`claim`, as for whole
+platforms): a task that came back while another harvest of the shard ended finds it done and harvests nothing."""
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from datetime import datetime
 
 from scrapy.crawler import CrawlerProcess
 
 from harvester import logsafety
-from harvester.app.distributed.batch import harvested_since
 from harvester.app.distributed.shards import Shard, shard_boards_of
-from harvester.app.harvest import crawl_settings
+from harvester.app.harvest import HarvestOutcome, claim, crawl_settings
 from harvester.app.probe import definition_problem
 from harvester.config import HarvesterConfig
 from harvester.registry import PlatformSpec, platforms_for
 from harvester.runs import STAT_PREFIX
 from harvester.spiderloader import spider_class_for
 from harvester.store.cache import store_for
-from harvester.store.platformlock import PlatformLock
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ShardOutcome:
-    """A shard's harvest, named by its target (`<slug>#2/4`): the run that recorded it, or why there is none:
-    another harvest holds it (`busy`), or one harvested it since the task was enqueued (`skipped`)."""
-
-    platform: str
-    run_id: int | None
-    busy: str | None = None
-    skipped: bool = False
-
-
-def run_shard(config: HarvesterConfig, shard: Shard, enqueued_at: datetime | None = None) -> ShardOutcome:
+def run_shard(config: HarvesterConfig, shard: Shard, enqueued_at: datetime | None = None) -> HarvestOutcome:
     """Crawl the shard's boards in this process (once per process: a Twisted reactor cannot restart), unless a
-    harvest of it started at or after `enqueued_at` succeeded (asked under the shard's lock)."""
+    harvest of it started at or after `enqueued_at` succeeded (asked under the shard's lock); the outcome is
+    named by the shard's target (`<slug>#2/4`)."""
     specs = platforms_for(config)
     if shard.slug not in specs:
         raise KeyError(f"unknown platform: {shard.slug}; known: {', '.join(sorted(specs))}")
     spec = specs[shard.slug]
     if problem := definition_problem(spec):
-        return ShardOutcome(shard.target, _record_refusal(config, shard, f"definition invalid: {problem}"))
-    lock = PlatformLock(config.db_url, shard.slug, shard.label)
-    if not lock.acquire():
-        logger.error("%s", refusal := lock.refusal())
-        return ShardOutcome(shard.target, None, refusal)
+        return HarvestOutcome(shard.target, _record_refusal(config, shard, f"definition invalid: {problem}"))
+    lock = claim(config, shard.slug, shard.label, enqueued_at)
+    if isinstance(lock, HarvestOutcome):
+        return lock
     try:
-        if enqueued_at is not None and harvested_since(store_for(config.db_url), [shard.target], enqueued_at):
-            logger.info("%s: harvested since the task was enqueued; nothing to do", shard.target)
-            return ShardOutcome(shard.target, None, skipped=True)
         with store_for(config.db_url).transaction() as repo:
             if abandoned := repo.abandon_runs_of_dead_holders(shard.slug, shard.label):
                 logger.warning("%s: %d earlier run(s) died without an outcome; closed as abandoned", shard.target,
                                abandoned)
-        return ShardOutcome(shard.target, _crawl(config, spec, shard))
+        return HarvestOutcome(shard.target, _crawl(config, spec, shard))
     finally:
         lock.release()
 
