@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -20,7 +20,7 @@ from harvester.extract.snapshot import Snapshot
 from harvester.extract.softblock import detect_soft_block
 from harvester.pipelines.normalise import normalise_message
 from harvester.pipelines.validate import problems
-from harvester.registry import PlatformSpec
+from harvester.registry import Board, PlatformSpec
 from harvester.runfigures import SOFT_BLOCKED
 from harvester.runs import STAT_PREFIX, FetchFailure
 from harvester.schema import BoardCursor, Message, QuarantinedPage
@@ -48,10 +48,24 @@ def request_of(failure: Failure) -> scrapy.Request:
     return request
 
 
+def board_subset(boards: Sequence[Board], argument: str | Sequence[str] | None) -> tuple[tuple[Board, ...], list[str]]:
+    """The boards a crawl harvests: those of the spider argument `boards` (fids, comma-separated: a board shard
+    in distributed mode), in the definition's order, or every board without it; and the fids it names that the
+    definition does not have."""
+    if argument is None:
+        return tuple(boards), []
+    wanted = [fid.strip() for fid in (argument.split(",") if isinstance(argument, str) else argument) if fid.strip()]
+    known = {board.id for board in boards}
+    return tuple(board for board in boards if board.id in wanted), [fid for fid in wanted if fid not in known]
+
+
 class HarvestSpider(scrapy.Spider):
     """Subclassed per family; the spider loader binds `platform` and names the class by the platform slug."""
 
     platform: ClassVar[PlatformSpec]
+    # A family whose spider harvests only the boards of the spider argument `boards=FID,FID` (`chosen_boards`)
+    # sets this: distributed mode may then split its large platforms into board shards.
+    board_subsets: ClassVar[bool] = False
     store: Store
     recheck_after: timedelta
     recheck_limit: int
@@ -148,6 +162,15 @@ class HarvestSpider(scrapy.Spider):
     def quarantine(self, snapshot: Snapshot, reason: str, external_id: str | None = None) -> QuarantinedPage:
         self.logger.warning("%s: quarantined %s: %s", self.name, snapshot.url, reason)
         return quarantine_record(self.name, snapshot, reason, external_id=external_id)
+
+    def chosen_boards(self) -> tuple[Board, ...]:
+        """The boards of the spider argument `boards` (a board shard), in the definition's order, or all of them;
+        a fid the definition lacks fails the run (class definition)."""
+        chosen, unknown = board_subset(self.platform.boards, getattr(self, "boards", None))
+        if unknown:
+            self.record_failure(self.platform.base_url, "definition",
+                                f"boards {', '.join(unknown)} asked for are not in the platform's definition")
+        return chosen
 
     # --- failures ----------------------------------------------------------------------------------
     def record_failure(self, url: str, failure_class: str, detail: str) -> None:

@@ -49,7 +49,7 @@ class DiscuzSpider(HarvestSpider):
     (the message yielded is still the whole thread: stored floors before that page, the pages read after it)."""
 
     name = "discuz"
-    board_subsets = True  # takes `boards=FID,FID` (a board shard of distributed mode) and harvests only those
+    board_subsets = True  # takes `boards=FID,FID` (a board shard of distributed mode): HarvestSpider.chosen_boards
     options: DiscuzOptions
     board_scans: dict[str, LastPostScan]
     closed_in_list: dict[str, bool]  # tid -> shown closed (th.lock) by a board list page read this run
@@ -76,19 +76,6 @@ class DiscuzSpider(HarvestSpider):
         for board in chosen:
             self.board_scans[board.id] = self.board_scan(board.id)
             yield self.list_request(board, board_url(self.platform.base_url, board.id, 1, self.options.url_style))
-
-    def chosen_boards(self) -> tuple[Board, ...]:
-        """The boards of the spider argument `boards` (fids, comma-separated: a board shard in distributed mode),
-        in the definition's order, or all of them; a fid the definition lacks fails the run (class definition)."""
-        argument = getattr(self, "boards", None)
-        if argument is None:
-            return tuple(self.platform.boards)
-        wanted = {fid.strip() for fid in (argument.split(",") if isinstance(argument, str) else argument)}
-        unknown = sorted(wanted - {board.id for board in self.platform.boards} - {""})
-        if unknown:
-            self.record_failure(self.platform.base_url, "definition",
-                                f"boards {', '.join(unknown)} asked for are not in the platform's definition")
-        return tuple(board for board in self.platform.boards if board.id in wanted)
 
     def recheck_reads(self, board: Board) -> Iterator[scrapy.Request]:
         """Whole reads of the board's threads due again (a reply to confirm, or a re-check) that the list did not

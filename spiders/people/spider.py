@@ -22,7 +22,6 @@ from spiders.people import api, guard
 from spiders.people.api import Answer
 from spiders.people.browser_path import BrowserPath
 from spiders.people.content import detail_url
-from spiders.people.options import board_subset
 from spiders.people.recheck import due_targets
 from spiders.people.signing import SignedCall, content_call, list_call
 
@@ -41,14 +40,11 @@ class PeopleSpider(BrowserPath):
     the API refuses calls signed with a freshly read appCode."""
 
     name = "people"
-    board_subsets = True  # takes `boards=FID,FID` (a board shard of distributed mode) and harvests only those
+    board_subsets = True  # takes `boards=FID,FID` (a board shard of distributed mode): HarvestSpider.chosen_boards
     chosen: tuple[Board, ...]
 
     async def start(self) -> AsyncIterator[Any]:
-        self.chosen, unknown = board_subset(self.platform.boards, getattr(self, "boards", None))
-        if unknown:
-            self.record_failure(self.platform.base_url, "definition",
-                                f"boards {', '.join(unknown)} asked for are not in the platform's definition")
+        self.chosen = self.chosen_boards()
         if not self.chosen:
             return
         for board in self.chosen:
