@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -30,6 +31,9 @@ LABELS = {
     "办理单位": ("办理单位", "答复单位"), "回复时间": ("回复时间", "答复时间"), "回复内容": ("回复内容", "答复内容"),
 }
 _CANONICAL = {spelling: label for label, spellings in LABELS.items() for spelling in spellings}
+# parsel's translations of `span#viewcount::text` and `a::attr(href)`, compiled once
+_VIEWS = etree.XPath("descendant-or-self::span[@id = 'viewcount']/text()", smart_strings=False)
+_LINKS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
 
 
 def detail_url(base_url: str, board_id: str, transact_id: str) -> str:
@@ -94,7 +98,7 @@ def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board,
     except (UnknownLabel, ValueError) as error:
         raise LayoutChanged(f"detail: {error}") from error
     grade = _optional(cells, "满意度") or ""
-    views = page.css("span#viewcount::text").get()
+    views = next(iter(_VIEWS(page.root)), None)
     return Message(
         platform=platform, external_id=transact_id, url=detail_url(base_url, board.id, transact_id),
         board_id=board.id, addressee=board.addressee, title=cell_text(_required(cells, "信件标题")),
@@ -104,8 +108,7 @@ def parse_detail(snapshot: Snapshot, platform: str, base_url: str, board: Board,
         updated_at=replies[-1].replied_at if replies else None,
         satisfaction={"overall": SATISFACTION[grade]} if grade in SATISFACTION else {},
         views=int(views) if views and views.strip().isdigit() else None,
-        attachments=tuple(urljoin(snapshot.url, h) for h in Selector(root=cells["附件"], type=page.type)
-                          .css("a::attr(href)").getall()) if "附件" in cells else (),
+        attachments=tuple(urljoin(snapshot.url, h) for h in _LINKS(cells["附件"])) if "附件" in cells else (),
         handling_unit=_optional(cells, "办理单位") or listed_unit or None,
         replies=replies, source=snapshot,
     )
