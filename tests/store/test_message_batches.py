@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
+
 from harvester.schema import Reply
 from harvester.store.db import Store
 from harvester.store.messages import CHUNK
+from harvester.store.models import MessageRow
 from harvester.timeutil import SHANGHAI
 from harvester.vocab import Status
 from tests.store.builders import PLATFORM, later, letter, store_batch
@@ -90,3 +93,15 @@ def test_a_change_to_letters_past_the_first_chunk_is_found(store: Store, run_id:
     with store.transaction() as repo:
         assert repo.counts()["messages"] == len(ids)
         assert {m["external_id"] for m in repo.iter_messages() if m["status"] == "replied"} == changed
+
+
+def test_storing_a_batch_reads_only_the_batchs_own_letters(store: Store, run_id: int) -> None:
+    """A platform holds hundreds of thousands of letters: a batch must not load every one of them to find its own."""
+    store_batch(store, [letter(str(7000 + n)) for n in range(40)], run_id)
+    loaded: list[str] = []
+    with store.transaction() as repo:
+        event.listen(repo.session, "loaded_as_persistent",
+                     lambda _session, row: loaded.append(row.external_id) if isinstance(row, MessageRow) else None)
+        results = repo.upsert_messages([letter("7003", views=50), letter("7999")], run_id, later(1))
+    assert [r.outcome for r in results] == ["unchanged", "inserted"]
+    assert loaded == ["7003"]
