@@ -1,25 +1,31 @@
 """Re-checks of open 领导留言板 messages on the hybrid browser path: after the site moved on, every stored open
 message is read again by the bundle's own content calls from one more shell page (a content session), not a page
-rendered per message, and the messages are stored exactly as the API path's re-check stores them."""
+rendered per message, and the messages are stored exactly as the API path's re-check stores them. The page's calls
+leave Python alone (spiders/people/hybrid.py `quiet`) and still carry the crawl's User-Agent."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+from harvester.settings import USER_AGENT
 from tests.harvesting import harvest, write_config
 from tests.integration.test_people_harvest import (
     FAST,
     SLUG,
     VOLATILE,
+    LoopbackProxy,
     assert_matches_truth,
     definition,
     due_count,
     latest_run,
     requests_made,
+    same_site,
     site,
     stored,
     truth,
@@ -34,6 +40,19 @@ STEPS = 2  # 8 hours: open messages get replies, replied ones grades
 RECHECK_ALL = {"HARVESTER_RECHECK_AFTER_HOURS": "0"}
 
 
+class AgentsSeen(LoopbackProxy):
+    """Passes every request on to the replica, counting the User-Agent of each API call."""
+
+    def __init__(self, upstream: str) -> None:
+        self.agents: Counter[str] = Counter()
+        super().__init__(upstream)
+
+    def intercept(self, request: web.Request) -> web.Response | None:
+        if request.path.startswith("/v1/"):
+            self.agents[request.headers.get("User-Agent", "")] += 1
+        return None
+
+
 @pytest.fixture(scope="module")
 def rechecked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One replica harvested in full through the API path and the hybrid path (each its own platform slug in one
@@ -42,21 +61,27 @@ def rechecked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     seen: dict[str, Any] = {}
     with site(tmp, per_board=PER_BOARD) as urls:
         base, db_url = urls["people"], f"sqlite:///{tmp / 'harvester.db'}"
+        proxy = AgentsSeen(base)  # the hybrid path's way to the site
         folder = definition(tmp, HYBRID, path="hybrid")
-        config = write_config(tmp, db_url, {SLUG: base, HYBRID: base}, overrides={SLUG: FAST, HYBRID: FAST},
-                              extra=f"platforms_dirs = [{json.dumps(str(folder))}]")
-        for slug in (SLUG, HYBRID):
-            full = harvest(config, slug, timeout=300)
-            assert full.returncode == 0, full.stderr[-3000:]
-        seen["before"] = stored(db_url, HYBRID)
-        seen["moved"] = control(base, "advance", {"steps": STEPS})
-        api = harvest(config, SLUG, **RECHECK_ALL)
-        assert api.returncode == 0, api.stderr[-3000:]
-        control(base, "stats/reset", {})
-        hybrid = harvest(config, HYBRID, timeout=300, **RECHECK_ALL)
-        assert hybrid.returncode == 0, hybrid.stderr[-3000:]
-        seen.update(requests=requests_made(base), truth=truth(base), run=latest_run(db_url, HYBRID),
-                    api=stored(db_url, SLUG), hybrid=stored(db_url, HYBRID))
+        try:
+            config = write_config(tmp, db_url, {SLUG: base, HYBRID: proxy.url}, overrides={SLUG: FAST, HYBRID: FAST},
+                                  extra=f"platforms_dirs = [{json.dumps(str(folder))}]")
+            for slug in (SLUG, HYBRID):
+                full = harvest(config, slug, timeout=300)
+                assert full.returncode == 0, full.stderr[-3000:]
+            seen["before"] = stored(db_url, HYBRID)
+            seen["moved"] = control(base, "advance", {"steps": STEPS})
+            api = harvest(config, SLUG, **RECHECK_ALL)
+            assert api.returncode == 0, api.stderr[-3000:]
+            control(base, "stats/reset", {})
+            proxy.agents.clear()
+            hybrid = harvest(config, HYBRID, timeout=300, **RECHECK_ALL)
+            assert hybrid.returncode == 0, hybrid.stderr[-3000:]
+            seen.update(requests=requests_made(base), truth=truth(base), run=latest_run(db_url, HYBRID),
+                        api=stored(db_url, SLUG), hybrid=same_site(stored(db_url, HYBRID), base),
+                        agents=dict(proxy.agents))
+        finally:
+            proxy.close()
         yield seen
 
 
@@ -68,6 +93,11 @@ def test_a_hybrid_recheck_reads_each_open_message_by_an_in_page_call_not_a_page(
     assert rechecked["requests"]["/threads/list"] == figures["harvester/hybrid_pages"] == 3
     assert "/threads/content" not in rechecked["requests"]
     assert rechecked["requests"]["/v1/threads/content"] == due + len(new)  # each one call, by the bundle
+
+
+def test_the_quieted_pages_calls_carry_the_crawls_user_agent(rechecked: dict[str, Any]) -> None:
+    assert rechecked["agents"] == {USER_AGENT: sum(rechecked["requests"][path] for path in rechecked["requests"]
+                                                   if path.startswith("/v1/"))}  # not Chromium's HeadlessChrome
 
 
 def test_a_hybrid_recheck_stores_the_status_an_open_message_moved_to(rechecked: dict[str, Any]) -> None:
