@@ -20,11 +20,12 @@ PLATFORM = "people_demo"
 NOW = utcnow()
 
 
-def _run(store: Store, shard: str | None, outcome: str, hours_ago: float, error: str | None = None) -> int:
+def _run(store: Store, shard: str | None, outcome: str, hours_ago: float, error: str | None = None,
+         figures: dict[str, int] | None = None) -> int:
     with store.transaction() as repo:
         run_id = repo.start_run(PLATFORM, 5000, shard=shard)
         repo.finish_run(run_id, outcome, {"items": 3}, error=error,
-                        failure_class="network" if outcome == "failed" else None)
+                        failure_class="network" if outcome == "failed" else None, figures=figures)
         row = repo.session.get_one(RunRow, run_id)
         row.started_at = row.finished_at = NOW - timedelta(hours=hours_ago)
     return run_id
@@ -77,3 +78,26 @@ def test_all_shards_succeeded_hold_both_monitors_and_a_later_whole_harvest_clear
     assert found["last_run"].holds and found["last_run"].figures["shards"] == {
         f"{index}/4": "succeeded" for index in (1, 2, 3, 4)}
     assert found["staleness"].holds and found["staleness"].figures["age_hours"] == 2.0
+
+
+CLEAN = {"downloader/response_count": 40, "downloader/response_status_count/200": 40}
+THROTTLED = {"downloader/response_count": 40, "downloader/response_status_count/200": 20,
+             "downloader/response_status_count/429": 20, "harvester/soft_blocked": 3,
+             "harvester/soft_blocked/challenge": 3}
+
+
+def test_a_shard_answered_challenges_and_429s_alerts_naming_it_though_a_later_shard_ran_clean(
+        tmp_path: Path, db_url: str, store: Store) -> None:
+    _run(store, "1/2", "succeeded", 2, figures=CLEAN)
+    blocked = _run(store, "2/2", "succeeded", 1.5, figures=THROTTLED)
+    found = _checks(tmp_path, db_url, store)
+    assert found["soft_blocks"].status == "failed"
+    assert found["soft_blocks"].detail.startswith(f"{PLATFORM}#2/2: run {blocked} was answered 3 page(s)")
+    assert found["error_rates"].status == "failed" and found["error_rates"].figures["blocked"] == 20
+    assert found["error_rates"].detail.startswith(f"{PLATFORM}#2/2: run {blocked}: 20 of 40 answers were errors")
+    _run(store, "1/2", "succeeded", 1, figures=CLEAN)  # the newest run is shard 1's, clean
+    found = _checks(tmp_path, db_url, store)
+    assert found["soft_blocks"].status == "failed" and found["error_rates"].status == "failed"
+    _run(store, "2/2", "succeeded", 0.5, figures=CLEAN)
+    found = _checks(tmp_path, db_url, store)
+    assert found["soft_blocks"].holds and found["error_rates"].holds

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import figures_of, latest_run
+from harvester.app.monitors.history import figures_of, judge_each
 from harvester.runfigures import with_prefix
+from harvester.store.monitoring import RunSummary
 
 NAME = "error_rates"
 # Retries hide a platform that throttles us (429) or wobbles (503) until it stops answering at all: the share
@@ -30,9 +31,12 @@ def error_counts(figures: Mapping[str, int]) -> dict[str, int]:
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    run = latest_run(ctx)
-    if run is None:
-        return result(NAME, ctx, False, "no finished run yet")
+    """The newest run (of each board shard) judged."""
+    found = judge_each(ctx, lambda run: _judge(ctx, run, settings))
+    return found or result(NAME, ctx, False, "no finished run yet")
+
+
+def _judge(ctx: PlatformContext, run: RunSummary, settings: Settings) -> CheckResult:
     figures = figures_of(ctx, run)
     if figures is None:
         return result(NAME, ctx, False, f"run {run.id}: no figures kept, rates unknown", run_id=run.id)

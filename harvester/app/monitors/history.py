@@ -3,16 +3,11 @@ when all its boards were last harvested, and a run's figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from harvester.app.monitors.base import PlatformContext
+from harvester.app.monitors.base import CheckResult, PlatformContext
 from harvester.store.monitoring import RunSummary
-
-
-def latest_run(ctx: PlatformContext) -> RunSummary | None:
-    """The platform's newest finished run, or None before its first."""
-    runs = ctx.reads.finished_runs(ctx.slug, 1)
-    return runs[0] if runs else None
 
 
 def latest_runs(ctx: PlatformContext) -> list[RunSummary]:
@@ -67,6 +62,24 @@ def shard_count(run: RunSummary) -> int:
 def shard_name(ctx: PlatformContext, run: RunSummary) -> str:
     """The platform, or the shard the run harvested as `harvester queue` names it (`people_zj#2/4`)."""
     return f"{ctx.slug}#{run.shard}" if run.shard else ctx.slug
+
+
+def shard_prefix(ctx: PlatformContext, run: RunSummary) -> str:
+    """"people_zj#2/4: " before what is said of a shard's run; nothing for a run over all the boards."""
+    return f"{shard_name(ctx, run)}: " if run.shard else ""
+
+
+def judge_each(ctx: PlatformContext, judge: Callable[[RunSummary], CheckResult]) -> CheckResult | None:
+    """`judge` over the newest run of each shard the platform is harvested in (`latest_runs`), as one result:
+    the failed runs' details (each named by its shard) with the first failed one's figures, else the newest's
+    result; None before the platform's first finished run."""
+    results = [(run, judge(run)) for run in latest_runs(ctx)]
+    if len(results) < 2:
+        return results[0][1] if results else None
+    failed = [(run, found) for run, found in results if not found.holds] or results
+    first = failed[0][1]
+    detail = "; ".join(shard_prefix(ctx, run) + found.detail for run, found in failed)
+    return CheckResult(first.check, first.platform, first.status, detail, first.figures)
 
 
 def _finished(run: RunSummary) -> datetime:

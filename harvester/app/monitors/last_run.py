@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import latest_runs, shard_name
+from harvester.app.monitors.history import latest_runs, shard_prefix
 from harvester.store.monitoring import RunSummary
 
 NAME = "last_run"
@@ -20,18 +20,14 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     if runs[0].shard is not None:
         figures["shards"] = {run.shard: run.outcome for run in runs}
     if not failed:
-        return result(NAME, ctx, False, ", ".join(f"{_of(ctx, run)}run {run.id}" for run in runs) + " succeeded",
-                      **figures)
+        ran = ", ".join(f"{shard_prefix(ctx, run)}run {run.id}" for run in runs)
+        return result(NAME, ctx, False, f"{ran} succeeded", **figures)
     return result(NAME, ctx, True, "; ".join(_failure(ctx, run) for run in failed), **figures)
-
-
-def _of(ctx: PlatformContext, run: RunSummary) -> str:
-    return f"{shard_name(ctx, run)}: " if run.shard else ""
 
 
 def _failure(ctx: PlatformContext, run: RunSummary) -> str:
     why = f" ({run.failure_class})" if run.failure_class else ""
-    return f"{_of(ctx, run)}run {run.id} {run.outcome}{why}: {run.error or 'no reason recorded'}"
+    return f"{shard_prefix(ctx, run)}run {run.id} {run.outcome}{why}: {run.error or 'no reason recorded'}"
 
 
 MONITOR = MonitorSpec(NAME, {}, check, "the newest harvest of the platform (of any of its shards) did not succeed")

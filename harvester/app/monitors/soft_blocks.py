@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import figures_of, latest_run
+from harvester.app.monitors.history import figures_of, judge_each
 from harvester.runfigures import SOFT_BLOCKED, with_prefix
+from harvester.store.monitoring import RunSummary
 
 NAME = "soft_blocks"
 DEFAULTS = {"max_pages": 0}
@@ -12,9 +13,12 @@ MARK = "soft block:"  # how the spider words a soft block in the run's error
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    run = latest_run(ctx)
-    if run is None:
-        return result(NAME, ctx, False, "no finished run yet")
+    """The newest run (of each board shard) judged."""
+    found = judge_each(ctx, lambda run: _judge(ctx, run, settings))
+    return found or result(NAME, ctx, False, "no finished run yet")
+
+
+def _judge(ctx: PlatformContext, run: RunSummary, settings: Settings) -> CheckResult:
     figures = figures_of(ctx, run)
     limit = int(settings["max_pages"])
     if figures is None:  # no figures kept: the run's error still names a soft block
