@@ -101,3 +101,14 @@ def test_a_shard_answered_challenges_and_429s_alerts_naming_it_though_a_later_sh
     _run(store, "2/2", "succeeded", 0.5, figures=CLEAN)
     found = _checks(tmp_path, db_url, store)
     assert found["soft_blocks"].holds and found["error_rates"].holds
+
+
+def test_a_shard_failed_for_layout_alerts_naming_it_though_a_later_shard_succeeded(tmp_path: Path, db_url: str,
+                                                                                 store: Store) -> None:
+    with store.transaction() as repo:
+        broken = repo.start_run(PLATFORM, 5000, shard="2/4")
+        repo.finish_run(broken, "failed", {}, error="list page: no rows matched", failure_class="layout_changed")
+    _run(store, "1/4", "succeeded", 0)
+    layout = _checks(tmp_path, db_url, store)["layout_change"]
+    assert layout.status == "failed"
+    assert layout.detail == f"{PLATFORM}#2/4: run {broken} failed for layout: list page: no rows matched"

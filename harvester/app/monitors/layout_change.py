@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
+from harvester.app.monitors.history import latest_runs, shard_prefix
 
 NAME = "layout_change"
 DEFAULTS = {"recent_runs": 1, "min_messages": 5, "max_drop": 0.5, "min_baseline": 0.5}
@@ -39,8 +40,10 @@ def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
     runs = ctx.reads.finished_runs(ctx.slug, int(settings["recent_runs"]))
     if not runs:
         return result(NAME, ctx, False, "no finished run yet")
-    if runs[0].failure_class == "layout_changed":
-        return result(NAME, ctx, True, f"run {runs[0].id} failed for layout: {runs[0].error}", run_id=runs[0].id)
+    broken = [run for run in latest_runs(ctx) if run.failure_class == "layout_changed"]  # of each board shard
+    if broken:
+        return result(NAME, ctx, True, "; ".join(f"{shard_prefix(ctx, run)}run {run.id} failed for layout: "
+                                                 f"{run.error}" for run in broken), run_id=broken[0].id)
     ids = [run.id for run in runs]
     recent = ctx.reads.coverage(ctx.slug, ids, of_runs=True)
     baseline = ctx.reads.coverage(ctx.slug, ids, of_runs=False)
