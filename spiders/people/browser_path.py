@@ -24,7 +24,8 @@ BROWSER_ERRORS = (BrowserGaveUp, PlaywrightError, TimeoutError)
 class BrowserPath(HybridPath):
     """Requests that render in Chromium, and the callbacks that drive the pages. What to do with an answer
     is PeopleBase's, the same as on the API path. With `path = "hybrid"` a board's list is a hybrid session
-    (hybrid_path.py), which reads the messages it asks for in its own page."""
+    (hybrid_path.py), which reads the messages it asks for in its own page; the content requests made here for
+    other messages (re-checks) are taken over by its content session."""
 
     def browser_list_request(self, board: Board) -> scrapy.Request:
         if self.hybrid:

@@ -15,6 +15,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route
@@ -111,7 +112,6 @@ HARNESS = r"""async () => {
 }"""
 
 
-NOT_API = re.compile(r"^(?!https?://[^/]+/v\d+/)")  # every URL but an API call's
 
 
 async def quiet(page: Page, user_agent: str, abort: Callable[[Any], bool]) -> None:
@@ -137,7 +137,13 @@ async def quiet(page: Page, user_agent: str, abort: Callable[[Any], bool]) -> No
 
     await page.set_extra_http_headers({"User-Agent": user_agent})
     await page.unroute("**")
-    await page.route(NOT_API, route)
+    await page.route(not_api(page.url), route)
+
+
+def not_api(url: str) -> re.Pattern[str]:
+    """Every URL but an API call to the site of `url` (matched in the driver: API calls never reach Python)."""
+    site = urlsplit(url)
+    return re.compile(rf"^(?!{re.escape(f'{site.scheme}://{site.netloc}')}/v\d+/)")
 
 
 def snapshot_of(found: dict[str, Any]) -> Snapshot | None:
