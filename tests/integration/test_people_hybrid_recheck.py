@@ -1,13 +1,15 @@
 """Re-checks of open 领导留言板 messages on the hybrid browser path: after the site moved on, every stored open
 message is read again by the bundle's own content calls from one more shell page (a content session), not a page
 rendered per message, and the messages are stored exactly as the API path's re-check stores them. The page's calls
-leave Python alone (spiders/people/hybrid.py `quiet`) and still carry the crawl's User-Agent."""
+leave Python alone (spiders/people/hybrid.py `quiet`) and still carry the crawl's User-Agent. Re-checks the API
+path was refused go to the content session too once it falls back to the browser."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from tests.integration.test_people_harvest import (
     FAST,
     SLUG,
     VOLATILE,
+    BrowserOnlyProxy,
     LoopbackProxy,
     assert_matches_truth,
     definition,
@@ -117,3 +120,26 @@ def test_hybrid_rechecks_store_exactly_what_the_api_paths_rechecks_store(recheck
         return {key: {k: v for k, v in m.items() if k not in VOLATILE | {"platform"}} for key, m in messages.items()}
 
     assert comparable(rechecked["hybrid"]) == comparable(rechecked["api"])
+
+
+def test_re_checks_the_api_refuses_are_read_in_the_content_session_after_the_fallback(tmp_path: Path,
+                                                                                    sqlite_url: str) -> None:
+    with site(tmp_path, per_board=8) as urls:
+        base = urls["people"]
+        first = harvest(write_config(tmp_path, sqlite_url, {SLUG: base}, overrides={SLUG: FAST}))
+        assert first.returncode == 0, first.stderr[-3000:]
+        due = due_count(stored(sqlite_url).values())
+        new = control(base, "advance", {"steps": STEPS})["new"]
+        proxy = BrowserOnlyProxy(base)  # from now on the API answers browsers' calls only
+        try:
+            control(base, "stats/reset", {})
+            result = harvest(write_config(tmp_path, sqlite_url, {SLUG: proxy.url}, overrides={SLUG: FAST}),
+                             **RECHECK_ALL)
+            made, site_truth = requests_made(base), truth(base)
+        finally:
+            proxy.close()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "going on in the browser" in result.stderr and due > 0
+    assert "/threads/content" not in made  # the refused re-checks went to the content session, not a page each
+    assert made["/v1/threads/content"] == due + len(new)  # the browser's calls: each message once
+    assert_matches_truth(stored(sqlite_url), site_truth)
