@@ -68,9 +68,11 @@ class MonitorReads:
                  .order_by(RunRow.id.desc()).limit(limit))
         return [_summary(row) for row in self._session.scalars(query)]
 
-    def successful_runs(self, platform: str, limit: int) -> list[RunSummary]:
-        """The platform's newest succeeded runs, newest first."""
-        query = (select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "succeeded")
+    def successful_shard_runs(self, platform: str, shard: str | None, limit: int) -> list[RunSummary]:
+        """The platform's newest succeeded runs of board shard `shard` ("2/4"; None: over all its boards), newest
+        first."""
+        which = RunRow.shard.is_(None) if shard is None else RunRow.shard == shard
+        query = (select(RunRow).where(RunRow.platform == platform, RunRow.outcome == "succeeded", which)
                  .order_by(RunRow.id.desc()).limit(limit))
         return [_summary(row) for row in self._session.scalars(query)]
 

@@ -11,6 +11,7 @@ from harvester.app.monitors.base import CheckResult
 from harvester.app.monitors.runner import checks_settings, run_checks
 from harvester.config import load_config
 from harvester.registry import platforms_for
+from harvester.runfigures import LISTED
 from harvester.store.db import Store
 from harvester.store.models import RunRow
 from harvester.timeutil import utcnow
@@ -112,3 +113,15 @@ def test_a_shard_failed_for_layout_alerts_naming_it_though_a_later_shard_succeed
     layout = _checks(tmp_path, db_url, store)["layout_change"]
     assert layout.status == "failed"
     assert layout.detail == f"{PLATFORM}#2/4: run {broken} failed for layout: list page: no rows matched"
+
+
+def test_a_shard_whose_boards_went_empty_alerts_by_its_own_history_though_another_shard_saw_rows(
+        tmp_path: Path, db_url: str, store: Store) -> None:
+    for hours_ago in (30, 20, 10):
+        _run(store, "1/2", "succeeded", hours_ago, figures={LISTED: 40})
+        _run(store, "2/2", "succeeded", hours_ago - 1, figures={LISTED: 25})
+    empty = _run(store, "2/2", "succeeded", 2, figures={LISTED: 0})
+    _run(store, "1/2", "succeeded", 1, figures={LISTED: 40})
+    zero = _checks(tmp_path, db_url, store)["zero_items"]
+    assert zero.status == "failed" and zero.figures["history"] == [25, 25, 25]
+    assert zero.detail.startswith(f"{PLATFORM}#2/2: run {empty} saw 0 where 3 of the 3 runs before saw some (typically 25)")

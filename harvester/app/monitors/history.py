@@ -69,11 +69,18 @@ def shard_prefix(ctx: PlatformContext, run: RunSummary) -> str:
     return f"{shard_name(ctx, run)}: " if run.shard else ""
 
 
-def judge_each(ctx: PlatformContext, judge: Callable[[RunSummary], CheckResult]) -> CheckResult | None:
-    """`judge` over the newest run of each shard the platform is harvested in (`latest_runs`), as one result:
-    the failed runs' details (each named by its shard) with the first failed one's figures, else the newest's
-    result; None before the platform's first finished run."""
-    results = [(run, judge(run)) for run in latest_runs(ctx)]
+def latest_successes(ctx: PlatformContext) -> list[RunSummary]:
+    """The platform's newest successful run of each board shard it is harvested in now, newest first (one when
+    the newest covered all its boards)."""
+    return current_runs(ctx.reads.newest_of_each_shard(ctx.slug, succeeded=True))
+
+
+def judge_each(ctx: PlatformContext, judge: Callable[[RunSummary], CheckResult],
+               runs: list[RunSummary] | None = None) -> CheckResult | None:
+    """`judge` over `runs` (default: the newest run of each shard the platform is harvested in, `latest_runs`),
+    as one result: the failed runs' details (each named by its shard) with the first failed one's figures, else
+    the newest's result; None without runs."""
+    results = [(run, judge(run)) for run in (latest_runs(ctx) if runs is None else runs)]
     if len(results) < 2:
         return results[0][1] if results else None
     failed = [(run, found) for run, found in results if not found.holds] or results

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harvester.app.monitors.base import CheckResult, MonitorSpec, PlatformContext, Settings, result
-from harvester.app.monitors.history import figures_of
+from harvester.app.monitors.history import figures_of, judge_each, latest_successes
 from harvester.runfigures import LISTED
 from harvester.store.monitoring import RunSummary
 
@@ -44,9 +44,14 @@ def _seen(ctx: PlatformContext, run: RunSummary, listed: bool) -> int | None:
 
 
 def check(ctx: PlatformContext, settings: Settings) -> CheckResult:
-    runs = ctx.reads.successful_runs(ctx.slug, int(settings["history_runs"]) + 1)
-    if not runs:
-        return result(NAME, ctx, False, "no successful run yet")
+    """The newest successful run of each board shard, judged by that shard's history (a platform harvested
+    whole: by its runs over all its boards)."""
+    found = judge_each(ctx, lambda run: _judge(ctx, run, settings), latest_successes(ctx))
+    return found or result(NAME, ctx, False, "no successful run yet")
+
+
+def _judge(ctx: PlatformContext, newest: RunSummary, settings: Settings) -> CheckResult:
+    runs = ctx.reads.successful_shard_runs(ctx.slug, newest.shard, int(settings["history_runs"]) + 1)
     current_figures = figures_of(ctx, runs[0])
     listed = current_figures is not None and LISTED in current_figures
     current = _seen(ctx, runs[0], listed)
