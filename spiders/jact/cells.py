@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 
 from lxml import etree
-from lxml.html import HtmlElement
 from parsel import Selector
 from parsel.selector import create_root_node
 
@@ -24,22 +23,22 @@ def html_page(text: str) -> Selector:
     return Selector(root=create_root_node(text, etree.HTMLParser), type="html")
 
 
-def row_cells(row: HtmlElement) -> list[HtmlElement]:
+def row_cells(row: etree._Element) -> list[etree._Element]:
     """The row's own cells, `./td`."""
     return [child for child in row if child.tag == "td"]
 
 
-def cell_text(cell: HtmlElement) -> str:
+def cell_text(cell: etree._Element) -> str:
     """All text of a cell, whitespace-joined and trimmed (`::text`, as harvester.extract.labels.cell_text)."""
     return " ".join(stripped for t in cell.itertext() if (stripped := t.strip()))
 
 
-def label_text(cell: HtmlElement) -> str:
+def label_text(cell: etree._Element) -> str:
     """The cell's text outside tables nested directly in it: `./text() | ./*[not(self::table)]//text()`."""
     return "".join(_label_parts(cell))
 
 
-def _label_parts(cell: HtmlElement) -> Iterator[str]:
+def _label_parts(cell: etree._Element) -> Iterator[str]:
     if cell.text:
         yield cell.text
     for child in cell:
@@ -49,6 +48,6 @@ def _label_parts(cell: HtmlElement) -> Iterator[str]:
             yield child.tail
 
 
-def first_link(cell: HtmlElement) -> HtmlElement | None:
+def first_link(cell: etree._Element) -> etree._Element | None:
     """The first <a> in the cell, `descendant-or-self::a`, or None."""
     return next(cell.iter("a"), None)

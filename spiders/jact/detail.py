@@ -7,7 +7,6 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from lxml import etree
-from lxml.html import HtmlElement
 from parsel import Selector
 
 from harvester.extract.errors import LayoutChanged
@@ -40,13 +39,13 @@ def detail_url(base_url: str, board_id: str, transact_id: str) -> str:
     return f"{base_url}{DETAIL_PATH}?transactId={transact_id}&sysid={board_id}"
 
 
-def label_cells(page: Selector) -> dict[str, HtmlElement]:
+def label_cells(page: Selector) -> dict[str, etree._Element]:
     """Every known label of every table on the page -> its value cell (the cell after it: a row holds one
     label/value pair or two). The first occurrence wins; unknown labels and layout cells are ignored.
 
     One walk over the page's rows with lxml, reading what `//tr`, `./td` and a label cell's
     `./text() | ./*[not(self::table)]//text()` select (spiders/jact/cells.py)."""
-    cells: dict[str, HtmlElement] = {}
+    cells: dict[str, etree._Element] = {}
     for row in page.root.iter("tr"):
         tds = row_cells(row)
         for label, value in zip(tds[0::2], tds[1::2], strict=False):
@@ -56,23 +55,23 @@ def label_cells(page: Selector) -> dict[str, HtmlElement]:
     return cells
 
 
-def _required(cells: dict[str, HtmlElement], label: str) -> HtmlElement:
+def _required(cells: dict[str, etree._Element], label: str) -> etree._Element:
     """The value cell for `label`, or LayoutChanged naming the missing field."""
     if label not in cells:
         raise LayoutChanged(f"detail: label {label!r} not found (labels seen: {', '.join(cells) or 'none'})")
     return cells[label]
 
 
-def _optional(cells: dict[str, HtmlElement], label: str) -> str | None:
+def _optional(cells: dict[str, etree._Element], label: str) -> str | None:
     return cell_text(cells[label]) if label in cells else None
 
 
-def _markup(page: Selector, cell: HtmlElement) -> str:
+def _markup(page: Selector, cell: etree._Element) -> str:
     """The cell serialised as parsel serialises it (what fragment_text reads)."""
     return str(Selector(root=cell, type=page.type).get())
 
 
-def _replies(page: Selector, cells: dict[str, HtmlElement]) -> tuple[Reply, ...]:
+def _replies(page: Selector, cells: dict[str, etree._Element]) -> tuple[Reply, ...]:
     if "回复内容" not in cells:
         return ()
     when = _optional(cells, "回复时间")

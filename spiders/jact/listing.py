@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from lxml.html import HtmlElement
+from lxml import etree
 from parsel import Selector
 
 from harvester.extract.errors import LayoutChanged
@@ -67,7 +67,7 @@ def query_value(url: str, key: str) -> str | None:
     return values[0] if values else None
 
 
-def _row(row: HtmlElement) -> ListRow:
+def _row(row: etree._Element) -> ListRow:
     """6 cells (办件编号, 标题, 处理情况, 提交时间, 办理单位, 点击次数) or 5 (the same without 办理单位)."""
     cells = row_cells(row)
     if len(cells) not in (5, 6):
