@@ -42,7 +42,7 @@ class InFlight:
     by side), outcomes taken as they come back."""
 
     def __init__(self, session: HybridSession) -> None:
-        self.session = session
+        self.shell = session  # the board session whose page sends the calls
         self.done: asyncio.Queue[tuple[str, Outcome]] = asyncio.Queue()
         self.tasks: set[asyncio.Future[Any]] = set()  # cancelled if the crawl closes the callback early
         self.waiting = 0  # messages asked for whose outcome has not been taken yet
@@ -52,9 +52,9 @@ class InFlight:
         future.add_done_callback(self.tasks.discard)
 
     def ask(self, tids: list[str]) -> None:
-        batch = max(1, self.session.in_flight // 2)
+        batch = max(1, self.shell.in_flight // 2)
         for start in range(0, len(tids), batch):
-            self.track(asyncio.ensure_future(_read(self.session, tids[start:start + batch], self.done)))
+            self.track(asyncio.ensure_future(_read(self.shell, tids[start:start + batch], self.done)))
         self.waiting += len(tids)
 
     def ready(self) -> Iterator[tuple[str, Outcome]]:
