@@ -3,14 +3,13 @@ look-back for late publications."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from harvester.challenge import CHALLENGE_OPTIONS
 from harvester.config import ConfigError
-from harvester.registry import Board
 from harvester.vocab import Kind, Status, Topic
 
 PATHS = ("api", "browser", "hybrid")
@@ -130,13 +129,3 @@ def _tree_url(value: Any, source: str) -> str:
                           f"{{province}} where the province's fid goes, got {value!r}")
     return value
 
-
-def board_subset(boards: Sequence[Board], argument: str | Sequence[str] | None) -> tuple[tuple[Board, ...], list[str]]:
-    """The boards a crawl harvests: those of the spider argument `boards` (fids, comma-separated: a board shard
-    in distributed mode), in the definition's order, or every board without it; and the fids it names that the
-    definition does not have."""
-    if argument is None:
-        return tuple(boards), []
-    wanted = [fid.strip() for fid in (argument.split(",") if isinstance(argument, str) else argument) if fid.strip()]
-    known = {board.id for board in boards}
-    return tuple(board for board in boards if board.id in wanted), [fid for fid in wanted if fid not in known]

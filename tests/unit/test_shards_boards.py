@@ -4,7 +4,7 @@ in the definition's order, and which fids it names that the definition lacks."""
 from __future__ import annotations
 
 from harvester.registry import Board
-from spiders.people.options import board_subset
+from spiders.base import board_subset
 
 BOARDS = (Board("559", "浙江省委书记"), Board("1007", "杭州市市长"), Board("4523", "淳安县委书记"),
           Board("5050", "国家卫生健康委员会"))
