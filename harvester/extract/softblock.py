@@ -25,6 +25,10 @@ CHALLENGES: tuple[re.Pattern[str], ...] = (
     re.compile(r"cf-chl-|cf_chl_opt|/cdn-cgi/challenge-platform"),  # Cloudflare "Just a moment"
     re.compile(r"waf\.safedog\.cn|_waf_verify", re.IGNORECASE),  # 安全狗 and look-alikes
 )
+# Lower-case pieces, one of which is in every text a CHALLENGES pattern matches: a page holding none of them
+# (nearly every page of data) skips the five scans. Keep in step with CHALLENGES (a test checks each marker).
+CHALLENGE_HINTS = ("jsl_clearance", "session_verify", "wzws", "cf-chl-", "cf_chl_opt", "challenge-platform",
+                   "safedog", "_waf_verify")
 # Captcha widgets: a site may load them on every page for its write-a-letter form, so they only decide for a
 # page that did not parse as data.
 WIDGETS = re.compile(r"geetest|TencentCaptcha|nc_1_wrapper|slideVerify|captcha\.js|captcha\.(?:jpg|png|do|action)",
@@ -81,11 +85,14 @@ def detect_soft_block(snapshot: Snapshot, unparsed: bool = False) -> SoftBlock |
     or parsed as an empty list — and the page is short.
     """
     markup = snapshot.text
-    for pattern in CHALLENGES:
-        found = pattern.search(markup)
-        if found:
-            return SoftBlock("challenge", found.group(0))
-    if _COOKIE_SET.search(markup) and _RELOAD.search(markup) and len(visible_text(markup)) < BARE_TEXT:
+    lowered = markup.lower()
+    if any(hint in lowered for hint in CHALLENGE_HINTS):
+        for pattern in CHALLENGES:
+            found = pattern.search(markup)
+            if found:
+                return SoftBlock("challenge", found.group(0))
+    if ("cookie" in lowered and _COOKIE_SET.search(markup) and _RELOAD.search(markup)
+            and len(visible_text(markup)) < BARE_TEXT):
         return SoftBlock("challenge", "cookie-setting reload script")
     if not unparsed:
         return None  # the common case costs two regex scans, no extra parse

@@ -33,8 +33,11 @@ def test_a_cookie_challenge_script_is_a_challenge_before_any_parsing() -> None:
     assert block.describe().startswith("soft block: challenge page")
 
 
-@pytest.mark.parametrize("signature", ["var __jsl_clearance_s = 1;", "yunsuo_session_verify",
-                                       '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1">'])
+@pytest.mark.parametrize("signature", [
+    "var __jsl_clearance_s = 1;", "yunsuo_session_verify", "security_session_verify=1",
+    '<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1">', "window._cf_chl_opt={};",
+    '<div class="cf-chl-widget">', "WZWS_CONFIRM_PREFIX_LABEL1", "WzwsChallenge()", "location='//WAF.SafeDog.cn/'",
+    "var _WAF_VERIFY = 1;"])  # every marker of every WAF, in the case variants the patterns accept
 def test_waf_fingerprints_count_even_inside_a_long_page(signature: str) -> None:
     html = f"<html><body><p>{'正文' * 1000}</p><script>{signature}</script></body></html>"
     assert detect_soft_block(page(html)) == detect_soft_block(page(html), unparsed=True)
