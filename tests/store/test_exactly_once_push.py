@@ -216,3 +216,21 @@ def test_a_reply_ended_dead_on_take_over_names_the_dead_push_and_is_held_by_nobo
     last = box.history(reply_id)[-1]
     assert (last.actor, last.to_state) == ("push me:1", "dead")
     assert last.detail == f"taken over from elsewhere:4242: {claims.VOIDED_IN_FLIGHT}"
+
+
+def test_a_limited_push_handles_at_most_that_many_replies_abandoned_ones_included_as_its_dry_run_shows(
+        box: Outbox, store: Store) -> None:
+    texts = [TEXT, "您好，施工单位已调整作业时间。", "您好，已责令整改，请继续监督。"]
+    ids = []
+    for text in texts:
+        reply = box.add(PLATFORM, "25445483", text, "市住建局", "zjj", "oa-system")
+        ids.append(box.approve(reply.id, "张科长", content_hash=reply.content_hash).id)
+    in_flight_when_the_push_died(store, ids[0])
+    in_flight_when_the_push_died(store, ids[1])
+    platform = Platform()
+    pool: Any = Pool(platform)
+    for expected in ([ids[0]], [ids[1]], [ids[2]]):
+        assert [p.reply_id for p in plan(store, pool, limit=1)] == expected
+        results = asyncio.run(Pusher(store, pool, pool.config, claimer="me:1").push(limit=1))
+        assert [r.reply_id for r in results] == expected
+    assert [text for call, text in platform.calls if call == "post"] == texts

@@ -61,9 +61,12 @@ class Pusher:
         self.actor = f"push {self.claimer}"
 
     async def push(self, platforms: Collection[str] = (), limit: int | None = None) -> list[PushResult]:
-        """Finish replies dead pushes left in `sending`, then send approved ones that are due."""
+        """Finish replies dead pushes left in `sending`, then send approved ones that are due; at most `limit`
+        replies in all (those left wait for the next push, as `plan` shows)."""
         results: list[PushResult] = []
         for row in claims.sending(self.store, platforms):
+            if limit is not None and len(results) >= limit:
+                break
             if claims.is_abandoned(row, self.config.lease) and not self._skipped(row, results):
                 held = claims.take_over(self.store, row.id, self.claimer, self.config.lease)
                 if isinstance(held, Claim):
