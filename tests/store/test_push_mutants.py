@@ -368,3 +368,36 @@ def test_a_reply_left_sending_by_a_dead_push_is_taken_over_before_due_ones(box: 
     assert [r.reply_id for r in run.results] == [stuck]
     assert run.platform.calls == [("find", TEXT), ("post", TEXT)]
     assert (box.get(stuck).state, box.get(fresh).state) == ("posted", "approved")
+
+
+def test_a_push_for_other_platforms_leaves_this_platforms_replies_alone(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    stuck = approved(box, OTHER_TEXT, "25445484")
+    in_flight_when_the_push_died(store, stuck)
+    run = push(store, Platform(), platforms=["another-platform"])
+    assert run.results == [] and run.platform.calls == []
+    mine = push(store, run.platform, platforms=[PLATFORM])
+    assert sorted(r.reply_id for r in mine.results) == sorted([reply_id, stuck])
+    assert (box.get(reply_id).state, box.get(stuck).state) == ("posted", "posted")
+
+
+def test_a_session_refused_again_after_a_retry_is_not_logged_in_a_second_time(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    expired = ReplyReceipt(ReplyOutcome.AUTH_EXPIRED, None, "登录已过期")
+    busy = ReplyReceipt(ReplyOutcome.RETRY_LATER, None, "发帖过于频繁", retry_after_s=1.0)
+    run = push(store, Platform([expired, busy, expired]))
+    assert run.platform.calls == [("post", TEXT), ("post", TEXT), ("find", TEXT), ("post", TEXT)]
+    assert run.pool.resets == 1
+    view = box.get(reply_id)
+    assert (view.state, view.reason) == ("approved", "login refused after logging in again: 登录已过期")
+
+
+def test_a_reply_over_a_lowered_cap_without_a_reason_dies_saying_so(box: Outbox, store: Store) -> None:
+    """An operator lowered max_attempts below what a reply had already used; it never posts again."""
+    reply_id = approved(box)
+    set_row(store, reply_id, attempts=2, reason=None, must_look=False)
+    run = push(store, Platform(), config(max_attempts=1))
+    assert run.platform.calls == []
+    view = box.get(reply_id)
+    assert (view.state, view.reason) == ("dead", "attempt cap reached")
+    assert run.results[0].detail == "gave up after 2 attempts: attempt cap reached"
