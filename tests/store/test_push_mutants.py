@@ -65,22 +65,23 @@ class Platform:
 
 
 class Pool:
-    """What the push needs of an AdapterPool; counts resets and may refuse a platform."""
+    """What the push needs of an AdapterPool, serving PLATFORM only; records resets and may refuse a platform."""
 
     def __init__(self, platform: Platform, problem: str | None = None) -> None:
-        self.platform, self.problem_text, self.resets = platform, problem, 0
+        self.platform, self.problem_text = platform, problem
+        self.resets: list[str] = []
 
     def problem(self, platform: str, account: str) -> str | None:
         return self.problem_text
 
     def adapter(self, platform: str) -> Platform:
-        return self.platform
+        return {PLATFORM: self.platform}[platform]
 
     def outgoing(self, reply: OutgoingReply) -> OutgoingReply:
         return reply
 
     async def reset(self, platform: str) -> None:
-        self.resets += 1
+        self.resets.append(platform)
 
 
 @dataclass
@@ -144,7 +145,7 @@ def test_an_approved_reply_is_posted_once_with_its_text_and_the_platforms_id(box
             view.attempts) == ("posted", "p-778", "回复成功", None, None, 1)
     assert near(view.posted_at, before)
     assert trail(box, reply_id)[-1] == ("posted", "posted: 回复成功")
-    assert run.pool.resets == 0 and run.slept == []
+    assert run.pool.resets == [] and run.slept == []
     again = push(store, run.platform)
     assert again.results == [] and again.platform.calls == [("post", TEXT)]  # posted stays posted
 
@@ -220,7 +221,7 @@ def test_an_unknown_outcome_is_looked_up_and_not_posted_twice_when_it_landed(box
     assert platform.shown == [TEXT]
     (result,) = run.results
     assert (result.state, result.detail) == ("posted", "found on the platform, not posted again: 已在信件下显示")
-    assert run.pool.resets == 1
+    assert run.pool.resets == [PLATFORM]
     assert trail(box, reply_id)[0] == (
         "sending", "attempt 1 failed: post: outcome unknown (TimeoutError: no answer); retrying in 0.5s")
     view = box.get(reply_id)
@@ -233,7 +234,7 @@ def test_an_unknown_outcome_that_did_not_land_is_posted_again_after_looking(box:
     run = push(store, platform)
     assert platform.calls == [("post", TEXT), ("find", TEXT), ("post", TEXT)]
     assert platform.shown == [TEXT]
-    assert run.slept == [0.5] and run.pool.resets == 1
+    assert run.slept == [0.5] and run.pool.resets == [PLATFORM]
     assert trail(box, reply_id)[0] == (
         "sending", "attempt 1 failed: post: outcome unknown (ConnectionResetError); retrying in 0.5s")
     assert (box.get(reply_id).state, box.get(reply_id).attempts) == ("posted", 2)
@@ -277,7 +278,7 @@ def test_a_refused_session_logs_in_again_and_posts_without_looking(box: Outbox, 
     expired = ReplyReceipt(ReplyOutcome.AUTH_EXPIRED, None, "登录已过期")
     run = push(store, Platform([expired]))
     assert run.platform.calls == [("post", TEXT), ("post", TEXT)]
-    assert run.pool.resets == 1
+    assert run.pool.resets == [PLATFORM]
     assert trail(box, reply_id) == [("sending", "session refused (登录已过期): logging in again"),
                                     ("posted", "posted: 回复成功")]
     assert box.get(reply_id).attempts == 1
@@ -290,7 +291,7 @@ def test_a_login_refused_twice_defers_the_reply_and_the_next_push_posts_without_
     cfg = config(auth_retry_after_s=900.0)
     before = utcnow()
     run = push(store, Platform([expired, expired]), cfg)
-    assert run.platform.calls == [("post", TEXT), ("post", TEXT)] and run.pool.resets == 1
+    assert run.platform.calls == [("post", TEXT), ("post", TEXT)] and run.pool.resets == [PLATFORM]
     view = box.get(reply_id)
     assert (view.state, view.reason) == ("approved", "login refused after logging in again: 请先登录")
     assert near(view.not_before, before + timedelta(seconds=900))
@@ -387,7 +388,7 @@ def test_a_session_refused_again_after_a_retry_is_not_logged_in_a_second_time(bo
     busy = ReplyReceipt(ReplyOutcome.RETRY_LATER, None, "发帖过于频繁", retry_after_s=1.0)
     run = push(store, Platform([expired, busy, expired]))
     assert run.platform.calls == [("post", TEXT), ("post", TEXT), ("find", TEXT), ("post", TEXT)]
-    assert run.pool.resets == 1
+    assert run.pool.resets == [PLATFORM]
     view = box.get(reply_id)
     assert (view.state, view.reason) == ("approved", "login refused after logging in again: 登录已过期")
 
