@@ -6,6 +6,7 @@ the attempt cap."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,7 +73,7 @@ class Pool:
         self.resets: list[str] = []
 
     def problem(self, platform: str, account: str) -> str | None:
-        return self.problem_text
+        return self.problem_text if (platform, account) == (PLATFORM, "jtj") else None
 
     def adapter(self, platform: str) -> Platform:
         return {PLATFORM: self.platform}[platform]
@@ -133,7 +134,9 @@ def near(moment: datetime | None, expected: datetime, slack_s: float = 5.0) -> b
 
 
 # --- definite outcomes -----------------------------------------------------------------------------------
-def test_an_approved_reply_is_posted_once_with_its_text_and_the_platforms_id(box: Outbox, store: Store) -> None:
+def test_an_approved_reply_is_posted_once_with_its_text_and_the_platforms_id(
+        box: Outbox, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="harvester.app.replies.push")
     reply_id = approved(box)
     before = utcnow()
     run = push(store, Platform([posted("回复成功", "p-778")]))
@@ -146,6 +149,7 @@ def test_an_approved_reply_is_posted_once_with_its_text_and_the_platforms_id(box
     assert near(view.posted_at, before)
     assert trail(box, reply_id)[-1] == ("posted", "posted: 回复成功")
     assert run.pool.resets == [] and run.slept == []
+    assert f"reply {reply_id} ({PLATFORM}/25445483): posted — posted: 回复成功" in caplog.messages
     again = push(store, run.platform)
     assert again.results == [] and again.platform.calls == [("post", TEXT)]  # posted stays posted
 
@@ -350,7 +354,8 @@ def test_a_limit_sends_only_that_many_replies(box: Outbox, store: Store) -> None
     assert len(rest.results) == 1 and sorted(run.platform.shown) == sorted([TEXT, OTHER_TEXT])
 
 
-def test_a_platform_the_pool_cannot_serve_is_skipped_and_nothing_is_sent(box: Outbox, store: Store) -> None:
+def test_a_platform_the_pool_cannot_serve_is_skipped_and_nothing_is_sent(
+        box: Outbox, store: Store, caplog: pytest.LogCaptureFixture) -> None:
     reply_id = approved(box)
     stuck = approved(box, OTHER_TEXT, "25445484")
     in_flight_when_the_push_died(store, stuck)
@@ -359,6 +364,7 @@ def test_a_platform_the_pool_cannot_serve_is_skipped_and_nothing_is_sent(box: Ou
     assert sorted((r.reply_id, r.state, r.detail) for r in run.results) == [
         (reply_id, "skipped", "no credentials for jtj"), (stuck, "skipped", "no credentials for jtj")]
     assert (box.get(reply_id).state, box.get(stuck).state) == ("approved", "sending")
+    assert f"reply {reply_id} ({PLATFORM}/25445483) not sent: no credentials for jtj" in caplog.messages
 
 
 def test_a_reply_left_sending_by_a_dead_push_is_taken_over_before_due_ones(box: Outbox, store: Store) -> None:
@@ -402,3 +408,22 @@ def test_a_reply_over_a_lowered_cap_without_a_reason_dies_saying_so(box: Outbox,
     view = box.get(reply_id)
     assert (view.state, view.reason) == ("dead", "attempt cap reached")
     assert run.results[0].detail == "gave up after 2 attempts: attempt cap reached"
+
+
+def test_a_taken_over_reply_changed_in_flight_is_reported_dead(box: Outbox, store: Store,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+    set_row(store, reply_id, text=OTHER_TEXT)
+    run = push(store, Platform())
+    assert run.results == [PushResult(reply_id, PLATFORM, "25445483", "dead", claims.VOIDED_IN_FLIGHT)]
+    assert run.platform.calls == []
+    assert f"reply {reply_id} ({PLATFORM}/25445483): {claims.VOIDED_IN_FLIGHT}" in caplog.messages
+
+
+def test_a_reply_edited_after_approval_in_the_table_goes_back_to_draft_unsent(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    set_row(store, reply_id, text=OTHER_TEXT)
+    run = push(store, Platform())
+    assert run.results == [PushResult(reply_id, PLATFORM, "25445483", "draft", claims.VOIDED_NOTE)]
+    assert run.platform.calls == [] and box.get(reply_id).state == "draft"
