@@ -427,3 +427,18 @@ def test_a_reply_edited_after_approval_in_the_table_goes_back_to_draft_unsent(bo
     run = push(store, Platform())
     assert run.results == [PushResult(reply_id, PLATFORM, "25445483", "draft", claims.VOIDED_NOTE)]
     assert run.platform.calls == [] and box.get(reply_id).state == "draft"
+
+
+def test_a_look_up_that_fails_sends_nothing_and_says_the_look_up_failed(box: Outbox, store: Store) -> None:
+    reply_id = approved(box)
+    in_flight_when_the_push_died(store, reply_id)
+
+    class Unreachable(Platform):
+        async def find_existing(self, reply: OutgoingReply) -> ReplyReceipt | None:
+            self.calls.append(("find", reply.text))
+            raise ConnectionError("search page down")
+
+    run = push(store, Unreachable(), config(attempts_per_push=1, backoff_initial_s=60.0, backoff_max_s=60.0))
+    assert run.platform.calls == [("find", TEXT)] and run.pool.resets == [PLATFORM]
+    view = box.get(reply_id)
+    assert (view.state, view.reason) == ("approved", "find_existing: outcome unknown (ConnectionError: search page down)")
