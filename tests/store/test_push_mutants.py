@@ -442,3 +442,13 @@ def test_a_look_up_that_fails_sends_nothing_and_says_the_look_up_failed(box: Out
     assert run.platform.calls == [("find", TEXT)] and run.pool.resets == [PLATFORM]
     view = box.get(reply_id)
     assert (view.state, view.reason) == ("approved", "find_existing: outcome unknown (ConnectionError: search page down)")
+
+
+def test_a_skipped_account_does_not_stop_the_push_sending_the_next_reply(box: Outbox, store: Store) -> None:
+    refused = approved(box)
+    other = box.add(PLATFORM, "25445484", OTHER_TEXT, "市环保局", "hbj", "oa-system")
+    other_id = box.approve(other.id, "王科长", content_hash=other.content_hash).id
+    run = push(store, Platform(), problem="no credentials for jtj")
+    assert [(r.reply_id, r.state) for r in run.results] == [(refused, "skipped"), (other_id, "posted")]
+    assert run.platform.calls == [("post", OTHER_TEXT)]
+    assert (box.get(refused).state, box.get(other_id).state) == ("approved", "posted")
