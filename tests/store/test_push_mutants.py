@@ -21,7 +21,7 @@ from harvester.app.replies.settings import ReplyConfig
 from harvester.store.db import Store
 from harvester.timeutil import utcnow
 from tests.store.builders import PLATFORM, letter, store_batch
-from tests.store.test_exactly_once_push import in_flight_when_the_push_died, set_row
+from tests.store.test_exactly_once_push import claimed_by, in_flight_when_the_push_died, set_row
 
 TEXT = "您好，经核查，该路段路灯已于本周修复。\n感谢您的反映。"
 OTHER_TEXT = "您好，您反映的噪音问题已转交区环保局处理。"
@@ -452,3 +452,20 @@ def test_a_skipped_account_does_not_stop_the_push_sending_the_next_reply(box: Ou
     assert [(r.reply_id, r.state) for r in run.results] == [(refused, "skipped"), (other_id, "posted")]
     assert run.platform.calls == [("post", OTHER_TEXT)]
     assert (box.get(refused).state, box.get(other_id).state) == ("approved", "posted")
+
+
+def test_while_a_reply_is_posted_its_row_names_this_push_as_holder(box: Outbox, store: Store) -> None:
+    """So no other push judges it abandoned and posts it a second time meanwhile."""
+    fresh = approved(box, OTHER_TEXT, "25445484")
+    stuck = approved(box)
+    in_flight_when_the_push_died(store, stuck)
+    holders: list[tuple[str, str | None]] = []
+
+    class Watched(Platform):
+        async def post(self, reply: OutgoingReply) -> ReplyReceipt:
+            holders.append((reply.text, claimed_by(store, reply.reply_id)[0]))
+            return await super().post(reply)
+
+    push(store, Watched())
+    assert sorted(holders) == sorted([(TEXT, "me:1"), (OTHER_TEXT, "me:1")])
+    assert (box.get(fresh).state, box.get(stuck).state) == ("posted", "posted")
