@@ -210,7 +210,7 @@ def test_a_long_wait_the_platform_asks_for_defers_the_reply_until_then(box: Outb
     assert trail(box, reply_id)[-1] == ("approved", result.detail)
 
     assert push(store, run.platform).results == []  # not due yet: nothing sent
-    set_row(store, reply_id, not_before=None)
+    set_row(store, reply_id, not_before=utcnow() - timedelta(seconds=1))  # the wait is over
     later = push(store, run.platform)
     assert run.platform.calls == [("post", TEXT), ("find", TEXT), ("post", TEXT)]
     assert [r.state for r in later.results] == ["posted"]
