@@ -361,8 +361,9 @@ def test_a_platform_the_pool_cannot_serve_is_skipped_and_nothing_is_sent(
     in_flight_when_the_push_died(store, stuck)
     run = push(store, Platform(), problem="no credentials for jtj")
     assert run.platform.calls == []
-    assert sorted((r.reply_id, r.state, r.detail) for r in run.results) == [
-        (reply_id, "skipped", "no credentials for jtj"), (stuck, "skipped", "no credentials for jtj")]
+    assert sorted(run.results, key=lambda r: r.reply_id) == [
+        PushResult(reply_id, PLATFORM, "25445483", "skipped", "no credentials for jtj"),
+        PushResult(stuck, PLATFORM, "25445484", "skipped", "no credentials for jtj")]
     assert (box.get(reply_id).state, box.get(stuck).state) == ("approved", "sending")
     assert f"reply {reply_id} ({PLATFORM}/25445483) not sent: no credentials for jtj" in caplog.messages
 
