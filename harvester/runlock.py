@@ -18,6 +18,20 @@ _READ_ATTEMPTS = 20
 _READ_PAUSE_S = 0.01
 
 
+def try_flock(path: Path, mode: int) -> int | None:
+    """Open (creating) `path` and take `flock(mode | LOCK_NB)` on it: the open fd holding the lock, or None when
+    another holder's lock conflicts. os.open makes a non-inheritable fd (PEP 446): a child started by the holder
+    (os.system, close_fds=False) must not inherit it, or it would keep the lock alive after the holder died."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 class AlreadyRunning(RuntimeError):
     """Another process holds the run lock; `holder` is what it recorded (pid, host, started), maybe empty."""
 
@@ -51,14 +65,8 @@ class RunLock:
         """Take the lock without waiting; True when taken (or already held by this object), False when busy."""
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # os.open makes a non-inheritable fd (PEP 446): a child started by the run (os.system, close_fds=False)
-        # must not inherit it, or it would keep the lock alive after the run itself died.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = try_flock(self.path, fcntl.LOCK_EX)
+        if fd is None:
             return False
         self._fd = fd
         self._record(fd)

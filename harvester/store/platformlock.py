@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from harvester.runlock import RunLock
+from harvester.runlock import RunLock, try_flock
 from harvester.timeutil import to_shanghai
 
 # pg_try_advisory_lock(int4, int4): this namespace, and a hash of the schema and slug, computed by the server
@@ -74,17 +74,9 @@ class SharedFileLock:
         self._fd: int | None = None
 
     def acquire(self) -> bool:
-        if self._fd is not None:
-            return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
+        if self._fd is None:
+            self._fd = try_flock(self.path, fcntl.LOCK_SH)
+        return self._fd is not None
 
     def release(self) -> None:
         fd, self._fd = self._fd, None

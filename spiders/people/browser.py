@@ -14,9 +14,11 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import Response as PlaywrightResponse
+from twisted.python.failure import Failure
 
 from harvester.extract.snapshot import Snapshot
 from harvester.timeutil import utcnow
+from spiders.base import request_of
 from spiders.people.api import THROTTLE_STATUSES, Answer, answer
 from spiders.people.guard import backoff_s
 from spiders.people.options import PeopleOptions
@@ -124,3 +126,13 @@ class PageDriver:
         response = await self.page.reload(wait_until="load", timeout=self.options.browser_timeout_s * 1000)
         self.shell_blocked = response is not None and throttled(response.status, await response.all_headers())
         self.shown = False
+
+
+async def close_failed_page(failure: Failure) -> None:
+    """Close the Chromium page a failed request held (scrapy-playwright leaves it open), if it is still open."""
+    page = request_of(failure).meta.get("playwright_page")
+    if page is not None:
+        try:
+            await page.close()
+        except PlaywrightError:
+            pass

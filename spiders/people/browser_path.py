@@ -13,8 +13,15 @@ from twisted.python.failure import Failure
 
 from adapters.browser import first_line
 from harvester.registry import Board
-from spiders.base import request_of
-from spiders.people.browser import CONTENT_CALLS, LIST_CALLS, BrowserGaveUp, PageDriver, browser_meta, throttled
+from spiders.people.browser import (
+    CONTENT_CALLS,
+    LIST_CALLS,
+    BrowserGaveUp,
+    PageDriver,
+    browser_meta,
+    close_failed_page,
+    throttled,
+)
 from spiders.people.content import detail_url
 from spiders.people.hybrid_path import HYBRID_TID, HybridPath
 
@@ -83,20 +90,12 @@ class BrowserPath(HybridPath):
             yield item
 
     async def browser_list_failed(self, failure: Failure) -> None:
-        await _close_page(failure)
+        await close_failed_page(failure)
         self.list_failed(failure)
 
     async def browser_content_failed(self, failure: Failure) -> AsyncIterator[Any]:
-        await _close_page(failure)
+        await close_failed_page(failure)
         for item in self.content_failed(failure):
             yield item
 
-
-async def _close_page(failure: Failure) -> None:
-    page = request_of(failure).meta.get("playwright_page")
-    if page is not None:
-        try:
-            await page.close()
-        except PlaywrightError:
-            pass
 

@@ -23,10 +23,9 @@ from adapters.browser import first_line
 from adapters.playwright_settings import AbortRequest
 from harvester.extract.snapshot import Snapshot
 from harvester.registry import Board
-from spiders.base import request_of
 from spiders.people.api import THROTTLE_STATUSES, Answer
 from spiders.people.base import PeopleBase
-from spiders.people.browser import BrowserGaveUp
+from spiders.people.browser import BrowserGaveUp, close_failed_page
 from spiders.people.content import detail_url
 from spiders.people.hybrid import HybridSession
 
@@ -111,7 +110,7 @@ class HybridPath(PeopleBase):
         return self.session_request(board, self.parse_hybrid_list, self.list_failed_closing_page, board=board)
 
     async def list_failed_closing_page(self, failure: Failure) -> None:
-        await _close_page(failure)
+        await close_failed_page(failure)
         self.list_failed(failure)
 
     async def parse_hybrid_list(self, response: Response, board: Board) -> AsyncIterator[Any]:
@@ -195,7 +194,7 @@ class HybridPath(PeopleBase):
             await self.close_session(session)
 
     async def content_session_failed(self, failure: Failure) -> AsyncIterator[Any]:
-        await _close_page(failure)
+        await close_failed_page(failure)
         for item in self.content_session_lost(failure.value or RuntimeError(failure.getErrorMessage())):
             yield item
 
@@ -248,14 +247,6 @@ async def _read(session: HybridSession, tids: list[str], done: asyncio.Queue[tup
     for tid in tids:
         done.put_nowait((tid, outcomes[tid]))
 
-
-async def _close_page(failure: Failure) -> None:
-    page = request_of(failure).meta.get("playwright_page")
-    if page is not None:
-        try:
-            await page.close()
-        except PlaywrightError:
-            pass
 
 
 def _failure_class(error: BaseException) -> str:
