@@ -3,43 +3,17 @@ messages buffered before it, and a batch whose write failed stays buffered until
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
-from sqlalchemy.exc import OperationalError
 
 from harvester.schema import BoardCursor
 from harvester.store.db import Store
-from harvester.store.repository import Repository
 from sinks.store_pipeline import StorePipeline
 from tests.store.builders import PLATFORM, letter
+from tests.store.test_store_pipeline_failures import FlakyStore
 
 BOARD = "mayor"
-
-
-class FlakyStore:
-    """The real store, whose next `failures` message writes fail inside their transaction (rolled back)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store, self.failures = store, 0
-
-    @contextmanager
-    def transaction(self) -> Iterator[Repository]:
-        with self.store.transaction() as repo:
-            upsert = repo.upsert_messages
-
-            def failing(*args: Any, **kwargs: Any) -> Any:
-                if self.failures:
-                    self.failures -= 1
-                    raise OperationalError("INSERT …", {}, Exception("database is locked (injected)"))
-                return upsert(*args, **kwargs)
-
-            repo.upsert_messages = failing  # type: ignore[method-assign]
-            yield repo
 
 
 class Engine:
