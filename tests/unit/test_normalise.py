@@ -50,11 +50,13 @@ def test_a_field_that_is_not_text_reaches_the_gate_and_is_quarantined_with_its_p
     # the gate quarantines the raw page, naming the field.
     page = Snapshot(url="http://127.0.0.1/letter/25445483", status=200, body="<html>原始页面</html>".encode(),
                     fetched_at=SEEN)
-    for broken in ({"title": None}, {"body": 2025}, {"addressee": b"\xe5\xb8\x82"},
-                   {"replies": (Reply(text=None), )}):  # type: ignore[arg-type]
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"title": None}, "title"), ({"body": 2025}, "body"), ({"addressee": b"\xe5\xb8\x82"}, "addressee"),
+        ({"replies": (Reply(text=None),)}, "replies[0].text"),  # type: ignore[arg-type]
+        ({"replies": None}, "replies"), ({"replies": ("已转办",)}, "replies[0]")]
+    for broken, field in cases:
         normalised = NormalisePipeline().process_item(message(source=page, **broken))
         result = ValidatePipeline().process_item(normalised)
         assert isinstance(result, QuarantinedPage), broken
         assert result.snapshot.body == page.body
-        name = next(iter(broken)) if "replies" not in broken else "replies[0].text"
-        assert name in result.reason, (broken, result.reason)
+        assert field in result.reason, (broken, result.reason)
