@@ -129,6 +129,12 @@ class MonitorReads:
         found: dict[str, datetime | None] = {row[0]: row[1] for row in self._session.execute(query)}
         return {platform: found.get(platform) for platform in platforms}
 
+    def sharded(self, platforms: Collection[str]) -> set[str]:
+        """Those of `platforms` with a run over a board shard (ever)."""
+        query = (select(RunRow.platform).where(RunRow.platform.in_(list(platforms)), RunRow.shard.is_not(None))
+                 .distinct())
+        return set(self._session.scalars(query))
+
     def unverified_replies(self, after_runs: int) -> list[Unverified]:
         """Posted replies not seen by `after_runs` or more successful harvests of their platform since posting."""
         return unverified(self._session, after_runs)

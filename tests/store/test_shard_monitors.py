@@ -125,3 +125,28 @@ def test_a_shard_whose_boards_went_empty_alerts_by_its_own_history_though_anothe
     zero = _checks(tmp_path, db_url, store)["zero_items"]
     assert zero.status == "failed" and zero.figures["history"] == [25, 25, 25]
     assert zero.detail.startswith(f"{PLATFORM}#2/2: run {empty} saw 0 where 3 of the 3 runs before saw some (typically 25)")
+
+
+def test_the_run_report_counts_a_sharded_platform_harvested_at_its_oldest_shard(store: Store) -> None:
+    """`harvester run`'s summary and the last-success metric read last_successes: a shard that keeps failing
+    must not hide behind a newer success of another shard."""
+    from harvester.app.monitors.runner import last_successes
+
+    whole = _run(store, None, "succeeded", 30)
+    for index, hours in ((1, 3), (2, 9), (3, 1)):
+        _run(store, f"{index}/3", "succeeded", hours)
+    _run(store, "2/3", "failed", 0.5)
+    with store.transaction() as repo:
+        nine_hours = repo.session.get_one(RunRow, whole + 2).finished_at
+    assert last_successes(store, [PLATFORM, "jact_demo"]) == {PLATFORM: nine_hours, "jact_demo": None}
+
+
+def test_a_shard_never_harvested_counts_from_the_whole_platform_before_it(store: Store) -> None:
+    from harvester.app.monitors.runner import last_successes
+
+    whole = _run(store, None, "succeeded", 30)
+    _run(store, "1/2", "succeeded", 2)
+    _run(store, "2/2", "failed", 1)
+    with store.transaction() as repo:
+        thirty_hours = repo.session.get_one(RunRow, whole).finished_at
+    assert last_successes(store, [PLATFORM]) == {PLATFORM: thirty_hours}

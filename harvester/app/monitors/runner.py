@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from harvester.app.monitors.base import CheckResult, PlatformContext
+from harvester.app.monitors.history import oldest_success
 from harvester.app.monitors.settings import ChecksSettings, load_checks_settings
 from harvester.config import ConfigError, HarvesterConfig
 from harvester.registry import PlatformSpec, load_platforms
@@ -50,6 +51,13 @@ def _one(store: Store, spec: PlatformSpec, name: str, values: Mapping[str, objec
 
 
 def last_successes(store: Store, platforms: list[str]) -> dict[str, datetime | None]:
-    """When each platform last finished a successful harvest (None: never)."""
+    """When each platform last had all its boards harvested successfully (None: never): its newest success, or,
+    for a platform harvested in board shards, the oldest of its shards' newest successes (the staleness
+    monitor's rule), so a shard that keeps failing does not look fresh in the run report or the metrics."""
     with store.transaction() as repo:
-        return MonitorReads(repo).last_successes(platforms)
+        reads = MonitorReads(repo)
+        found = reads.last_successes(platforms)
+        for platform in reads.sharded(platforms):
+            oldest = oldest_success(reads.newest_of_each_shard(platform, succeeded=True))
+            found[platform] = oldest[0] if oldest else None
+        return found
