@@ -189,7 +189,7 @@ class DistributedSection(Section):
 
     broker_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     """the broker (Redis or RabbitMQ); it may carry a password, so the settings' repr leaves it out"""
-    # Measured over 300 sites (bench/fleet.py --distributed, docs/distributed.md): 25 per task and 2 tasks per
+    # Measured over 300 sites (bench/fleet.py --distributed, docs/scale-out.md): 25 per task and 2 tasks per
     # worker made a one-worker incremental cycle 95 s against 140 s with 10 and 4 (fewer process start-ups, 30%
     # less CPU); one process crawls its sites concurrently, each at its own site's pace.
     per_task: int = Field(default=25, ge=1)

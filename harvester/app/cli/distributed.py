@@ -1,5 +1,5 @@
 """`harvester worker`, `harvester enqueue`, `harvester queue`: distributed mode (Celery on Redis, one PostgreSQL
-store; docs/distributed.md)."""
+store; docs/scale-out.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Board shards: a platform with more boards than `[distributed] shard_boards` is harvested as several tasks,
-each over a disjoint share of its boards (docs/distributed.md).
+each over a disjoint share of its boards (docs/scale-out.md).
 
 A shard is written INDEX/COUNT ("2/4": the second of four) and travels in a task as the target `<slug>#2/4`.
 Its boards follow from the platform's definition alone, so `harvester enqueue` and every worker agree on them:
