@@ -150,10 +150,10 @@ class Workers:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, concurrency: int = 2, queues: str = "http") -> subprocess.Popen[bytes]:
+    def start(self, name: str, concurrency: int = 2, queues: str = "http", *extra: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen([sys.executable, "-m", "harvester", "worker", "-n", f"{name}@%h", "--queues",
-                                    queues, "--concurrency", str(concurrency), "--loglevel", "INFO"],
+                                    queues, "--concurrency", str(concurrency), "--loglevel", "INFO", *extra],
                                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.processes[name] = process
         return process

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from harvester.config import load_config
 
+BEAT_SCHEDULE_FILE = "beat-schedule"  # under state_dir: when beat last enqueued (a missed hour is caught up)
 BROKER_DOWN_EXIT = 69  # EX_UNAVAILABLE: the broker does not answer; an alert went out
 console = Console(width=None if sys.stdout.isatty() else 200)
 
@@ -42,7 +43,10 @@ def worker_command(
     browser_only = queues.strip() == "browser"
     tasks = concurrency or (settings.browser_concurrency if browser_only else settings.http_concurrency)
     argv = ["worker", "-Q", queues, "-c", str(tasks), "-n", name, "--loglevel", loglevel, "-E"]
-    app.worker_main(argv + (["-B"] if beat else []))
+    if beat:  # beat keeps when it last fired in the state folder (a worker's cwd, "/" under systemd, is not ours)
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        argv += ["-B", "-s", str(config.state_dir / BEAT_SCHEDULE_FILE)]
+    app.worker_main(argv)
 
 
 def _broker_down(error: Exception) -> None:
