@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import zlib
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -15,12 +16,19 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, Requ
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from adapters.playwright_settings import CHROMIUM_ENV, HEAVY_RESOURCES, chromium_launch_options
+from adapters.playwright_settings import (
+    CDP_TIMEOUT_MS,
+    CHROMIUM_ENV,
+    HEAVY_RESOURCES,
+    chromium_launch_options,
+    kept_browser_url,
+)
 from adapters.protocols import FetchError, FetchRequest, FetchTimeout
 from harvester.extract.snapshot import Snapshot
 from harvester.timeutil import utcnow
 
 RENDERED_HEADERS = {"content-type": "text/html; charset=utf-8"}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +76,23 @@ class PlaywrightFetchAdapter:
     """FetchAdapter over one chromium: at most `max_contexts` contexts, `max_pages` open pages in each.
 
     Each site (scheme and host) always lands in the same context, so a back-office login's cookies hold
-    across fetches. The browser starts on first use; use `async with` or call `close()`.
+    across fetches. The browser starts on first use; use `async with` or call `close()`. Given a kept browser's
+    CDP endpoint (`cdp_url`, by default `HARVESTER_BROWSER_CDP_URL`), it connects to that browser instead, in
+    contexts of its own that `close()` closes before disconnecting (the kept browser goes on); one that does not
+    answer costs a warning, and a Chromium is launched as without it.
     """
 
     def __init__(self, max_contexts: int = 2, max_pages: int = 4, timeout_s: float = 30.0,
                  headless: bool = True, block_resources: Collection[str] = HEAVY_RESOURCES,
-                 launch_options: Mapping[str, Any] | None = None, user_agent: str | None = None) -> None:
+                 launch_options: Mapping[str, Any] | None = None, user_agent: str | None = None,
+                 cdp_url: str | None = None) -> None:
         self.timeout_s = timeout_s
         # None: Chromium's own, which says "HeadlessChrome" when headless (a WAF may hold that against us)
         self.user_agent = user_agent
         self.max_pages = max_pages
         self.block_resources = frozenset(block_resources)
         self.launch_options = dict(launch_options or chromium_launch_options(headless=headless))
+        self.cdp_url = cdp_url or kept_browser_url()
         self._slots: list[_Slot | None] = [None] * max_contexts
         self._lock = asyncio.Lock()
         self._playwright: Playwright | None = None
@@ -128,7 +141,8 @@ class PlaywrightFetchAdapter:
                     await page.close()
 
     async def close(self) -> None:
-        """Close contexts, the browser and the Playwright driver; safe to call twice."""
+        """Close contexts, the browser (a connected one: disconnect from it) and the Playwright driver; safe to
+        call twice."""
         async with self._lock:
             for slot in filter(None, self._slots):
                 with suppress(PlaywrightError):
@@ -144,6 +158,10 @@ class PlaywrightFetchAdapter:
     async def _ensure_browser(self) -> Browser:
         if self._browser is None:
             self._playwright = self._playwright or await async_playwright().start()
+            if self.cdp_url:
+                self._browser = await self._connect(self._playwright, self.cdp_url)
+                if self._browser is not None:
+                    return self._browser
             try:
                 self._browser = await self._playwright.chromium.launch(**self.launch_options)
             except PlaywrightError as error:
@@ -151,6 +169,15 @@ class PlaywrightFetchAdapter:
                 raise FetchError(f"cannot start chromium at {path} (set {CHROMIUM_ENV}): "
                                  f"{first_line(error)}") from error
         return self._browser
+
+    async def _connect(self, playwright: Playwright, url: str) -> Browser | None:
+        """The kept browser at `url`, or None (with one warning; later calls launch) if it does not answer."""
+        try:
+            return await playwright.chromium.connect_over_cdp(url, timeout=CDP_TIMEOUT_MS)
+        except PlaywrightError as error:
+            logger.warning("the kept chromium at %s does not answer (%s); launching one", url, first_line(error))
+            self.cdp_url = None
+            return None
 
     async def _slot_for(self, url: str) -> _Slot:
         # A stable hash (not hash()) so a site maps to the same context in every process.

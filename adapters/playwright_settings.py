@@ -11,6 +11,11 @@ from harvester.childenv import browser_env
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's build; `playwright install` cannot download here
 CHROMIUM_ENV = "HARVESTER_CHROMIUM"
+# The CDP endpoint (http://127.0.0.1:PORT) of a Chromium kept by the browser worker that started this process
+# (harvester/app/distributed/keptbrowser.py): connect to it instead of launching one.
+CDP_URL_ENV = "HARVESTER_BROWSER_CDP_URL"
+CDP_TIMEOUT_MS = 10_000  # a kept browser that does not answer within this is taken for dead: launch one
+PROVIDER = "adapters.cdp_provider.ConnectOrLaunch"
 
 # Playwright already adds --no-sandbox unless chromium_sandbox=True; it is spelled out because chromium run
 # as root refuses to start without it. Without the background-networking flags chromium keeps dialling
@@ -57,6 +62,12 @@ def chromium_launch_options(headless: bool = True, env: Mapping[str, str] | None
     }
 
 
+def kept_browser_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The kept browser's CDP endpoint this process was given (`HARVESTER_BROWSER_CDP_URL`), or None."""
+    env = os.environ if env is None else env
+    return env.get(CDP_URL_ENV) or None
+
+
 def should_abort_request(request: _HasResourceType) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST predicate: drop images, fonts and media a page asks for."""
     return request.resource_type in HEAVY_RESOURCES
@@ -74,20 +85,28 @@ class AbortRequest:
 
 
 def playwright_settings(max_contexts: int = 2, max_pages: int = 4, headless: bool = True,
-                        navigation_timeout_s: float = 30.0, site: str | None = None) -> dict[str, Any]:
+                        navigation_timeout_s: float = 30.0, site: str | None = None,
+                        env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Scrapy settings switching scrapy-playwright on; only requests with `meta={"playwright": True}` use it.
 
     Everything else in the crawl (throttling, retries, stats, pipelines) stays the ordinary Scrapy path.
     Contexts and pages per context are bounded so a long crawl cannot grow the browser without limit. With
-    `site` (its base URL), requests to any other host are aborted too.
+    `site` (its base URL), requests to any other host are aborted too. With `HARVESTER_BROWSER_CDP_URL` in `env`
+    (the process's environment by default) the crawl connects to that kept browser (its own contexts, closed at
+    the end; the browser stays) and launches its own only if it does not answer (adapters/cdp_provider.py).
     """
+    cdp_url = kept_browser_url(env)
+    browser: dict[str, Any] = (
+        {"PLAYWRIGHT_BROWSER_PROVIDER": PROVIDER, "PLAYWRIGHT_CDP_URL": cdp_url,
+         "PLAYWRIGHT_CDP_KWARGS": {"timeout": CDP_TIMEOUT_MS}} if cdp_url
+        else {"PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(headless=headless, env=env)})
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_ABORT_REQUEST": AbortRequest(site) if site else f"{__name__}.should_abort_request",
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_s * 1000,
-        "PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(headless=headless),
         "PLAYWRIGHT_MAX_CONTEXTS": max_contexts,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
         "TWISTED_REACTOR": ASYNCIO_REACTOR,
+        **browser,
     }

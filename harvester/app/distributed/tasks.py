@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery, Task
 
 from harvester.app.distributed.batch import harvest_batch
+from harvester.app.distributed.keptbrowser import browser_for
 from harvester.app.distributed.names import ENQUEUE, HARVEST, MONITORS, PUSH
 from harvester.app.distributed.schedule import enqueue
 from harvester.app.distributed.settings import load_distributed_settings
@@ -29,23 +30,30 @@ def harvest(task: Task, slugs: list[str], enqueued_at: str) -> dict[str, Any]:
     target another harvest holds is tried again later in a task of its own."""
     config = load_config()
     settings = load_distributed_settings(config)
-    result = harvest_batch(config, slugs, datetime.fromisoformat(enqueued_at), settings.task_timeout_minutes * 60)
+    with browser_for(_queue(task)):  # a browser task's child connects to this process's kept Chromium
+        result = harvest_batch(config, slugs, datetime.fromisoformat(enqueued_at), settings.task_timeout_minutes * 60)
     logger.info("harvested %s; skipped (done since enqueued) %s; busy %s; failed %s", sorted(result.harvested),
                 result.skipped, result.busy, sorted(result.failed))
     if result.busy:
-        task.app.send_task(HARVEST, args=[result.busy, enqueued_at], queue=task.request.delivery_info.get(
-            "routing_key") or None, countdown=settings.busy_retry_seconds)
+        task.app.send_task(HARVEST, args=[result.busy, enqueued_at], queue=_queue(task),
+                           countdown=settings.busy_retry_seconds)
     return {"harvested": result.harvested, "skipped": result.skipped, "busy": result.busy, "failed": result.failed}
 
 
-def push(slug: str) -> int:
+def _queue(task: Task) -> str | None:
+    """The queue the task was delivered on (its routing key), or None."""
+    return (task.request.delivery_info or {}).get("routing_key") or None
+
+
+def push(task: Task, slug: str) -> int:
     """`harvester push --platform SLUG` in a child (the outbox's claims make a second delivery send nothing)."""
     config = load_config()
-    env = push_env(os.environ, secret_variables(config))
-    if config.config_file is not None:
-        env["HARVESTER_CONFIG"] = str(config.config_file.resolve())
-    return subprocess.call([sys.executable, "-m", "harvester", "push", "--platform", slug], env=env,
-                           preexec_fn=die_with_parent())
+    with browser_for(_queue(task)):  # its reply adapters connect to this process's kept Chromium
+        env = push_env(os.environ, secret_variables(config))
+        if config.config_file is not None:
+            env["HARVESTER_CONFIG"] = str(config.config_file.resolve())
+        return subprocess.call([sys.executable, "-m", "harvester", "push", "--platform", slug], env=env,
+                               preexec_fn=die_with_parent())
 
 
 def monitors() -> int:
@@ -62,6 +70,6 @@ def enqueue_due(task: Task) -> int:
 def register(app: Celery) -> None:
     """Register the tasks on `app` under stable names (what `celery inspect` and Flower show)."""
     app.task(name=HARVEST, bind=True)(harvest)
-    app.task(name=PUSH)(push)
+    app.task(name=PUSH, bind=True)(push)
     app.task(name=MONITORS)(monitors)
     app.task(name=ENQUEUE, bind=True)(enqueue_due)
