@@ -27,7 +27,7 @@ from harvester.config import load_config
 from harvester.store.db import Store
 from harvester.timeutil import utcnow
 from tests.distributed.cluster import RedisServer, Workers, all_runs, cluster_env, wait_for
-from tests.harvesting import write_config
+from tests.harvesting import harvest, write_config
 from tests.replicahost import replica_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
@@ -103,7 +103,7 @@ def harvest_on_browser_queue(app: Celery, db_url: str, slug: str, timeout: float
 
 
 @contextmanager
-def browser_worker(tmp_path: Path, broker: RedisServer, pg_url: str) -> Iterator[tuple[Workers, Celery]]:
+def browser_worker(tmp_path: Path, broker: RedisServer, pg_url: str) -> Iterator[tuple[Workers, Celery, Path]]:
     (tmp_path / "sites").mkdir()
     with replica_process(tmp_path / "sites", list(PLATFORMS.values()),
                          options={name: {"letters": 10} for name in PLATFORMS.values()}) as urls:
@@ -116,7 +116,7 @@ def browser_worker(tmp_path: Path, broker: RedisServer, pg_url: str) -> Iterator
         workers.start("browser", concurrency=1, queues=BROWSER_QUEUE)
         try:
             workers.wait_ready()
-            yield workers, app
+            yield workers, app, config
         finally:
             workers.stop()
             app.close()
@@ -131,7 +131,7 @@ def pool_process(worker: int) -> int:
 
 def test_a_browser_worker_harvests_two_tasks_on_one_kept_chromium_and_kills_it_when_it_stops(
         tmp_path: Path, broker: RedisServer, pg_url: str) -> None:
-    with browser_worker(tmp_path, broker, pg_url) as (workers, app):
+    with browser_worker(tmp_path, broker, pg_url) as (workers, app, _):
         worker = workers.processes["browser"]
         assert browsers_under(worker.pid) == {}, "a browser worker starts Chromium only for its first browser task"
         with watching_browsers(worker.pid) as seen:
@@ -151,7 +151,7 @@ def test_a_browser_worker_harvests_two_tasks_on_one_kept_chromium_and_kills_it_w
 def test_a_kept_chromium_that_died_is_started_again_and_goes_with_a_killed_pool_process(
         tmp_path: Path, broker: RedisServer, pg_url: str) -> None:
     first, second = PLATFORMS
-    with browser_worker(tmp_path, broker, pg_url) as (workers, app):
+    with browser_worker(tmp_path, broker, pg_url) as (workers, app, config):
         worker = workers.processes["browser"]
         harvest_on_browser_queue(app, pg_url, first)
         [old] = browsers_under(worker.pid)
@@ -159,8 +159,16 @@ def test_a_kept_chromium_that_died_is_started_again_and_goes_with_a_killed_pool_
         wait_for(lambda: not alive(old), 10, "the kept Chromium to die")
 
         harvest_on_browser_queue(app, pg_url, second)
-        [new] = browsers_under(worker.pid)
+        running = browsers_under(worker.pid)
+        assert len(running) == 1, f"the kept Chromium started again after it died, found {list(running.values())}"
+        [new] = running
         assert new != old and stored(pg_url, second) >= 8
+
+        # A crawl handed an endpoint that does not answer launches its own Chromium, with one warning.
+        before = succeeded_runs(pg_url, first)
+        done = harvest(config, first, HARVESTER_BROWSER_CDP_URL="http://127.0.0.1:9")
+        assert done.returncode == 0 and succeeded_runs(pg_url, first) == before + 1, done.stderr[-2000:]
+        assert done.stderr.count("does not answer") == 1, done.stderr[-2000:]
 
         pool = pool_process(worker.pid)
         os.kill(pool, signal.SIGKILL)  # no shutdown handler runs: the death signal takes the browser down

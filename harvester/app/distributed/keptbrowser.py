@@ -31,6 +31,23 @@ from harvester.app.runs_children import die_with_parent
 logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 30.0
 PORT_FILE = "DevToolsActivePort"  # Chromium writes its port here (first line) once the endpoint listens
+# What Playwright (1.65, chromiumSwitches.ts) passes a Chromium it launches, so that pages behave on the kept
+# browser as on a launched one: no timer throttling of background pages, HTTP kept on HTTP (HttpsUpgrades), no
+# /dev/shm exhaustion in containers, no Google services dialled at start-up.
+PLAYWRIGHT_SWITCHES = (
+    "--disable-field-trial-config", "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows", "--disable-back-forward-cache", "--disable-breakpad",
+    "--disable-component-extensions-with-background-pages", "--no-default-browser-check", "--disable-default-apps",
+    "--disable-dev-shm-usage",
+    "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
+    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,"
+    "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch",
+    "--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies", "--allow-pre-commit-input",
+    "--disable-hang-monitor", "--disable-ipc-flooding-protection", "--disable-popup-blocking",
+    "--disable-prompt-on-repost", "--disable-renderer-backgrounding", "--force-color-profile=srgb",
+    "--metrics-recording-only", "--password-store=basic", "--use-mock-keychain", "--no-service-autorun",
+    "--disable-search-engine-choice-screen", "--hide-scrollbars",
+)
 
 
 class KeptBrowser:
@@ -69,8 +86,9 @@ class KeptBrowser:
     def _start(self) -> str:
         options = chromium_launch_options()
         self.profile = Path(tempfile.mkdtemp(prefix="harvester-kept-chromium-"))
-        argv = [options["executable_path"], "--headless", *CHROMIUM_ARGS, f"--user-data-dir={self.profile}",
-                "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--no-startup-window"]
+        argv = [options["executable_path"], "--headless", *PLAYWRIGHT_SWITCHES, *CHROMIUM_ARGS,
+                f"--user-data-dir={self.profile}", "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0", "--no-startup-window"]
         # preexec_fn runs after setpgid (process_group), so the death signal is armed in the browser itself.
         self.process = subprocess.Popen(argv, env=options["env"], stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0,
