@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from celery import Celery
 
 from adapters.browser import PlaywrightFetchAdapter
 from harvester.app.distributed.celeryapp import create_app
-from harvester.app.distributed.keptbrowser import KeptBrowser
+from harvester.app.distributed.keptbrowser import KeptBrowser, sweep_profiles
 from harvester.app.distributed.names import BROWSER_QUEUE, HARVEST
 from harvester.app.distributed.settings import load_distributed_settings
 from harvester.config import load_config
@@ -196,3 +198,16 @@ def test_the_fetch_adapter_connects_to_a_kept_chromium_in_contexts_of_its_own_an
         assert asyncio.run(_fetch_and_close(url, site)) == ([], 1), "a kept Chromium gone: the adapter launches one"
     finally:
         kept.stop()
+
+
+def test_profiles_of_kept_browsers_that_are_gone_are_swept(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    profiles = {}
+    for name, pid in (("gone", gone.pid), ("running", os.getpid())):
+        profiles[name] = tmp_path / f"{KEPT_PROFILE}{name}"
+        profiles[name].mkdir()
+        (profiles[name] / "SingletonLock").symlink_to(f"{socket.gethostname()}-{pid}")
+    (tmp_path / f"{KEPT_PROFILE}starting").mkdir()  # no lock yet
+    sweep_profiles(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{KEPT_PROFILE}running", f"{KEPT_PROFILE}starting"]

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +31,7 @@ from harvester.app.runs_children import die_with_parent
 
 logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 30.0
+PROFILE_PREFIX = "harvester-kept-chromium-"
 PORT_FILE = "DevToolsActivePort"  # Chromium writes its port here (first line) once the endpoint listens
 # What Playwright (1.65, chromiumSwitches.ts) passes a Chromium it launches, so that pages behave on the kept
 # browser as on a launched one: no timer throttling of background pages, HTTP kept on HTTP (HttpsUpgrades), no
@@ -85,7 +87,8 @@ class KeptBrowser:
 
     def _start(self) -> str:
         options = chromium_launch_options()
-        self.profile = Path(tempfile.mkdtemp(prefix="harvester-kept-chromium-"))
+        sweep_profiles()
+        self.profile = Path(tempfile.mkdtemp(prefix=PROFILE_PREFIX))
         argv = [options["executable_path"], "--headless", *PLAYWRIGHT_SWITCHES, *CHROMIUM_ARGS,
                 f"--user-data-dir={self.profile}", "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0", "--no-startup-window"]
@@ -124,6 +127,29 @@ class KeptBrowser:
             return False
         finally:
             connection.close()
+
+
+def sweep_profiles(tmp: Path | None = None) -> None:
+    """Remove the profiles of kept browsers on this host that are gone (a pool process killed with SIGKILL takes
+    its browser along but cannot remove the profile). Chromium's SingletonLock names its owner, `host-pid`."""
+    host = socket.gethostname()
+    for profile in Path(tmp or tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*"):
+        try:
+            owner, _, pid = os.readlink(profile / "SingletonLock").rpartition("-")
+        except OSError:
+            continue  # no lock: starting, or not ours to judge
+        if owner == host and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _kept = KeptBrowser()  # one per pool process (a forked pool process starts with none running: see _after_fork)
