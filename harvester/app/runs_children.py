@@ -17,12 +17,13 @@ from collections.abc import Callable
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` for subprocess.Popen that makes the child die with this process (None off Linux)."""
+def die_with_parent(parent: int | None = None) -> Callable[[], None] | None:
+    """A `preexec_fn` for subprocess.Popen that makes the child die with this process (None off Linux); with
+    `parent`, a function a forked child calls itself to die with that process, its parent."""
     if not sys.platform.startswith("linux"):
         return None
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    parent = os.getpid()
+    parent = os.getpid() if parent is None else parent
 
     def arm() -> None:  # runs in the child between fork and exec: no allocation-heavy work, no locks
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:

@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from harvester.app.distributed.childstart import run_child
 from harvester.app.distributed.shards import parse_target
 from harvester.app.harvest import platform_runs, succeeded_since
 from harvester.app.operate import secret_variables
-from harvester.app.runs_children import die_with_parent
 from harvester.childenv import harvest_env
 from harvester.config import HarvesterConfig
 from harvester.store.db import Store
@@ -80,17 +77,7 @@ def _run_child(config: HarvesterConfig, targets: Sequence[str], enqueued_at: dat
     """Run the child; its exit code (None: killed at the time limit) and the outcomes it wrote."""
     with tempfile.TemporaryDirectory(prefix="harvest-task-") as tmp:
         out = Path(tmp) / "outcomes.json"
-        with log.open("w", encoding="utf-8") as handle:
-            process = subprocess.Popen([sys.executable, "-m", "harvester.app.distributed.child", str(out),
-                                        enqueued_at.isoformat(), *targets],
-                                       stdout=handle, stderr=subprocess.STDOUT, env=child_env(config),
-                                       start_new_session=True, preexec_fn=die_with_parent())
-        try:
-            code: int | None = process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: a browser it started goes too
-            process.wait()
-            code = None
+        code = run_child([str(out), enqueued_at.isoformat(), *targets], child_env(config), log, timeout_s)
         outcomes = json.loads(out.read_text(encoding="utf-8")) if out.exists() else []
     return code, outcomes
 
@@ -110,7 +97,12 @@ def harvest_batch(config: HarvesterConfig, targets: Sequence[str], enqueued_at: 
             return result
         first = pending[0].replace("#", ".shard-").replace("/", "-of-")  # a shard's target names a file too
         log = logs / (f"task-{first}.log" if len(pending) == 1 else f"task-{first}+{len(pending) - 1}.log")
-        code, outcomes = _run_child(config, pending, enqueued_at, timeout_s, log)
+        try:
+            code, outcomes = _run_child(config, pending, enqueued_at, timeout_s, log)
+        except Exception as error:  # noqa: BLE001 - no harvest ran: every target gets a failed run saying why
+            why = f"could not be started ({type(error).__name__}: {error})"
+            result.failed = {target: _record_failure(store, target, why, log) for target in pending}
+            return result
         by_target = {o["platform"]: o for o in outcomes}
         for target in pending:
             outcome = by_target.get(target, {})
@@ -121,14 +113,14 @@ def harvest_batch(config: HarvesterConfig, targets: Sequence[str], enqueued_at: 
             elif outcome.get("run_id") is not None:
                 result.harvested[target] = int(outcome["run_id"])
             else:
-                result.failed[target] = _record_failure(store, target, code, log)
+                why = "was killed at the task time limit" if code is None else f"exited with {code}"
+                result.failed[target] = _record_failure(store, target, why, log)
     return result
 
 
-def _record_failure(store: Store, target: str, code: int | None, log: Path) -> int:
-    """A failed run for a target (platform, shard) whose harvest process ended without saying how it went; its
-    own "running" run (if the child had started one) is closed as abandoned first."""
-    why = "killed at the task time limit" if code is None else f"exited with {code}"
+def _record_failure(store: Store, target: str, why: str, log: Path) -> int:
+    """A failed run for a target (platform, shard) whose harvest process `why` (ended, or never started) without
+    saying how it went; its own "running" run (if the child had started one) is closed as abandoned first."""
     slug, shard = parse_target(target)
     with store.transaction() as repo:
         repo.abandon_stale_runs(slug)

@@ -1,7 +1,8 @@
 """A harvest task's child process: `run_harvest` (what `harvester harvest` runs) over whole platforms, or one
-board shard's harvest (`<slug>#2/4`, shardrun.py), in a fresh process, so each task gets a fresh Twisted
-reactor; writes each target's outcome (run id, or why there is none: busy, or harvested since ENQUEUED_AT, asked
-under the target's lock) as JSON.
+board shard's harvest (`<slug>#2/4`, shardrun.py), in a process of its own (forked by childstart.py, its
+modules imported once per worker process), so each task gets a fresh Twisted reactor; writes each target's
+outcome (run id, or why there is none: busy, or harvested since ENQUEUED_AT, asked under the target's lock) as
+JSON.
 
 Usage: python -m harvester.app.distributed.child OUTCOMES_JSON ENQUEUED_AT TARGET...
 """
