@@ -5,14 +5,16 @@ onboarded by N definition files, as an operator would; then `harvester run` harv
 backfill), the sites move on 4 hours, and it runs again (tick 2, the incremental tick cron repeats all day).
 Politeness is per site (`--delay` seconds between requests), so a tick is bound by waiting, not by CPU.
 
-Usage: python bench/fleet.py [--platforms 60] [--letters 40] [--delay 0.5] [--parallel 2] [--per-process 1]
+Usage: python bench/fleet.py [--platforms 60] [--letters 40] [--delay 1.0] [--parallel P] [--per-process N]
 Prints each tick's wall time, runs succeeded, requests and messages, and the time projected to --project sites.
 
 Distributed mode: python bench/fleet.py --distributed --platforms 300 [--workers 1,2,4] [--per-task N]
 [--concurrency C]: a private Redis and PostgreSQL (initdb, as the postgres user when root), `harvester worker`
-processes; one backfill with the most workers, then per worker count the sites move on 4 hours and one
-incremental cycle (`harvester enqueue` until every platform's run has ended) is timed; prints each cycle's time
-and throughput, and the scaling ratio against the first count (target >= 0.8 x N).
+processes. Each worker count starts from the same state (the same sites, an empty database), so each does the
+same work: a backfill with the most workers, the sites move on 4 hours, and one incremental cycle
+(`harvester enqueue` until every platform's run has ended) is timed. Prints each cycle's time and throughput,
+the machine's CPU use and each part's CPU seconds (sites, Redis, store, harvester), and the scaling ratio
+against the first count (target >= 0.8 x N).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -31,15 +35,22 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from harvester.definition.template import DEFINITION as NEW_DEFINITION  # noqa: E402
+
+# Politeness as the product sets it: the download_delay `harvester platforms new` writes into a new definition.
+DEFAULT_DELAY = float(re.search(r"^download_delay = ([0-9.]+)", NEW_DEFINITION, re.M).group(1))  # type: ignore[union-attr]
+SITE_CONCURRENCY = int(re.search(r"^concurrency = ([0-9]+)", NEW_DEFINITION, re.M).group(1))  # type: ignore[union-attr]
 DEFINITION = """slug = "{slug}"
 name = "基准测试市{number}号 市长信箱"
 family = "jact"
 base_url = "{url}"
 download_delay = {delay}
-concurrency = 2
+concurrency = {concurrency}
 recheck_statuses = ["pending", "in_progress", "replied"]
 
 [[boards]]
@@ -166,10 +177,43 @@ def _last_run(db_url: str) -> int:
         engine.dispose()
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far (busy, total), in clock ticks of every core (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _process_cpu(pid: int, with_children: bool = False) -> float:
+    """CPU seconds a process has used (and its waited-for children's: a postmaster's exited backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if with_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _own_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Cluster:
+    """The bench's private parts: Redis, a PostgreSQL cluster (a database per run), and the pids to meter."""
+
+    broker: str
+    server_url: str  # the cluster's maintenance database; each run creates its own
+    redis_pid: int
+    postmaster_pid: int
+
+
 def distributed_cycle(env: dict[str, str], db_url: str, workers: int, concurrency: int, platforms: int,
-                      logs: Path, label: str) -> dict[str, float]:
-    """Start `workers` worker processes, enqueue what is due, time until every platform's run has ended."""
+                      logs: Path, label: str, meter: dict[str, int]) -> dict[str, float]:
+    """Start `workers` worker processes, enqueue what is due, time until every platform's run has ended; the
+    machine's CPU over that time, and each part's CPU seconds (`meter`: pid of the sites' server, of Redis, of
+    the postmaster)."""
     processes = []
+    harvester_before = _own_children_cpu()
+    parts_before = {name: _process_cpu(pid, name == "store") for name, pid in meter.items()}
     for number in range(workers):
         log = logs / f"{label.split()[0]}-{workers}w-{number}.log"
         processes.append((subprocess.Popen(
@@ -179,20 +223,27 @@ def distributed_cycle(env: dict[str, str], db_url: str, workers: int, concurrenc
     try:
         _wait(lambda: all(_pings(env, number) for number in range(workers)), 120, "the workers to start")
         before = _last_run(db_url)
-        started = time.monotonic()
+        cpu_before, started = _cpu_ticks(), time.monotonic()
         subprocess.run([sys.executable, "-m", "harvester", "enqueue"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
         _wait(lambda: _finished_since(db_url, before)[0] >= platforms, 3600, f"{label} to finish")
-        seconds = time.monotonic() - started
+        seconds, cpu_after = time.monotonic() - started, _cpu_ticks()
     finally:
         for process, _ in processes:
             process.terminate()
         for process, _ in processes:
             process.wait(timeout=120)
     done, succeeded, requests, new = _finished_since(db_url, before)
+    busy = (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1])
+    parts = {name: _process_cpu(pid, name == "store") - parts_before[name] for name, pid in meter.items()}
+    parts["harvester"] = _own_children_cpu() - harvester_before  # workers, their tasks' children, start-up
     print(f"{label} {workers} worker(s) x {concurrency}: {seconds:7.1f} s  platforms {done} ({succeeded} succeeded)"
-          f"  requests {requests}  new {new}  throughput {platforms / seconds * 60:6.1f} platforms/min", flush=True)
-    return {"seconds": seconds, "succeeded": succeeded}
+          f"  requests {requests}  new {new}  throughput {platforms / seconds * 60:6.1f} platforms/min, "
+          f"{requests / seconds:5.1f} requests/s", flush=True)
+    print(f"    machine CPU over the cycle: {busy:.0%} busy of {os.cpu_count()} cores; CPU seconds: "
+          + ", ".join(f"{name} {value:.0f}" for name, value in parts.items())
+          + " (harvester: the workers with their start-up and their tasks' processes)", flush=True)
+    return {"seconds": seconds, "succeeded": succeeded, "busy": busy, "requests": requests, **parts}
 
 
 def _pings(env: dict[str, str], number: int) -> bool:
@@ -203,58 +254,91 @@ def _pings(env: dict[str, str], number: int) -> bool:
     return bool(app.control.ping(destination=[f"bench{number}@{socket.gethostname()}"], timeout=1.0))
 
 
-def main_distributed(args: argparse.Namespace) -> None:
-    counts = [int(n) for n in args.workers.split(",")]
-    with tempfile.TemporaryDirectory(prefix="fleet-dist-") as tmp, ExitStack() as cleanup:
-        work = Path(tmp)
-        server, urls = start_fleet(args.platforms, work / "ports.json", args.letters)
-        cleanup.callback(lambda: (server.kill(), server.wait()))
-        redis, broker = _start_redis(work)
-        cleanup.callback(lambda: (redis.kill(), redis.wait()))
-        db_url, stop = _private_postgres(work)
-        cleanup.callback(stop)
+def _create_database(server_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def fresh_cycle(args: argparse.Namespace, cluster: Cluster, work: Path, workers: int, backfill_workers: int,
+                concurrency: int) -> dict[str, float]:
+    """One worker count from the same start: the same sites (same seed) and an empty store, backfilled, the sites
+    moved on 4 hours, then the timed incremental cycle; so every worker count does the same work."""
+    work.mkdir()
+    server, urls = start_fleet(args.platforms, work / "ports.json", args.letters)
+    try:
+        db_url = _create_database(cluster.server_url, work.name)
         (work / "platforms").mkdir()
         for number, (slug, url) in enumerate(urls.items(), start=1):
             (work / "platforms" / f"{slug}.toml").write_text(
-                DEFINITION.format(slug=slug, number=number, url=url, delay=args.delay), encoding="utf-8")
+                DEFINITION.format(slug=slug, number=number, url=url, delay=args.delay,
+                                  concurrency=SITE_CONCURRENCY), encoding="utf-8")
         config = work / "harvester.toml"
         config.write_text(f'db_url = "{db_url}"\nstate_dir = "{work / "state"}"\n'
                           f'platforms_dirs = ["{work / "platforms"}"]\nenabled = {json.dumps(list(urls))}\n',
                           encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HARVESTER_")}
-        env.update(HARVESTER_CONFIG=str(config), HARVESTER_BROKER_URL=broker)
+        env.update(HARVESTER_CONFIG=str(config), HARVESTER_BROKER_URL=cluster.broker)
         if args.per_task:
             env["HARVESTER_DISTRIBUTED_PER_TASK"] = str(args.per_task)
         subprocess.run([sys.executable, "-m", "harvester", "db", "upgrade"], cwd=ROOT, check=True,
                        capture_output=True, env=env)
         (work / "logs").mkdir()
+        meter = {"sites": server.pid, "redis": cluster.redis_pid, "store": cluster.postmaster_pid}
+        distributed_cycle(env, db_url, backfill_workers, concurrency, args.platforms, work / "logs", "backfill   ",
+                          meter)
+        for url in urls.values():
+            advance(url)
+        return distributed_cycle(env, db_url, workers, concurrency, args.platforms, work / "logs", "incremental",
+                                 meter)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def main_distributed(args: argparse.Namespace) -> None:
+    counts = [int(n) for n in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="fleet-dist-") as tmp, ExitStack() as cleanup:
+        work = Path(tmp)
+        redis, broker = _start_redis(work)
+        cleanup.callback(lambda: (redis.kill(), redis.wait()))
+        server_url, stop = _private_postgres(work)
+        cleanup.callback(stop)
+        postmaster = int((work / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+        cluster = Cluster(broker, server_url, redis.pid, postmaster)
         from harvester.config import DEFAULTS
 
         concurrency = args.concurrency or DEFAULTS.distributed.http_concurrency
-        print(f"fleet: {args.platforms} sites x {args.letters} letters, download_delay {args.delay} s, "
-              f"{args.per_task or DEFAULTS.distributed.per_task} platforms per task, {concurrency} tasks per worker",
-              flush=True)
-        distributed_cycle(env, db_url, max(counts), concurrency, args.platforms, work / "logs", "backfill   ")
-        times = {}
+        print(f"fleet: {args.platforms} sites x {args.letters} letters, download_delay {args.delay} s, concurrency "
+              f"{SITE_CONCURRENCY} per site, {args.per_task or DEFAULTS.distributed.per_task} platforms per task, "
+              f"{concurrency} tasks per worker; each worker count from the same start", flush=True)
+        cycles = {}
         for workers in counts:
-            for url in urls.values():
-                advance(url)
-            times[workers] = distributed_cycle(env, db_url, workers, concurrency, args.platforms, work / "logs",
-                                               "incremental")["seconds"]
+            cycles[workers] = fresh_cycle(args, cluster, work / f"w{workers}", workers, max(counts), concurrency)
         base = counts[0]
         for workers in counts[1:]:
-            ratio = times[base] / times[workers] * base
+            ratio = cycles[base]["seconds"] / cycles[workers]["seconds"] * base
             print(f"scaling {base} -> {workers} workers: throughput x{ratio:.2f} (target >= {0.8 * workers:.1f}"
-                  f" for N = {workers})")
+                  f" for N = {workers}); machine CPU {cycles[base]['busy']:.0%} -> {cycles[workers]['busy']:.0%}"
+                  f" busy")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--platforms", type=int, default=60)
     parser.add_argument("--letters", type=int, default=40)
-    parser.add_argument("--delay", type=float, default=0.5, help="download_delay of every site, seconds")
-    parser.add_argument("--parallel", type=int, default=2, help="[run] parallel: harvest processes at once")
-    parser.add_argument("--per-process", type=int, default=1, help="[run] per_process: platforms per process")
+    parser.add_argument("--delay", type=float, default=DEFAULT_DELAY, help="download_delay of every site, seconds "
+                        "(default: what `harvester new-platform` writes into a new definition)")
+    parser.add_argument("--parallel", type=int, default=0, help="[run] parallel: harvest processes at once "
+                        "(default: the product's)")
+    parser.add_argument("--per-process", type=int, default=0, help="[run] per_process: platforms per process "
+                        "(default: the product's)")
     parser.add_argument("--project", type=int, default=300, help="project tick times to this many sites")
     parser.add_argument("--distributed", action="store_true", help="Celery workers on Redis and PostgreSQL instead "
                         "of `harvester run`: one backfill, then an incremental cycle per --workers count")
@@ -267,6 +351,10 @@ def main() -> None:
     if args.distributed:
         main_distributed(args)
         return
+    from harvester.config import DEFAULTS
+
+    args.parallel = args.parallel or DEFAULTS.run.parallel
+    args.per_process = args.per_process or DEFAULTS.run.per_process
     with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
         work = Path(tmp)
         server, urls = start_fleet(args.platforms, work / "ports.json", args.letters)
@@ -274,7 +362,8 @@ def main() -> None:
             (work / "platforms").mkdir()
             for number, (slug, url) in enumerate(urls.items(), start=1):
                 (work / "platforms" / f"{slug}.toml").write_text(
-                    DEFINITION.format(slug=slug, number=number, url=url, delay=args.delay), encoding="utf-8")
+                    DEFINITION.format(slug=slug, number=number, url=url, delay=args.delay,
+                                  concurrency=SITE_CONCURRENCY), encoding="utf-8")
             db = work / "fleet.db"
             config = work / "harvester.toml"
             config.write_text(
