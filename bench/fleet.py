@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import socket
 import sqlite3
@@ -191,11 +190,6 @@ def _process_cpu(pid: int, with_children: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _own_children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclass
 class Cluster:
     """The bench's private parts: Redis, a PostgreSQL cluster (a database per run), and the pids to meter."""
@@ -212,7 +206,6 @@ def distributed_cycle(env: dict[str, str], db_url: str, workers: int, concurrenc
     machine's CPU over that time, and each part's CPU seconds (`meter`: pid of the sites' server, of Redis, of
     the postmaster)."""
     processes = []
-    harvester_before = _own_children_cpu()
     parts_before = {name: _process_cpu(pid, name == "store") for name, pid in meter.items()}
     for number in range(workers):
         log = logs / f"{label.split()[0]}-{workers}w-{number}.log"
@@ -236,13 +229,17 @@ def distributed_cycle(env: dict[str, str], db_url: str, workers: int, concurrenc
     done, succeeded, requests, new = _finished_since(db_url, before)
     busy = (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1])
     parts = {name: _process_cpu(pid, name == "store") - parts_before[name] for name, pid in meter.items()}
-    parts["harvester"] = _own_children_cpu() - harvester_before  # workers, their tasks' children, start-up
+    total = (cpu_after[0] - cpu_before[0]) / os.sysconf("SC_CLK_TCK")
+    # The rest of the machine's CPU over the cycle: the workers, their tasks' children (forked by forkservers that
+    # are not reaped by this process, so no rusage of ours holds them), enqueue, this bench. The store's share is
+    # read after the workers stopped (a backend's CPU reaches its postmaster when it exits).
+    parts["harvester"] = total - sum(parts.values())
     print(f"{label} {workers} worker(s) x {concurrency}: {seconds:7.1f} s  platforms {done} ({succeeded} succeeded)"
           f"  requests {requests}  new {new}  throughput {platforms / seconds * 60:6.1f} platforms/min, "
           f"{requests / seconds:5.1f} requests/s", flush=True)
-    print(f"    machine CPU over the cycle: {busy:.0%} busy of {os.cpu_count()} cores; CPU seconds: "
+    print(f"    machine CPU over the cycle: {busy:.0%} busy of {os.cpu_count()} cores, {total:.0f} CPU-s: "
           + ", ".join(f"{name} {value:.0f}" for name, value in parts.items())
-          + " (harvester: the workers with their start-up and their tasks' processes)", flush=True)
+          + " (harvester: the rest: workers, their tasks, enqueue, this bench)", flush=True)
     return {"seconds": seconds, "succeeded": succeeded, "busy": busy, "requests": requests, **parts}
 
 

@@ -189,9 +189,10 @@ class DistributedSection(Section):
 
     broker_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     """the broker (Redis or RabbitMQ); it may carry a password, so the settings' repr leaves it out"""
-    # Measured over 300 sites (bench/fleet.py --distributed, docs/scale-out.md): 25 per task and 2 tasks per
-    # worker made a one-worker incremental cycle 95 s against 140 s with 10 and 4 (fewer process start-ups, 30%
-    # less CPU); one process crawls its sites concurrently, each at its own site's pace.
+    # Measured over 300 sites at the politeness of a new definition (bench/fleet.py --distributed,
+    # docs/scale-out.md): 25 per task and 2 tasks per worker made a one-worker incremental cycle 98 s and 80 CPU
+    # seconds, against 217 s and 115 with 10 per task; one process crawls its sites concurrently, each at its own
+    # site's pace. Fewer per task scale more evenly over many workers (x3.0 on 4 against x1.8) but cost more.
     per_task: int = Field(default=25, ge=1)
     """platforms per harvest task"""
     http_concurrency: int = Field(default=2, ge=1)
