@@ -211,3 +211,18 @@ def test_profiles_of_kept_browsers_that_are_gone_are_swept(tmp_path: Path) -> No
     (tmp_path / f"{KEPT_PROFILE}starting").mkdir()  # no lock yet
     sweep_profiles(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{KEPT_PROFILE}running", f"{KEPT_PROFILE}starting"]
+
+
+def test_a_kept_chromium_is_replaced_by_a_fresh_one_after_serving_its_tasks() -> None:
+    kept = KeptBrowser(recycle_after=2)
+    try:
+        first = kept.url()
+        old = kept.pid
+        assert kept.url() == first and kept.pid == old  # the second task: the same browser
+        kept.url()  # the third: a fresh browser
+        assert old is not None and kept.pid not in (None, old)
+        wait_for(lambda: _proc(old) is None or "Z" in Path(f"/proc/{old}/stat").read_text().rsplit(")", 1)[1][:3],
+                 10, "the browser that served its tasks to be gone")
+        assert kept.served == 1  # the fresh browser's first task
+    finally:
+        kept.stop()

@@ -32,6 +32,9 @@ from harvester.app.runs_children import die_with_parent
 logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 30.0
 PROFILE_PREFIX = "harvester-kept-chromium-"
+# Tasks one kept Chromium serves before a fresh one replaces it: its memory (caches, V8 heaps of closed pages'
+# leftovers) grows over a day of harvests; a start costs under half a second.
+RECYCLE_AFTER_TASKS = 50
 PORT_FILE = "DevToolsActivePort"  # Chromium writes its port here (first line) once the endpoint listens
 # What Playwright (1.65, chromiumSwitches.ts) passes a Chromium it launches, so that pages behave on the kept
 # browser as on a launched one: no timer throttling of background pages, HTTP kept on HTTP (HttpsUpgrades), no
@@ -53,22 +56,30 @@ PLAYWRIGHT_SWITCHES = (
 
 
 class KeptBrowser:
-    """One Chromium with a CDP endpoint on 127.0.0.1 and a private profile; `url()` starts it (again) if needed."""
+    """One Chromium with a CDP endpoint on 127.0.0.1 and a private profile; `url()` starts it (again) if needed,
+    and a fresh one after `recycle_after` tasks (a long-lived Chromium's memory only grows)."""
 
-    def __init__(self) -> None:
+    def __init__(self, recycle_after: int = RECYCLE_AFTER_TASKS) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.profile: Path | None = None
         self.endpoint: str | None = None
+        self.recycle_after = recycle_after
+        self.served = 0  # tasks given this browser's endpoint
 
     def url(self) -> str:
-        """The CDP endpoint (`http://127.0.0.1:PORT`) of a Chromium that answers now, started if it was not
-        running or no longer answers."""
-        if self.endpoint is None or not self._alive():
+        """The CDP endpoint (`http://127.0.0.1:PORT`) of a Chromium that answers now, for one more task: started
+        if it was not running or no longer answers, or afresh once it has served `recycle_after` tasks."""
+        if self.endpoint is not None and self.served >= self.recycle_after:
+            logger.info("kept chromium (pid %s) served %d tasks; starting a fresh one", self.pid, self.served)
+            self.stop()
+        elif self.endpoint is None or not self._alive():
             if self.process is not None:
                 logger.warning("kept chromium (pid %s) is gone or does not answer; starting another",
                                self.process.pid)
             self.stop()
+        if self.endpoint is None:
             self.endpoint = self._start()
+        self.served += 1
         return self.endpoint
 
     @property
@@ -84,6 +95,7 @@ class KeptBrowser:
         if self.profile is not None:
             shutil.rmtree(self.profile, ignore_errors=True)
         self.process = self.profile = self.endpoint = None
+        self.served = 0
 
     def _start(self) -> str:
         options = chromium_launch_options()
