@@ -8,6 +8,7 @@ from playwright.async_api import Browser
 from playwright.async_api import Error as PlaywrightError
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
+from adapters.browser import first_line
 from adapters.playwright_settings import chromium_launch_options
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,7 @@ class ConnectOrLaunch(PlaywrightBrowserProvider):
                 return await self.browser_type.connect_over_cdp(self.config.cdp_url, **self.config.cdp_kwargs)
             except PlaywrightError as error:
                 logger.warning("the kept chromium at %s does not answer (%s); launching one for this crawl",
-                               self.config.cdp_url, str(error).strip().splitlines()[0][:200] if str(error) else
-                               type(error).__name__)
+                               self.config.cdp_url, first_line(error, 200))
                 self.config.cdp_url = None  # a restart after a disconnection launches too
         if self.browser_type is None:
             raise RuntimeError("start() must be awaited before launch_browser()")

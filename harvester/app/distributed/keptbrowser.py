@@ -28,6 +28,7 @@ from celery.signals import worker_process_shutdown
 from adapters.playwright_settings import CDP_URL_ENV, CHROMIUM_ARGS, chromium_launch_options
 from harvester.app.distributed.names import BROWSER_QUEUE
 from harvester.app.runs_children import die_with_parent
+from harvester.store.runlog import process_alive
 
 logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 30.0
@@ -150,18 +151,8 @@ def sweep_profiles(tmp: Path | None = None) -> None:
             owner, _, pid = os.readlink(profile / "SingletonLock").rpartition("-")
         except OSError:
             continue  # no lock: starting, or not ours to judge
-        if owner == host and pid.isdigit() and not _running(int(pid)):
+        if owner == host and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(profile, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 _kept = KeptBrowser()  # one per pool process (a forked pool process starts with none running: see _after_fork)
